@@ -1,0 +1,13 @@
+//! The Worker glue: routing, D1, Durable Objects and email around the pure core.
+//! Compiled only for wasm32.
+
+mod http;
+mod router;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    console_error_panic_hook::set_once();
+    Ok(router::handle(req, env).await)
+}

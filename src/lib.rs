@@ -1,0 +1,9 @@
+//! Authaz Edge: a passkey (WebAuthn) sign-in provider that runs as one Cloudflare Worker.
+//!
+//! The verification core and the other pure modules compile natively (tests, `authaz-verify`)
+//! and for wasm32; the Worker glue in `edge` exists only on wasm32.
+
+pub mod api_error;
+
+#[cfg(target_arch = "wasm32")]
+mod edge;
