@@ -1,0 +1,511 @@
+//! X.509 certificates of attestation statements: parsing (DER and PEM), public keys,
+//! signatures by COSE algorithm, validity periods and certificate chains.
+//!
+//! Parsing is done by `x509-cert`/`der`; the signed bytes of a certificate (its
+//! `tbsCertificate`) are taken exactly as received, never re-encoded.
+
+use const_oid::ObjectIdentifier;
+use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
+use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
+use sha2::Digest;
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+
+use super::cose_key::CoseKey;
+use super::error::{ErrorCode, VerifyError};
+
+/// Largest accepted DER certificate, in bytes.
+pub const MAX_CERTIFICATE_LEN: usize = 16 * 1024;
+/// Most certificates accepted in one chain (`x5c`).
+pub const MAX_CHAIN_LEN: usize = 5;
+/// Largest accepted PEM text (a bundle of trust anchors), in bytes.
+pub const MAX_PEM_LEN: usize = 256 * 1024;
+/// RSA modulus sizes accepted in certificates, in bits.
+const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
+
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+const OID_ECDSA_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+const OID_ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+const OID_RSA_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+const OID_RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const OID_RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const OID_RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+
+/// COSE curve identifiers (RFC 9053).
+const COSE_CRV_P256: i64 = 1;
+const COSE_CRV_P384: i64 = 2;
+
+/// A hash function used by a signature scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashAlg {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlg {
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashAlg::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+/// A signature scheme: what a COSE algorithm or an X.509 signatureAlgorithm names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureScheme {
+    /// ECDSA, signature DER-encoded (`Ecdsa-Sig-Value`); the curve is the key's.
+    Ecdsa(HashAlg),
+    /// RSASSA-PKCS1-v1_5.
+    RsaPkcs1(HashAlg),
+    /// RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash.
+    RsaPss(HashAlg),
+    /// Ed25519 (pure EdDSA).
+    Ed25519,
+}
+
+impl SignatureScheme {
+    /// The scheme of a COSE algorithm identifier, or None when unsupported.
+    pub fn from_cose_alg(alg: i64) -> Option<SignatureScheme> {
+        use HashAlg::*;
+        Some(match alg {
+            -7 => SignatureScheme::Ecdsa(Sha256),
+            -35 => SignatureScheme::Ecdsa(Sha384),
+            -36 => SignatureScheme::Ecdsa(Sha512),
+            -8 => SignatureScheme::Ed25519,
+            -257 => SignatureScheme::RsaPkcs1(Sha256),
+            -258 => SignatureScheme::RsaPkcs1(Sha384),
+            -259 => SignatureScheme::RsaPkcs1(Sha512),
+            -65535 => SignatureScheme::RsaPkcs1(Sha1),
+            -37 => SignatureScheme::RsaPss(Sha256),
+            -38 => SignatureScheme::RsaPss(Sha384),
+            -39 => SignatureScheme::RsaPss(Sha512),
+            _ => return None,
+        })
+    }
+
+    /// The scheme of an X.509 `signatureAlgorithm`, or None when unsupported.
+    fn from_x509_oid(oid: &ObjectIdentifier) -> Option<SignatureScheme> {
+        use HashAlg::*;
+        Some(match *oid {
+            OID_ECDSA_SHA256 => SignatureScheme::Ecdsa(Sha256),
+            OID_ECDSA_SHA384 => SignatureScheme::Ecdsa(Sha384),
+            OID_ECDSA_SHA512 => SignatureScheme::Ecdsa(Sha512),
+            OID_ECDSA_SHA1 => SignatureScheme::Ecdsa(Sha1),
+            OID_RSA_SHA256 => SignatureScheme::RsaPkcs1(Sha256),
+            OID_RSA_SHA384 => SignatureScheme::RsaPkcs1(Sha384),
+            OID_RSA_SHA512 => SignatureScheme::RsaPkcs1(Sha512),
+            OID_RSA_SHA1 => SignatureScheme::RsaPkcs1(Sha1),
+            OID_ED25519 => SignatureScheme::Ed25519,
+            _ => return None,
+        })
+    }
+}
+
+/// The public key of a certificate, ready to verify signatures.
+enum PublicKey {
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+    Ed25519(ed25519_dalek::VerifyingKey),
+    Rsa(rsa::PublicKey),
+}
+
+impl PublicKey {
+    fn verify(&self, scheme: SignatureScheme, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
+        match (self, scheme) {
+            (PublicKey::P256(key), SignatureScheme::Ecdsa(hash)) => {
+                let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
+                key.verify_prehash(&hash.digest(data), &sig).map_err(|_| bad())
+            }
+            (PublicKey::P384(key), SignatureScheme::Ecdsa(hash)) => {
+                let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
+                key.verify_prehash(&hash.digest(data), &sig).map_err(|_| bad())
+            }
+            (PublicKey::Ed25519(key), SignatureScheme::Ed25519) => {
+                let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| bad())?;
+                key.verify_strict(data, &sig).map_err(|_| bad())
+            }
+            (PublicKey::Rsa(key), SignatureScheme::RsaPkcs1(hash)) => {
+                let padding = match hash {
+                    HashAlg::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+                    HashAlg::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    HashAlg::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    HashAlg::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                };
+                key.verify(padding, &hash.digest(data), sig).map_err(|_| bad())
+            }
+            (PublicKey::Rsa(key), SignatureScheme::RsaPss(hash)) => {
+                let digest = hash.digest(data);
+                let result = match hash {
+                    HashAlg::Sha1 => key.verify(rsa::Pss::<sha1::Sha1>::new(), &digest, sig),
+                    HashAlg::Sha256 => key.verify(rsa::Pss::<sha2::Sha256>::new(), &digest, sig),
+                    HashAlg::Sha384 => key.verify(rsa::Pss::<sha2::Sha384>::new(), &digest, sig),
+                    HashAlg::Sha512 => key.verify(rsa::Pss::<sha2::Sha512>::new(), &digest, sig),
+                };
+                result.map_err(|_| bad())
+            }
+            _ => Err(VerifyError::new(
+                ErrorCode::Algorithm,
+                "signature algorithm does not fit the certificate's key",
+            )),
+        }
+    }
+}
+
+/// A parsed X.509 certificate together with its DER encoding.
+#[derive(Clone, Debug)]
+pub struct Certificate {
+    der: Vec<u8>,
+    /// Byte range of `tbsCertificate` inside `der`: the bytes the issuer signed.
+    tbs: core::ops::Range<usize>,
+    cert: x509_cert::Certificate,
+}
+
+fn cert_error(message: impl Into<String>) -> VerifyError {
+    VerifyError::new(ErrorCode::Certificate, message)
+}
+
+impl Certificate {
+    /// Parse one DER certificate (no trailing bytes).
+    pub fn from_der(der: &[u8]) -> Result<Certificate, VerifyError> {
+        if der.len() > MAX_CERTIFICATE_LEN {
+            return Err(cert_error("certificate too large"));
+        }
+        let cert = x509_cert::Certificate::from_der(der)
+            .map_err(|e| cert_error(format!("certificate is not valid DER X.509: {e}")))?;
+        let tbs = tbs_range(der).map_err(|e| cert_error(format!("certificate is not valid DER: {e}")))?;
+        Ok(Certificate { der: der.to_vec(), tbs, cert })
+    }
+
+    /// Parse every `CERTIFICATE` block of a PEM text (for example a trust-anchor bundle).
+    /// Text outside the blocks is ignored; a text without any block is an error.
+    pub fn from_pem(pem: &str) -> Result<Vec<Certificate>, VerifyError> {
+        const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+        const END: &str = "-----END CERTIFICATE-----";
+        if pem.len() > MAX_PEM_LEN {
+            return Err(cert_error("PEM text too large"));
+        }
+        let mut certs = Vec::new();
+        let mut rest = pem;
+        while let Some(start) = rest.find(BEGIN) {
+            let after_begin = &rest[start..];
+            let end = after_begin
+                .find(END)
+                .ok_or_else(|| cert_error("PEM certificate without END line"))?;
+            let block = &after_begin[..end + END.len()];
+            let (label, der) = der::pem::decode_vec(block.as_bytes())
+                .map_err(|e| cert_error(format!("PEM certificate is not valid: {e}")))?;
+            if label != "CERTIFICATE" {
+                return Err(cert_error("PEM block is not a certificate"));
+            }
+            certs.push(Certificate::from_der(&der)?);
+            rest = &after_begin[end + END.len()..];
+        }
+        if certs.is_empty() {
+            return Err(cert_error("no PEM certificate found"));
+        }
+        Ok(certs)
+    }
+
+    /// The DER encoding, exactly as received.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The parsed certificate, for inspections this module does not offer.
+    pub fn x509(&self) -> &x509_cert::Certificate {
+        &self.cert
+    }
+
+    /// X.509 version: 1, 2 or 3.
+    pub fn version(&self) -> u8 {
+        match self.cert.tbs_certificate().version() {
+            x509_cert::certificate::Version::V1 => 1,
+            x509_cert::certificate::Version::V2 => 2,
+            x509_cert::certificate::Version::V3 => 3,
+        }
+    }
+
+    /// Whether the subject name is empty (no attributes at all).
+    pub fn subject_is_empty(&self) -> bool {
+        self.cert.tbs_certificate().subject().is_empty()
+    }
+
+    /// The first subject attribute with this OID (dotted form) as text, if it is a string.
+    pub fn subject_attr(&self, oid: &str) -> Option<String> {
+        let oid = ObjectIdentifier::new(oid).ok()?;
+        let value = self.cert.tbs_certificate().subject().iter().find(|atv| atv.oid == oid)?;
+        any_to_string(&value.value)
+    }
+
+    /// The extension with this OID (dotted form): its criticality and the content of its
+    /// `extnValue` OCTET STRING. None when absent, or when present more than once.
+    pub fn extension(&self, oid: &str) -> Option<(bool, &[u8])> {
+        let oid = ObjectIdentifier::new(oid).ok()?;
+        let mut found = self
+            .cert
+            .tbs_certificate()
+            .extensions()?
+            .iter()
+            .filter(|ext| ext.extn_id == oid);
+        let ext = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        Some((ext.critical, ext.extn_value.as_bytes()))
+    }
+
+    /// Whether the Basic Constraints extension says this is a CA.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints().map(|bc| bc.ca).unwrap_or(false)
+    }
+
+    fn basic_constraints(&self) -> Option<BasicConstraints> {
+        let (_, value) = self.extension("2.5.29.19")?;
+        BasicConstraints::from_der(value).ok()
+    }
+
+    /// Whether this certificate may sign certificates: a CA whose Key Usage, when present,
+    /// includes keyCertSign.
+    fn may_sign_certificates(&self) -> bool {
+        if !self.is_ca() {
+            return false;
+        }
+        match self.extension("2.5.29.15") {
+            None => true,
+            Some((_, value)) => KeyUsage::from_der(value)
+                .map(|ku| ku.0.contains(KeyUsages::KeyCertSign))
+                .unwrap_or(false),
+        }
+    }
+
+    /// Check `notBefore <= now <= notAfter`.
+    pub fn check_validity(&self, now_unix: u64) -> Result<(), VerifyError> {
+        let validity = self.cert.tbs_certificate().validity();
+        let not_before = validity.not_before.to_unix_duration().as_secs();
+        let not_after = validity.not_after.to_unix_duration().as_secs();
+        if now_unix < not_before {
+            return Err(cert_error(format!("certificate not valid before {not_before} (now {now_unix})")));
+        }
+        if now_unix > not_after {
+            return Err(cert_error(format!("certificate expired at {not_after} (now {now_unix})")));
+        }
+        Ok(())
+    }
+
+    fn public_key(&self) -> Result<PublicKey, VerifyError> {
+        let spki = self.cert.tbs_certificate().subject_public_key_info();
+        let key_bytes = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| cert_error("public key is not a whole number of bytes"))?;
+        let unsupported = || VerifyError::new(ErrorCode::Algorithm, "unsupported certificate public key");
+        let invalid = || cert_error("invalid certificate public key");
+        match spki.algorithm.oid {
+            OID_EC_PUBLIC_KEY => match named_curve(spki).ok_or_else(unsupported)? {
+                OID_P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                    .map(PublicKey::P256)
+                    .map_err(|_| invalid()),
+                OID_P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                    .map(PublicKey::P384)
+                    .map_err(|_| invalid()),
+                _ => Err(unsupported()),
+            },
+            OID_ED25519 => {
+                let bytes: &[u8; 32] = key_bytes.try_into().map_err(|_| invalid())?;
+                ed25519_dalek::VerifyingKey::from_bytes(bytes)
+                    .map(PublicKey::Ed25519)
+                    .map_err(|_| invalid())
+            }
+            OID_RSA_ENCRYPTION => {
+                let (n, e) = rsa_components(key_bytes).ok_or_else(invalid)?;
+                let n = rsa::BoxedUint::from_be_slice_vartime(n);
+                let e = rsa::BoxedUint::from_be_slice_vartime(e);
+                rsa::PublicKey::new_with_size_limits(n, e, RSA_BITS)
+                    .map(PublicKey::Rsa)
+                    .map_err(|_| invalid())
+            }
+            _ => Err(unsupported()),
+        }
+    }
+
+    /// Verify `sig` over `data` with this certificate's public key, by COSE algorithm
+    /// (-7 ES256, -35 ES384, -36 ES512, -8 EdDSA, -257/-258/-259 RS256/384/512,
+    /// -37/-38/-39 PS256/384/512, -65535 RS1). ECDSA signatures are DER-encoded.
+    pub fn verify_signature(&self, cose_alg: i64, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        let scheme = SignatureScheme::from_cose_alg(cose_alg).ok_or_else(|| {
+            VerifyError::new(ErrorCode::Algorithm, format!("unsupported signature algorithm {cose_alg}"))
+        })?;
+        self.verify_with_scheme(scheme, data, sig)
+    }
+
+    /// Verify `sig` over `data` with this certificate's public key and the given scheme.
+    pub fn verify_with_scheme(&self, scheme: SignatureScheme, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        self.public_key()?.verify(scheme, data, sig)
+    }
+
+    /// Whether this certificate's subject public key is the same key as `key`.
+    pub fn public_key_matches(&self, key: &CoseKey) -> bool {
+        let spki = self.cert.tbs_certificate().subject_public_key_info();
+        let Some(key_bytes) = spki.subject_public_key.as_bytes() else {
+            return false;
+        };
+        match spki.algorithm.oid {
+            OID_EC_PUBLIC_KEY => {
+                let Some((crv, x, y)) = key.ec2_point() else { return false };
+                let cert_crv = match named_curve(spki) {
+                    Some(OID_P256) => COSE_CRV_P256,
+                    Some(OID_P384) => COSE_CRV_P384,
+                    _ => return false,
+                };
+                crv == cert_crv
+                    && key_bytes.len() == 1 + x.len() + y.len()
+                    && key_bytes.first() == Some(&0x04)
+                    && key_bytes.get(1..1 + x.len()) == Some(x)
+                    && key_bytes.get(1 + x.len()..) == Some(y)
+            }
+            OID_ED25519 => key.okp_x() == Some(key_bytes),
+            OID_RSA_ENCRYPTION => {
+                let (Some((n, e)), Some((cose_n, cose_e))) = (rsa_components(key_bytes), key.rsa_parts()) else {
+                    return false;
+                };
+                strip_leading_zeros(n) == strip_leading_zeros(cose_n)
+                    && strip_leading_zeros(e) == strip_leading_zeros(cose_e)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `issuer` issued this certificate: names chain and the signature verifies.
+    fn check_issued_by(&self, issuer: &Certificate) -> Result<(), VerifyError> {
+        let issuer_name = self.cert.tbs_certificate().issuer().to_der();
+        let issuer_subject = issuer.cert.tbs_certificate().subject().to_der();
+        match (issuer_name, issuer_subject) {
+            (Ok(a), Ok(b)) if a == b => {}
+            _ => return Err(cert_error("certificate issuer does not match the next certificate's subject")),
+        }
+        let alg = self.cert.signature_algorithm();
+        let scheme = SignatureScheme::from_x509_oid(&alg.oid)
+            .ok_or_else(|| cert_error(format!("unsupported certificate signature algorithm {}", alg.oid)))?;
+        let sig = self
+            .cert
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| cert_error("certificate signature is not a whole number of bytes"))?;
+        let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| cert_error("certificate is truncated"))?;
+        issuer
+            .public_key()?
+            .verify(scheme, tbs, sig)
+            .map_err(|_| cert_error("certificate signature does not verify with its issuer's key"))
+    }
+}
+
+/// Each certificate is issued (named and signed) by the next one, which must be a CA allowed
+/// to sign certificates within its path length; validity is checked when `now_unix` is Some.
+pub fn verify_chain(chain: &[Certificate], now_unix: Option<u64>) -> Result<(), VerifyError> {
+    if chain.is_empty() {
+        return Err(cert_error("empty certificate chain"));
+    }
+    if chain.len() > MAX_CHAIN_LEN {
+        return Err(cert_error(format!("certificate chain longer than {MAX_CHAIN_LEN}")));
+    }
+    if let Some(now) = now_unix {
+        for cert in chain {
+            cert.check_validity(now)?;
+        }
+    }
+    for (index, pair) in chain.windows(2).enumerate() {
+        let [subject, issuer] = pair else { continue };
+        check_issuer_may_sign(issuer, index)?;
+        subject.check_issued_by(issuer)?;
+    }
+    Ok(())
+}
+
+/// `issuer` signs a certificate that has `intermediates_below` CA certificates below it
+/// (not counting the leaf).
+fn check_issuer_may_sign(issuer: &Certificate, intermediates_below: usize) -> Result<(), VerifyError> {
+    if !issuer.may_sign_certificates() {
+        return Err(cert_error("issuing certificate is not a CA allowed to sign certificates"));
+    }
+    if let Some(max) = issuer.basic_constraints().and_then(|bc| bc.path_len_constraint) {
+        if intermediates_below > usize::from(max) {
+            return Err(cert_error("certificate chain exceeds a path length constraint"));
+        }
+    }
+    Ok(())
+}
+
+/// The chain is valid (see [`verify_chain`]) and ends in one of the anchors: either a
+/// certificate of the chain is an anchor, or the last certificate is issued by one.
+/// Anchor validity is checked too when `now_unix` is Some.
+pub fn chains_to_anchor(chain: &[Certificate], anchors: &[Certificate], now_unix: Option<u64>) -> Result<(), VerifyError> {
+    verify_chain(chain, now_unix)?;
+    let untrusted = || VerifyError::new(ErrorCode::UntrustedAttestation, "certificate chain does not lead to a trust anchor");
+    if chain.iter().any(|cert| anchors.iter().any(|anchor| anchor.der == cert.der)) {
+        return Ok(());
+    }
+    let last = chain.last().ok_or_else(untrusted)?;
+    let intermediates_below = chain.len() - 1;
+    for anchor in anchors {
+        if last.check_issued_by(anchor).is_err() {
+            continue;
+        }
+        if let Some(now) = now_unix {
+            anchor.check_validity(now)?;
+        }
+        check_issuer_may_sign(anchor, intermediates_below)?;
+        return Ok(());
+    }
+    Err(untrusted())
+}
+
+/// Byte range of the first element (tbsCertificate) inside the outer Certificate SEQUENCE.
+fn tbs_range(der: &[u8]) -> der::Result<core::ops::Range<usize>> {
+    let mut reader = SliceReader::new(der)?;
+    let header = der::Header::decode(&mut reader)?;
+    if header.tag() != Tag::Sequence {
+        return Err(der::ErrorKind::TagUnexpected { expected: Some(Tag::Sequence), actual: header.tag() }.into());
+    }
+    let start = usize::try_from(reader.position())?;
+    let tbs = reader.tlv_bytes()?;
+    Ok(start..start + tbs.len())
+}
+
+/// Modulus and exponent of a PKCS#1 RSAPublicKey, big-endian, leading zero stripped.
+fn rsa_components(pkcs1_der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(pkcs1_der).ok()?;
+    Some((key.modulus.as_bytes(), key.public_exponent.as_bytes()))
+}
+
+/// The named curve of an EC public key (its algorithm parameters).
+fn named_curve(spki: &spki::SubjectPublicKeyInfoOwned) -> Option<ObjectIdentifier> {
+    spki.algorithm.parameters.as_ref()?.decode_as::<ObjectIdentifier>().ok()
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes.get(first..).unwrap_or(&[])
+}
+
+/// Text of a directory string attribute value (UTF8String, PrintableString or IA5String).
+fn any_to_string(value: &der::asn1::Any) -> Option<String> {
+    match value.tag() {
+        Tag::Utf8String => value.decode_as::<Utf8StringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
+        Tag::PrintableString => value.decode_as::<PrintableStringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
+        Tag::Ia5String => value.decode_as::<Ia5StringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
+        _ => None,
+    }
+}
