@@ -33,8 +33,14 @@ fi
 
 # --- Rust for wasm32 ---
 mkdir -p .toolchain
-if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
-   || rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+# AUTHAZ_WASM_ROUTE=debian forces Debian's toolchain (to check that route on a machine with rustup's).
+wasm_target_via_rustup() {
+  [ "${AUTHAZ_WASM_ROUTE:-}" != debian ] || return 1
+  command -v rustup >/dev/null || return 1
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+  rustup target add wasm32-unknown-unknown >/dev/null 2>&1
+}
+if wasm_target_via_rustup; then
   echo rustup > .toolchain/route
 else
   apt_install rustc-web cargo-web rust-web-src libstd-rust-web-dev rust-web-llvm lld-22
@@ -54,7 +60,7 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
 fi
 
 # --- worker-build and wasm-bindgen-cli, pinned ---
-installed_version() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+installed_version() { "$1" --version 2>/dev/null | awk '{print $NF}'; }
 if [ "$(installed_version "$HOME/.cargo/bin/worker-build")" != "$WORKER_BUILD_VERSION" ]; then
   say "cargo install worker-build $WORKER_BUILD_VERSION (about 10 minutes on 2 cores)"
   cargo install worker-build --version "=$WORKER_BUILD_VERSION" --locked --quiet
