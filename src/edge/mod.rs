@@ -1,8 +1,13 @@
 //! The Worker glue: routing, D1, Durable Objects and email around the pure core.
 //! Compiled only for wasm32.
 
+mod challenge_store;
 mod http;
+mod rate_limiter;
 mod router;
+
+pub use challenge_store::ChallengeStore;
+pub use rate_limiter::RateLimiter;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

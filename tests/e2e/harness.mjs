@@ -1,0 +1,161 @@
+// End-to-end harness: runs the real Worker under `wrangler dev` (workerd, local D1, Durable
+// Objects and email) on a free port, with its own state directory and freshly generated secrets.
+//
+//   const w = await startWorker();           // in before()
+//   const app = await w.createApp({ passkey: { enabled: true } });
+//   await w.api("POST", "/auth/...", body, { app: app.id });
+//   await w.stop();                           // in after()
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freshSecrets, writeDevVars } from "../../scripts/make-dev-vars.mjs";
+
+export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
+
+export async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function startWorker({ vars = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "authaz-e2e-"));
+  const state = join(dir, "state");
+  const envFile = join(dir, "dev.vars");
+  const secrets = freshSecrets();
+  writeDevVars(envFile, secrets);
+  const wrangler = join(ROOT, "node_modules/.bin/wrangler");
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
+  execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: ROOT, env, stdio: "pipe" });
+
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const child = spawn(wrangler, [
+    "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile,
+    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--log-level", "info", ...varArgs,
+  ], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  let exited = null;
+  child.on("exit", (code) => (exited = code));
+
+  const base = `http://localhost:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (exited !== null) throw new Error(`wrangler dev exited (${exited}):\n${output}`);
+    if (Date.now() - started > 180_000) throw new Error(`wrangler dev not ready after 180 s:\n${output}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {}
+    await sleep(200);
+  }
+  const readyMs = Date.now() - started;
+
+  const worker = {
+    base, port, inspectorPort, dir, secrets, readyMs,
+    adminKey: secrets.AUTHAZ_ADMIN_KEY,
+    /** Everything wrangler and the Worker printed so far. */
+    logs: () => output,
+    /** JSON log lines the Worker printed (structured logs). */
+    jsonLogs: () => output.split("\n").flatMap((l) => {
+      const i = l.indexOf("{");
+      if (i < 0) return [];
+      try { return [JSON.parse(l.slice(i))]; } catch { return []; }
+    }),
+    /**
+     * Calls the Worker. opts: key (X-API-Key; "admin" for the operator key), app (X-Authaz-App),
+     * bearer (access token), ip (CF-Connecting-IP), headers, raw (a string body sent as is).
+     */
+    async api(method, path, body, opts = {}) {
+      const headers = { ...(opts.headers ?? {}) };
+      if (body !== undefined || opts.raw !== undefined) headers["content-type"] ??= "application/json";
+      if (opts.key) headers["x-api-key"] = opts.key === "admin" ? secrets.AUTHAZ_ADMIN_KEY : opts.key;
+      if (opts.app) headers["x-authaz-app"] = opts.app;
+      if (opts.bearer) headers["authorization"] = `Bearer ${opts.bearer}`;
+      if (opts.ip) headers["cf-connecting-ip"] = opts.ip;
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method, headers, redirect: "manual",
+        body: opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json = null;
+      try { json = text ? JSON.parse(text) : null; } catch {}
+      return { status: res.status, headers: res.headers, body: json, text };
+    },
+    /** Creates an application (operator key) and, if given, sets its passkey config. */
+    async createApp({ name = "Test App", rpId = "localhost", origins = [base], hostnames, passkey, redirectUris } = {}) {
+      const created = await worker.api("POST", "/api/v1/applications", { name, rpId, origins, ...(hostnames ? { hostnames } : {}) }, { key: "admin" });
+      if (created.status !== 201) throw new Error(`createApp: ${created.status} ${created.text}`);
+      const app = created.body.application;
+      if (redirectUris) {
+        const r = await worker.api("PATCH", `/api/v1/applications/${app.id}`, { redirectUris }, { key: "admin" });
+        if (r.status !== 200) throw new Error(`createApp patch: ${r.status} ${r.text}`);
+      }
+      if (passkey) {
+        const r = await worker.api("PUT", `/api/v1/applications/${app.id}/auth/passkey`, passkey, { key: "admin" });
+        if (r.status !== 200) throw new Error(`createApp passkey: ${r.status} ${r.text}`);
+      }
+      return { ...app, apiKey: created.body.apiKey };
+    },
+    /** The messages the send_email binding really sent, as wrangler dev stored them. */
+    sentMail: () => sentMail(output),
+    /** Waits for a mail to `to` sent after `since` (a count from sentMail().length) and returns its text. */
+    async waitForMail(to, { since = 0, timeoutMs = 10_000 } = {}) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const mail = sentMail(output).slice(since).filter((m) => m.to.includes(to.toLowerCase()));
+        if (mail.length) return mail[mail.length - 1];
+        if (Date.now() > until) throw new Error(`no mail to ${to}; wrangler said:\n${output.slice(-3000)}`);
+        await sleep(100);
+      }
+    },
+    async stop() {
+      if (exited === null) {
+        try { process.kill(-child.pid, "SIGTERM"); } catch {}
+        for (let i = 0; i < 50 && exited === null; i++) await sleep(100);
+        if (exited === null) try { process.kill(-child.pid, "SIGKILL"); } catch {}
+      }
+      if (!process.env.AUTHAZ_KEEP_E2E_STATE) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return worker;
+}
+
+/**
+ * Local email: for every message the binding sends, wrangler dev prints the path of the stored
+ * message (.eml for raw MIME). Read those files: that is exactly what the binding sent.
+ */
+export function sentMail(output) {
+  const paths = [...new Set(output.match(/\/[^\s"'`]+\.eml\b/g) ?? [])];
+  return paths.filter(existsSync).map((path) => {
+    const raw = readFileSync(path, "utf8");
+    const header = (name) => new RegExp(`^${name}:\\s*(.*)$`, "mi").exec(raw)?.[1]?.trim() ?? "";
+    return { path, raw, to: header("To").toLowerCase(), from: header("From"), subject: header("Subject"), text: decodeBodies(raw) };
+  });
+}
+
+/** The decoded text of every MIME part (quoted-printable or base64), for reading a code out. */
+export function decodeBodies(raw) {
+  const parts = raw.split(/\r?\n--[^\r\n]+/);
+  return parts.map((part) => {
+    const [head, ...rest] = part.split(/\r?\n\r?\n/);
+    const body = rest.join("\n\n");
+    if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+    if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+      return body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    }
+    return body;
+  }).join("\n");
+}
