@@ -4,6 +4,8 @@
 //! and for wasm32; the Worker glue in `edge` exists only on wasm32.
 
 pub mod api_error;
+pub mod secrets;
+pub mod time_format;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;
