@@ -3,7 +3,9 @@
 //! The verification core and the other pure modules compile natively (tests, `authaz-verify`)
 //! and for wasm32; the Worker glue in `edge` exists only on wasm32.
 
+pub mod aaguid_names;
 pub mod api_error;
+pub mod jwt;
 pub mod secrets;
 pub mod time_format;
 
