@@ -95,6 +95,14 @@ impl SignatureScheme {
         })
     }
 
+    /// The hash function the scheme signs with (None for Ed25519, which hashes internally).
+    pub fn hash(self) -> Option<HashAlg> {
+        match self {
+            SignatureScheme::Ecdsa(hash) | SignatureScheme::RsaPkcs1(hash) | SignatureScheme::RsaPss(hash) => Some(hash),
+            SignatureScheme::Ed25519 => None,
+        }
+    }
+
     /// The scheme of an X.509 `signatureAlgorithm`, or None when unsupported.
     fn from_x509_oid(oid: &ObjectIdentifier) -> Option<SignatureScheme> {
         use HashAlg::*;
@@ -412,6 +420,21 @@ impl Certificate {
     }
 }
 
+/// Parse an `x5c` list of DER certificates, leaf first: 1 to [`MAX_CHAIN_LEN`] of them.
+pub fn parse_chain<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Certificate>, VerifyError> {
+    let mut chain = Vec::new();
+    for der in ders {
+        if chain.len() == MAX_CHAIN_LEN {
+            return Err(cert_error(format!("more than {MAX_CHAIN_LEN} certificates in x5c")));
+        }
+        chain.push(Certificate::from_der(der)?);
+    }
+    if chain.is_empty() {
+        return Err(cert_error("x5c holds no certificate"));
+    }
+    Ok(chain)
+}
+
 /// Each certificate is issued (named and signed) by the next one, which must be a CA allowed
 /// to sign certificates within its path length; validity is checked when `now_unix` is Some.
 pub fn verify_chain(chain: &[Certificate], now_unix: Option<u64>) -> Result<(), VerifyError> {
@@ -470,6 +493,19 @@ pub fn chains_to_anchor(chain: &[Certificate], anchors: &[Certificate], now_unix
         return Ok(());
     }
     Err(untrusted())
+}
+
+/// DER `Ecdsa-Sig-Value` from the two big-endian integers of a raw ECDSA signature
+/// (as JWS ES256 and TPM signatures carry them).
+pub fn ecdsa_signature_der(r: &[u8], s: &[u8]) -> Result<Vec<u8>, VerifyError> {
+    #[derive(der::Sequence)]
+    struct EcdsaSigValue<'a> {
+        r: der::asn1::UintRef<'a>,
+        s: der::asn1::UintRef<'a>,
+    }
+    let bad = |_| VerifyError::new(ErrorCode::Signature, "malformed ECDSA signature");
+    let value = EcdsaSigValue { r: der::asn1::UintRef::new(r).map_err(bad)?, s: der::asn1::UintRef::new(s).map_err(bad)? };
+    value.to_der().map_err(bad)
 }
 
 /// Byte range of the first element (tbsCertificate) inside the outer Certificate SEQUENCE.

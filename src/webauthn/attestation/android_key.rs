@@ -1,0 +1,177 @@
+//! `android-key` attestation (WebAuthn L3 §8.4): the credential key is an Android Keystore
+//! key; its certificate `x5c[0]` carries the Android key description extension, and the
+//! credential key itself signs authenticatorData || clientDataHash.
+
+use ciborium::Value;
+use der::asn1::AnyRef;
+use der::{Decode, Reader, SliceReader, Tag, Tagged};
+
+use super::{AttestationInput, AttestationOutcome, AttestationType};
+use crate::webauthn::certificate;
+use crate::webauthn::error::{ErrorCode, VerifyError};
+
+/// Android key attestation extension (KeyDescription).
+const OID_ANDROID_KEY_DESCRIPTION: &str = "1.3.6.1.4.1.11129.2.1.17";
+/// AuthorizationList tags (Android Keystore `Tag` numbers without their type bits).
+const TAG_PURPOSE: u32 = 1;
+const TAG_ALL_APPLICATIONS: u32 = 600;
+const TAG_ORIGIN: u32 = 702;
+const KM_ORIGIN_GENERATED: u64 = 0;
+const KM_PURPOSE_SIGN: u64 = 2;
+/// Most fields read from one AuthorizationList or one purpose set.
+const MAX_LIST_ITEMS: usize = 128;
+
+fn attestation_error(message: impl Into<String>) -> VerifyError {
+    VerifyError::new(ErrorCode::Attestation, message)
+}
+
+/// Verify an `android-key` attestation statement; the attestation type is Basic, the
+/// trust path `x5c`. Keys are accepted from the TEE or from software (the union of both
+/// authorization lists is used, as the specification allows).
+pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
+    let (alg, sig, x5c) = read_statement(input.att_stmt)?;
+    let chain = certificate::parse_chain(x5c)?;
+    let leaf = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
+
+    let mut signed = input.auth_data_raw.to_vec();
+    signed.extend_from_slice(input.client_data_hash);
+    leaf.verify_signature(alg, &signed, sig)?;
+    if !leaf.public_key_matches(input.credential_public_key) {
+        return Err(attestation_error("attestation certificate key differs from the credential public key"));
+    }
+
+    let (_, extension) = leaf
+        .extension(OID_ANDROID_KEY_DESCRIPTION)
+        .ok_or_else(|| attestation_error("attestation certificate lacks the Android key description extension"))?;
+    let description = KeyDescription::parse(extension)
+        .map_err(|e| attestation_error(format!("malformed Android key description: {e}")))?;
+    if description.attestation_challenge != input.client_data_hash.as_slice() {
+        return Err(attestation_error("attestationChallenge differs from clientDataHash"));
+    }
+    let lists = [&description.software_enforced, &description.tee_enforced];
+    if lists.iter().any(|list| list.all_applications) {
+        return Err(attestation_error("key is usable by all applications (allApplications present)"));
+    }
+    if lists.iter().flat_map(|list| list.origin).any(|origin| origin != KM_ORIGIN_GENERATED) {
+        return Err(attestation_error("key origin is not KM_ORIGIN_GENERATED"));
+    }
+    let purposes: Vec<u64> = lists.iter().flat_map(|list| list.purposes.iter().copied()).collect();
+    if !purposes.is_empty() && !purposes.contains(&KM_PURPOSE_SIGN) {
+        return Err(attestation_error("key purpose does not include KM_PURPOSE_SIGN"));
+    }
+
+    certificate::verify_chain(&chain, input.now_unix)?;
+    Ok(AttestationOutcome {
+        attestation_type: AttestationType::Basic,
+        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
+    })
+}
+
+/// `alg`, `sig` and the `x5c` certificates of the statement.
+fn read_statement(stmt: &Value) -> Result<(i64, &[u8], Vec<&[u8]>), VerifyError> {
+    let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
+    let field = |name: &str| {
+        map.iter()
+            .find(|(key, _)| key.as_text() == Some(name))
+            .map(|(_, value)| value)
+            .ok_or_else(|| attestation_error(format!("attStmt.{name} is missing")))
+    };
+    let alg = field("alg")?
+        .as_integer()
+        .and_then(|alg| i64::try_from(alg).ok())
+        .ok_or_else(|| attestation_error("attStmt.alg is not an integer"))?;
+    let sig = field("sig")?
+        .as_bytes()
+        .ok_or_else(|| attestation_error("attStmt.sig is not a byte string"))?;
+    let x5c = field("x5c")?
+        .as_array()
+        .ok_or_else(|| attestation_error("attStmt.x5c is not an array"))?
+        .iter()
+        .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| attestation_error("x5c entry is not a byte string")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((alg, sig, x5c))
+}
+
+/// The parts of the KeyDescription SEQUENCE that WebAuthn checks:
+/// `attestationVersion, attestationSecurityLevel, keymasterVersion, keymasterSecurityLevel,
+/// attestationChallenge, uniqueId, softwareEnforced, teeEnforced, ...`.
+struct KeyDescription<'a> {
+    attestation_challenge: &'a [u8],
+    software_enforced: AuthorizationList,
+    tee_enforced: AuthorizationList,
+}
+
+impl<'a> KeyDescription<'a> {
+    fn parse(der_bytes: &'a [u8]) -> der::Result<KeyDescription<'a>> {
+        let mut reader = SliceReader::new(der_bytes)?;
+        let description = reader.sequence(|r| {
+            let _attestation_version = AnyRef::decode(r)?;
+            let _attestation_security_level = AnyRef::decode(r)?;
+            let _keymaster_version = AnyRef::decode(r)?;
+            let _keymaster_security_level = AnyRef::decode(r)?;
+            let attestation_challenge = <&der::asn1::OctetStringRef>::decode(r)?.as_bytes();
+            let _unique_id = <&der::asn1::OctetStringRef>::decode(r)?;
+            let software_enforced = AuthorizationList::parse(AnyRef::decode(r)?)?;
+            let tee_enforced = AuthorizationList::parse(AnyRef::decode(r)?)?;
+            // Later KeyDescription versions may append fields.
+            let rest = r.remaining_len();
+            r.drain(rest)?;
+            Ok::<_, der::Error>(KeyDescription { attestation_challenge, software_enforced, tee_enforced })
+        })?;
+        reader.finish()?;
+        Ok(description)
+    }
+}
+
+/// The AuthorizationList fields WebAuthn checks; every field is EXPLICITly context-tagged.
+#[derive(Default)]
+struct AuthorizationList {
+    purposes: Vec<u64>,
+    all_applications: bool,
+    origin: Option<u64>,
+}
+
+impl AuthorizationList {
+    fn parse(list: AnyRef<'_>) -> der::Result<AuthorizationList> {
+        if list.tag() != Tag::Sequence {
+            return Err(der::ErrorKind::TagUnexpected { expected: Some(Tag::Sequence), actual: list.tag() }.into());
+        }
+        let mut parsed = AuthorizationList::default();
+        let mut reader = SliceReader::new(list.value())?;
+        let mut count = 0;
+        while !reader.is_finished() {
+            count += 1;
+            if count > MAX_LIST_ITEMS {
+                return Err(der::ErrorKind::Overlength.into());
+            }
+            let field = AnyRef::decode(&mut reader)?;
+            let Tag::ContextSpecific { number, .. } = field.tag() else {
+                return Err(der::ErrorKind::TagUnexpected { expected: None, actual: field.tag() }.into());
+            };
+            match number.value() {
+                TAG_PURPOSE => parsed.purposes = parse_integer_set(field.value())?,
+                TAG_ALL_APPLICATIONS => parsed.all_applications = true,
+                TAG_ORIGIN => parsed.origin = Some(u64::from_der(field.value())?),
+                _ => {}
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// A DER `SET OF INTEGER` (non-negative), bounded.
+fn parse_integer_set(der_bytes: &[u8]) -> der::Result<Vec<u64>> {
+    let set = AnyRef::from_der(der_bytes)?;
+    if set.tag() != Tag::Set {
+        return Err(der::ErrorKind::TagUnexpected { expected: Some(Tag::Set), actual: set.tag() }.into());
+    }
+    let mut reader = SliceReader::new(set.value())?;
+    let mut values = Vec::new();
+    while !reader.is_finished() {
+        if values.len() == MAX_LIST_ITEMS {
+            return Err(der::ErrorKind::Overlength.into());
+        }
+        values.push(u64::decode(&mut reader)?);
+    }
+    Ok(values)
+}

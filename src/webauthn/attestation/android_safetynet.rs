@@ -1,0 +1,157 @@
+//! `android-safetynet` attestation (WebAuthn L3 §8.5, deprecated): `response` is a SafetyNet
+//! JWS (compact serialization) signed by Google's `attest.android.com` certificate, whose
+//! payload binds SHA-256(authenticatorData || clientDataHash) as its nonce.
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ciborium::Value;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::{AttestationInput, AttestationOutcome, AttestationType};
+use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
+use crate::webauthn::error::{ErrorCode, VerifyError};
+
+/// The host name SafetyNet attestation certificates are issued to.
+const SAFETYNET_HOSTNAME: &str = "attest.android.com";
+/// Largest accepted JWS, in bytes.
+const MAX_RESPONSE_LEN: usize = 64 * 1024;
+/// A response may be this old (its `timestampMs` before now) ...
+const MAX_AGE_MS: u64 = 60_000;
+/// ... or this far in the future (clock skew).
+const MAX_FUTURE_MS: u64 = 5_000;
+
+fn attestation_error(message: impl Into<String>) -> VerifyError {
+    VerifyError::new(ErrorCode::Attestation, message)
+}
+
+#[derive(Deserialize)]
+struct JwsHeader {
+    alg: String,
+    x5c: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SafetyNetPayload {
+    nonce: String,
+    timestamp_ms: u64,
+    cts_profile_match: bool,
+}
+
+/// Verify an `android-safetynet` attestation statement; the attestation type is Basic, the
+/// trust path the JWS `x5c`. The response timestamp is checked when `now_unix` is Some.
+pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
+    let response = read_statement(input.att_stmt)?;
+    let response = core::str::from_utf8(response).map_err(|_| attestation_error("SafetyNet response is not UTF-8"))?;
+    let mut parts = response.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(attestation_error("SafetyNet response is not a compact JWS"));
+    };
+    let header: JwsHeader = decode_json(header_b64, "header")?;
+    let payload: SafetyNetPayload = decode_json(payload_b64, "payload")?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .map_err(|_| attestation_error("JWS signature is not base64url"))?;
+
+    let x5c = header
+        .x5c
+        .iter()
+        .map(|cert| STANDARD.decode(cert).map_err(|_| attestation_error("JWS x5c entry is not base64")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let chain = certificate::parse_chain(x5c.iter().map(Vec::as_slice))?;
+    let leaf = chain.first().ok_or_else(|| attestation_error("JWS x5c is empty"))?;
+    if !issued_to_safetynet(leaf) {
+        return Err(VerifyError::new(
+            ErrorCode::Certificate,
+            format!("SafetyNet certificate is not issued to {SAFETYNET_HOSTNAME}"),
+        ));
+    }
+    let signing_input = response
+        .as_bytes()
+        .get(..header_b64.len() + 1 + payload_b64.len())
+        .ok_or_else(|| attestation_error("SafetyNet response is not a compact JWS"))?;
+    verify_jws_signature(leaf, &header.alg, signing_input, &signature)?;
+
+    let mut nonce_input = input.auth_data_raw.to_vec();
+    nonce_input.extend_from_slice(input.client_data_hash);
+    if payload.nonce != STANDARD.encode(Sha256::digest(&nonce_input)) {
+        return Err(attestation_error("SafetyNet nonce is not base64(SHA-256(authenticatorData || clientDataHash))"));
+    }
+    if !payload.cts_profile_match {
+        return Err(attestation_error("SafetyNet ctsProfileMatch is false"));
+    }
+    if let Some(now) = input.now_unix {
+        let now_ms = now.saturating_mul(1000);
+        if payload.timestamp_ms > now_ms.saturating_add(MAX_FUTURE_MS) {
+            return Err(attestation_error("SafetyNet timestampMs is in the future"));
+        }
+        if payload.timestamp_ms < now_ms.saturating_sub(MAX_AGE_MS) {
+            return Err(attestation_error("SafetyNet response is too old (timestampMs)"));
+        }
+    }
+
+    certificate::verify_chain(&chain, input.now_unix)?;
+    Ok(AttestationOutcome {
+        attestation_type: AttestationType::Basic,
+        trust_path: x5c,
+    })
+}
+
+/// `response` of the statement (`ver` must be present and non-empty).
+fn read_statement(stmt: &Value) -> Result<&[u8], VerifyError> {
+    let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
+    let field = |name: &str| {
+        map.iter()
+            .find(|(key, _)| key.as_text() == Some(name))
+            .map(|(_, value)| value)
+            .ok_or_else(|| attestation_error(format!("attStmt.{name} is missing")))
+    };
+    match field("ver")?.as_text() {
+        Some(ver) if !ver.is_empty() => {}
+        _ => return Err(attestation_error("attStmt.ver is not a non-empty text")),
+    }
+    let response = field("response")?
+        .as_bytes()
+        .ok_or_else(|| attestation_error("attStmt.response is not a byte string"))?;
+    if response.len() > MAX_RESPONSE_LEN {
+        return Err(attestation_error("SafetyNet response too large"));
+    }
+    Ok(response)
+}
+
+fn decode_json<T: serde::de::DeserializeOwned>(part: &str, what: &str) -> Result<T, VerifyError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| attestation_error(format!("JWS {what} is not base64url")))?;
+    serde_json::from_slice(&bytes).map_err(|e| attestation_error(format!("JWS {what} is not the expected JSON: {e}")))
+}
+
+/// Whether the leaf names `attest.android.com`: as a SAN dNSName, or as the subject CN.
+fn issued_to_safetynet(leaf: &Certificate) -> bool {
+    use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
+    let san_names = leaf
+        .extension("2.5.29.17")
+        .and_then(|(_, value)| <SubjectAltName as der::Decode>::from_der(value).ok());
+    let in_san = san_names.is_some_and(|SubjectAltName(names)| {
+        names.iter().any(|name| matches!(name, GeneralName::DnsName(dns) if dns.as_str() == SAFETYNET_HOSTNAME))
+    });
+    in_san || leaf.subject_attr("2.5.4.3").as_deref() == Some(SAFETYNET_HOSTNAME)
+}
+
+/// Verify the JWS signature (RS256 or ES256; an ES256 JWS signature is raw r || s).
+fn verify_jws_signature(leaf: &Certificate, alg: &str, signing_input: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    match alg {
+        "RS256" => leaf.verify_with_scheme(SignatureScheme::RsaPkcs1(HashAlg::Sha256), signing_input, signature),
+        "ES256" => {
+            if signature.len() != 64 {
+                return Err(VerifyError::new(ErrorCode::Signature, "ES256 JWS signature is not 64 bytes"));
+            }
+            let (r, s) = signature.split_at(32);
+            let der = certificate::ecdsa_signature_der(r, s)?;
+            leaf.verify_with_scheme(SignatureScheme::Ecdsa(HashAlg::Sha256), signing_input, &der)
+        }
+        other => Err(VerifyError::new(ErrorCode::Algorithm, format!("unsupported SafetyNet JWS algorithm {other}"))),
+    }
+}

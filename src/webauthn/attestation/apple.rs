@@ -1,0 +1,70 @@
+//! `apple` anonymous attestation (WebAuthn L3 §8.8): Apple's anonymization CA certifies the
+//! credential key in `x5c[0]`, binding it to SHA-256(authenticatorData || clientDataHash)
+//! through a nonce extension.
+
+use ciborium::Value;
+use der::asn1::{ContextSpecific, OctetStringRef};
+use der::{Reader, SliceReader, TagNumber};
+use sha2::{Digest, Sha256};
+
+use super::{AttestationInput, AttestationOutcome, AttestationType};
+use crate::webauthn::certificate;
+use crate::webauthn::error::{ErrorCode, VerifyError};
+
+/// Apple's nonce extension: `SEQUENCE { [1] EXPLICIT OCTET STRING nonce }`.
+const OID_APPLE_NONCE: &str = "1.2.840.113635.100.8.2";
+
+fn attestation_error(message: impl Into<String>) -> VerifyError {
+    VerifyError::new(ErrorCode::Attestation, message)
+}
+
+/// Verify an `apple` attestation statement; the attestation type is AnonCA, the trust
+/// path `x5c`.
+pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
+    let chain = certificate::parse_chain(read_x5c(input.att_stmt)?)?;
+    let cred_cert = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
+
+    let mut nonce_to_hash = input.auth_data_raw.to_vec();
+    nonce_to_hash.extend_from_slice(input.client_data_hash);
+    let expected_nonce = Sha256::digest(&nonce_to_hash);
+    let (_, extension) = cred_cert
+        .extension(OID_APPLE_NONCE)
+        .ok_or_else(|| attestation_error("credential certificate lacks the Apple nonce extension"))?;
+    let nonce = parse_nonce(extension).map_err(|e| attestation_error(format!("malformed Apple nonce extension: {e}")))?;
+    if nonce != expected_nonce.as_slice() {
+        return Err(attestation_error("Apple nonce differs from SHA-256(authenticatorData || clientDataHash)"));
+    }
+    if !cred_cert.public_key_matches(input.credential_public_key) {
+        return Err(attestation_error("credential certificate key differs from the credential public key"));
+    }
+
+    certificate::verify_chain(&chain, input.now_unix)?;
+    Ok(AttestationOutcome {
+        attestation_type: AttestationType::AnonCa,
+        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
+    })
+}
+
+fn read_x5c(stmt: &Value) -> Result<Vec<&[u8]>, VerifyError> {
+    let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
+    map.iter()
+        .find(|(key, _)| key.as_text() == Some("x5c"))
+        .map(|(_, value)| value)
+        .ok_or_else(|| attestation_error("attStmt.x5c is missing"))?
+        .as_array()
+        .ok_or_else(|| attestation_error("attStmt.x5c is not an array"))?
+        .iter()
+        .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| attestation_error("x5c entry is not a byte string")))
+        .collect()
+}
+
+fn parse_nonce(extension: &[u8]) -> der::Result<&[u8]> {
+    let mut reader = SliceReader::new(extension)?;
+    let nonce = reader.sequence(|r| {
+        let field = ContextSpecific::<&OctetStringRef>::decode_explicit(r, TagNumber(1))?
+            .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
+        Ok::<_, der::Error>(field.value.as_bytes())
+    })?;
+    reader.finish()?;
+    Ok(nonce)
+}

@@ -1,0 +1,352 @@
+//! `tpm` attestation (WebAuthn L3 §8.3): a TPM 2.0 certifies the credential key, given as
+//! a TPMT_PUBLIC (`pubArea`), in a TPMS_ATTEST (`certInfo`) signed by its attestation
+//! identity key (AIK), whose certificate is `x5c[0]`.
+
+use ciborium::Value;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
+
+use super::{AttestationInput, AttestationOutcome, AttestationType};
+use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
+use crate::webauthn::cose_key::CoseKey;
+use crate::webauthn::error::{ErrorCode, VerifyError};
+
+const TPM_GENERATED_VALUE: u32 = 0xff54_4347;
+const TPM_ST_ATTEST_CERTIFY: u16 = 0x8017;
+
+const TPM_ALG_RSA: u16 = 0x0001;
+const TPM_ALG_SHA1: u16 = 0x0004;
+const TPM_ALG_SHA256: u16 = 0x000b;
+const TPM_ALG_SHA384: u16 = 0x000c;
+const TPM_ALG_SHA512: u16 = 0x000d;
+const TPM_ALG_NULL: u16 = 0x0010;
+const TPM_ALG_ECDAA: u16 = 0x001a;
+const TPM_ALG_ECC: u16 = 0x0023;
+
+const TPM_ECC_NIST_P256: u16 = 0x0003;
+const TPM_ECC_NIST_P384: u16 = 0x0004;
+const TPM_ECC_NIST_P521: u16 = 0x0005;
+
+/// Default RSA public exponent, meant when TPMS_RSA_PARMS.exponent is 0.
+const RSA_DEFAULT_EXPONENT: [u8; 3] = [0x01, 0x00, 0x01];
+
+const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
+const OID_EXTENDED_KEY_USAGE: &str = "2.5.29.37";
+const OID_TCG_KP_AIK_CERTIFICATE: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.8.3");
+const OID_TCG_AT_TPM_MANUFACTURER: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.1");
+const OID_TCG_AT_TPM_MODEL: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.2");
+const OID_TCG_AT_TPM_VERSION: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.3");
+const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
+
+fn attestation_error(message: impl Into<String>) -> VerifyError {
+    VerifyError::new(ErrorCode::Attestation, message)
+}
+
+/// Verify a `tpm` attestation statement; the attestation type is AttCA, the trust path `x5c`.
+pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
+    let stmt = Statement::from_cbor(input.att_stmt)?;
+    if stmt.ver != "2.0" {
+        return Err(attestation_error(format!("unsupported TPM version {:?}", stmt.ver)));
+    }
+    let scheme = SignatureScheme::from_cose_alg(stmt.alg)
+        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, format!("unsupported TPM attestation algorithm {}", stmt.alg)))?;
+    let hash = scheme
+        .hash()
+        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "TPM attestation algorithm has no hash"))?;
+
+    let pub_area = PubArea::parse(stmt.pub_area)?;
+    if !pub_area.matches(input.credential_public_key) {
+        return Err(attestation_error("pubArea key differs from the credential public key"));
+    }
+
+    let chain = certificate::parse_chain(stmt.x5c.iter().copied())?;
+    let aik = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
+    let aaguid = input.auth_data.attested_credential.as_ref().map(|c| c.aaguid);
+    check_aik_certificate(aik, aaguid)?;
+    aik.verify_with_scheme(scheme, stmt.cert_info, stmt.sig)?;
+
+    let cert_info = CertInfo::parse(stmt.cert_info)?;
+    if cert_info.magic != TPM_GENERATED_VALUE {
+        return Err(attestation_error("certInfo.magic is not TPM_GENERATED_VALUE"));
+    }
+    if cert_info.attest_type != TPM_ST_ATTEST_CERTIFY {
+        return Err(attestation_error("certInfo.type is not TPM_ST_ATTEST_CERTIFY"));
+    }
+    let mut att_to_be_signed = input.auth_data_raw.to_vec();
+    att_to_be_signed.extend_from_slice(input.client_data_hash);
+    if cert_info.extra_data != hash.digest(&att_to_be_signed).as_slice() {
+        return Err(attestation_error("certInfo.extraData is not the hash of authenticatorData || clientDataHash"));
+    }
+    if cert_info.attested_name != pub_area.name()?.as_slice() {
+        return Err(attestation_error("certInfo.attested.name is not the Name of pubArea"));
+    }
+
+    certificate::verify_chain(&chain, input.now_unix)?;
+    Ok(AttestationOutcome {
+        attestation_type: AttestationType::AttCa,
+        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
+    })
+}
+
+/// The fields of a `tpm` attStmt.
+struct Statement<'a> {
+    ver: &'a str,
+    alg: i64,
+    x5c: Vec<&'a [u8]>,
+    sig: &'a [u8],
+    cert_info: &'a [u8],
+    pub_area: &'a [u8],
+}
+
+impl<'a> Statement<'a> {
+    fn from_cbor(stmt: &'a Value) -> Result<Statement<'a>, VerifyError> {
+        let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
+        let field = |name: &str| {
+            map.iter()
+                .find(|(key, _)| key.as_text() == Some(name))
+                .map(|(_, value)| value)
+                .ok_or_else(|| attestation_error(format!("attStmt.{name} is missing")))
+        };
+        let bytes = |name: &str| {
+            field(name)?
+                .as_bytes()
+                .map(Vec::as_slice)
+                .ok_or_else(|| attestation_error(format!("attStmt.{name} is not a byte string")))
+        };
+        let ver = field("ver")?.as_text().ok_or_else(|| attestation_error("attStmt.ver is not text"))?;
+        let alg = field("alg")?
+            .as_integer()
+            .and_then(|alg| i64::try_from(alg).ok())
+            .ok_or_else(|| attestation_error("attStmt.alg is not an integer"))?;
+        let x5c = field("x5c")?
+            .as_array()
+            .ok_or_else(|| attestation_error("attStmt.x5c is not an array"))?
+            .iter()
+            .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| attestation_error("x5c entry is not a byte string")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Statement { ver, alg, x5c, sig: bytes("sig")?, cert_info: bytes("certInfo")?, pub_area: bytes("pubArea")? })
+    }
+}
+
+/// Checks of TPM attestation certificate requirements (WebAuthn L3 §8.3.1) on the AIK
+/// certificate, and of the `id-fido-gen-ce-aaguid` extension when present.
+fn check_aik_certificate(aik: &Certificate, aaguid: Option<[u8; 16]>) -> Result<(), VerifyError> {
+    let cert_error = |message: &str| VerifyError::new(ErrorCode::Certificate, format!("AIK certificate: {message}"));
+    if aik.version() != 3 {
+        return Err(cert_error("version is not 3"));
+    }
+    if !aik.subject_is_empty() {
+        return Err(cert_error("subject is not empty"));
+    }
+    let (_, san) = aik
+        .extension(OID_SUBJECT_ALT_NAME)
+        .ok_or_else(|| cert_error("no Subject Alternative Name"))?;
+    check_tpm_san(san).map_err(|_| cert_error("Subject Alternative Name lacks the TPM manufacturer, model and version"))?;
+    let (_, eku) = aik
+        .extension(OID_EXTENDED_KEY_USAGE)
+        .ok_or_else(|| cert_error("no Extended Key Usage"))?;
+    let eku = der::Decode::from_der(eku).map_err(|_| cert_error("malformed Extended Key Usage"))?;
+    let ExtendedKeyUsage(usages) = eku;
+    if !usages.contains(&OID_TCG_KP_AIK_CERTIFICATE) {
+        return Err(cert_error("Extended Key Usage lacks tcg-kp-AIKCertificate (2.23.133.8.3)"));
+    }
+    if aik.is_ca() {
+        return Err(cert_error("Basic Constraints say CA"));
+    }
+    if let Some((_, value)) = aik.extension(OID_FIDO_GEN_CE_AAGUID) {
+        let cert_aaguid = <&der::asn1::OctetStringRef as der::Decode>::from_der(value)
+            .map_err(|_| cert_error("malformed id-fido-gen-ce-aaguid extension"))?;
+        if Some(cert_aaguid.as_bytes()) != aaguid.as_ref().map(|a| a.as_slice()) {
+            return Err(cert_error("id-fido-gen-ce-aaguid (1.3.6.1.4.1.45724.1.1.4) differs from the authenticator data's AAGUID"));
+        }
+    }
+    Ok(())
+}
+
+/// The SAN must hold a directoryName with the TPM manufacturer, model and version
+/// attributes (TCG EK Credential Profile §3.2.9); they may share one RDN or use one RDN each.
+fn check_tpm_san(san: &[u8]) -> Result<(), ()> {
+    let SubjectAltName(names) = der::Decode::from_der(san).map_err(|_| ())?;
+    let has_all = |name: &x509_cert::name::Name| {
+        [OID_TCG_AT_TPM_MANUFACTURER, OID_TCG_AT_TPM_MODEL, OID_TCG_AT_TPM_VERSION]
+            .iter()
+            .all(|oid| name.iter().any(|atv| atv.oid == *oid))
+    };
+    let found = names.iter().any(|general_name| match general_name {
+        GeneralName::DirectoryName(name) => has_all(name),
+        _ => false,
+    });
+    if found { Ok(()) } else { Err(()) }
+}
+
+/// A bounded big-endian reader for TPM 2.0 structures (which are not ASN.1).
+struct TpmReader<'a> {
+    rest: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> TpmReader<'a> {
+    fn new(bytes: &'a [u8], what: &'static str) -> Self {
+        TpmReader { rest: bytes, what }
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], VerifyError> {
+        if self.rest.len() < len {
+            return Err(attestation_error(format!("{} is truncated", self.what)));
+        }
+        let (head, tail) = self.rest.split_at(len);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], VerifyError> {
+        let what = self.what;
+        self.take(N)?
+            .try_into()
+            .map_err(|_| attestation_error(format!("{what} is truncated")))
+    }
+
+    fn u16(&mut self) -> Result<u16, VerifyError> {
+        self.array().map(u16::from_be_bytes)
+    }
+
+    fn u32(&mut self) -> Result<u32, VerifyError> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    /// A TPM2B: a u16 size followed by that many bytes.
+    fn sized(&mut self) -> Result<&'a [u8], VerifyError> {
+        let len = self.u16()?;
+        self.take(usize::from(len))
+    }
+
+    fn finish(self) -> Result<(), VerifyError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(attestation_error(format!("{} has trailing bytes", self.what)))
+        }
+    }
+}
+
+/// The public key of a TPMT_PUBLIC.
+enum TpmKey<'a> {
+    Rsa { modulus: &'a [u8], exponent: u32 },
+    Ecc { curve: u16, x: &'a [u8], y: &'a [u8] },
+}
+
+/// A parsed TPMT_PUBLIC (TPM 2.0 Part 2 §12.2.4), keeping its bytes for the Name.
+struct PubArea<'a> {
+    raw: &'a [u8],
+    name_alg: u16,
+    key: TpmKey<'a>,
+}
+
+impl<'a> PubArea<'a> {
+    fn parse(raw: &'a [u8]) -> Result<PubArea<'a>, VerifyError> {
+        let mut r = TpmReader::new(raw, "pubArea");
+        let key_type = r.u16()?;
+        let name_alg = r.u16()?;
+        let _object_attributes = r.u32()?;
+        let _auth_policy = r.sized()?;
+        // TPMT_SYM_DEF_OBJECT: algorithm, then keyBits and mode unless TPM_ALG_NULL.
+        if r.u16()? != TPM_ALG_NULL {
+            r.take(4)?;
+        }
+        // Signing scheme: scheme, then its hash algorithm (and ECDAA's count) unless TPM_ALG_NULL.
+        let scheme = r.u16()?;
+        if scheme != TPM_ALG_NULL {
+            r.u16()?;
+            if scheme == TPM_ALG_ECDAA {
+                r.u16()?;
+            }
+        }
+        let key = match key_type {
+            TPM_ALG_RSA => {
+                let _key_bits = r.u16()?;
+                let exponent = r.u32()?;
+                let modulus = r.sized()?;
+                TpmKey::Rsa { modulus, exponent }
+            }
+            TPM_ALG_ECC => {
+                let curve = r.u16()?;
+                // TPMT_KDF_SCHEME: scheme, then its hash algorithm unless TPM_ALG_NULL.
+                if r.u16()? != TPM_ALG_NULL {
+                    r.u16()?;
+                }
+                let x = r.sized()?;
+                let y = r.sized()?;
+                TpmKey::Ecc { curve, x, y }
+            }
+            other => return Err(attestation_error(format!("unsupported pubArea type 0x{other:04x}"))),
+        };
+        r.finish()?;
+        Ok(PubArea { raw, name_alg, key })
+    }
+
+    /// Whether the key is the credential public key.
+    fn matches(&self, key: &CoseKey) -> bool {
+        match self.key {
+            TpmKey::Rsa { modulus, exponent } => {
+                let Some((n, e)) = key.rsa_parts() else { return false };
+                let exponent_bytes = exponent.to_be_bytes();
+                let tpm_e: &[u8] = if exponent == 0 { &RSA_DEFAULT_EXPONENT } else { &exponent_bytes };
+                strip_zeros(modulus) == strip_zeros(n) && strip_zeros(tpm_e) == strip_zeros(e)
+            }
+            TpmKey::Ecc { curve, x, y } => {
+                let Some((crv, cose_x, cose_y)) = key.ec2_point() else { return false };
+                let cose_curve = match crv {
+                    1 => TPM_ECC_NIST_P256,
+                    2 => TPM_ECC_NIST_P384,
+                    3 => TPM_ECC_NIST_P521,
+                    _ => return false,
+                };
+                curve == cose_curve && strip_zeros(x) == strip_zeros(cose_x) && strip_zeros(y) == strip_zeros(cose_y)
+            }
+        }
+    }
+
+    /// The TPM Name of this object: nameAlg (big-endian) || H_nameAlg(TPMT_PUBLIC).
+    fn name(&self) -> Result<Vec<u8>, VerifyError> {
+        let hash = match self.name_alg {
+            TPM_ALG_SHA1 => HashAlg::Sha1,
+            TPM_ALG_SHA256 => HashAlg::Sha256,
+            TPM_ALG_SHA384 => HashAlg::Sha384,
+            TPM_ALG_SHA512 => HashAlg::Sha512,
+            other => return Err(attestation_error(format!("unsupported pubArea nameAlg 0x{other:04x}"))),
+        };
+        let mut name = self.name_alg.to_be_bytes().to_vec();
+        name.extend_from_slice(&hash.digest(self.raw));
+        Ok(name)
+    }
+}
+
+/// The fields of a TPMS_ATTEST (TPM 2.0 Part 2 §10.12.8) that WebAuthn checks.
+struct CertInfo<'a> {
+    magic: u32,
+    attest_type: u16,
+    extra_data: &'a [u8],
+    attested_name: &'a [u8],
+}
+
+impl<'a> CertInfo<'a> {
+    fn parse(raw: &'a [u8]) -> Result<CertInfo<'a>, VerifyError> {
+        let mut r = TpmReader::new(raw, "certInfo");
+        let magic = r.u32()?;
+        let attest_type = r.u16()?;
+        let _qualified_signer = r.sized()?;
+        let extra_data = r.sized()?;
+        // TPMS_CLOCK_INFO (clock u64, resetCount u32, restartCount u32, safe u8), firmwareVersion u64.
+        r.take(8 + 4 + 4 + 1 + 8)?;
+        // TPMS_CERTIFY_INFO: name, qualifiedName.
+        let attested_name = r.sized()?;
+        let _qualified_name = r.sized()?;
+        r.finish()?;
+        Ok(CertInfo { magic, attest_type, extra_data, attested_name })
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes.get(first..).unwrap_or(&[])
+}
