@@ -545,3 +545,187 @@ fn any_to_string(value: &der::asn1::Any) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Certificates and signatures from tests/vectors/certs (made by its generate.sh, valid
+    //! 2026-11-25 .. 2036-11-23), plus the recorded real chains in tests/vectors/anchors.
+    use super::*;
+
+    macro_rules! vector {
+        ($name:literal) => {
+            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name))
+        };
+    }
+
+    const NOW: u64 = 1_800_000_000; // 2027-01-15
+    const DATA: &[u8] = vector!("data.bin");
+
+    fn cert(der: &[u8]) -> Certificate {
+        Certificate::from_der(der).expect("test certificate parses")
+    }
+    fn ec_root() -> Certificate { cert(vector!("ec_root.der")) }
+    fn ec_inter() -> Certificate { cert(vector!("ec_inter.der")) }
+    fn ec_leaf() -> Certificate { cert(vector!("ec_leaf.der")) }
+    fn rsa_leaf() -> Certificate { cert(vector!("rsa_leaf.der")) }
+
+    fn code(result: Result<(), VerifyError>) -> ErrorCode {
+        result.expect_err("must fail").code
+    }
+
+    #[test]
+    fn parses_fields() {
+        let leaf = ec_leaf();
+        assert_eq!(leaf.version(), 3);
+        assert!(!leaf.is_ca());
+        assert!(ec_inter().is_ca());
+        assert_eq!(leaf.subject_attr("2.5.4.3").as_deref(), Some("ec_leaf"));
+        assert_eq!(leaf.subject_attr("2.5.4.10"), None);
+        let (critical, value) = leaf.extension("2.5.29.19").expect("basic constraints");
+        assert!(critical);
+        assert_eq!(value, [0x30, 0x00]);
+        assert!(leaf.extension("1.2.3.4").is_none());
+        assert!(!leaf.subject_is_empty());
+        assert_eq!(leaf.der(), vector!("ec_leaf.der"));
+    }
+
+    #[test]
+    fn rejects_malformed_der() {
+        let der = vector!("ec_leaf.der");
+        assert_eq!(Certificate::from_der(&der[..der.len() - 1]).unwrap_err().code, ErrorCode::Certificate);
+        let mut trailing = der.to_vec();
+        trailing.push(0);
+        assert!(Certificate::from_der(&trailing).is_err());
+        assert!(Certificate::from_der(&[]).is_err());
+        assert!(Certificate::from_der(&vec![0x30; MAX_CERTIFICATE_LEN + 1]).is_err());
+        for len in 0..der.len() {
+            let _ = Certificate::from_der(&der[..len]); // never panics
+        }
+    }
+
+    #[test]
+    fn parses_pem_bundles() {
+        let one = Certificate::from_pem(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/ec_root.pem")))
+            .expect("one PEM certificate");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].der(), vector!("ec_root.der"));
+        let google = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/anchors/google_hardware_attestation_roots.pem"));
+        assert_eq!(Certificate::from_pem(google).expect("bundle").len(), 4);
+        assert!(Certificate::from_pem("no certificate here").is_err());
+        assert!(Certificate::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n").is_err());
+        assert!(Certificate::from_pem("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n").is_err());
+    }
+
+    #[test]
+    fn validity_window() {
+        let leaf = ec_leaf();
+        assert!(leaf.check_validity(NOW).is_ok());
+        assert_eq!(code(leaf.check_validity(1_700_000_000)), ErrorCode::Certificate); // not yet valid
+        assert_eq!(code(leaf.check_validity(2_200_000_000)), ErrorCode::Certificate); // expired
+        assert!(verify_chain(&[ec_leaf(), ec_inter()], Some(NOW)).is_ok());
+        assert!(verify_chain(&[ec_leaf(), ec_inter()], Some(2_200_000_000)).is_err());
+        assert!(verify_chain(&[ec_leaf(), ec_inter()], None).is_ok());
+    }
+
+    #[test]
+    fn verifies_chains_of_each_signature_algorithm() {
+        // ecdsa-with-SHA384 by P-384, ecdsa-with-SHA256 by P-256
+        assert!(verify_chain(&[ec_leaf(), ec_inter(), ec_root()], Some(NOW)).is_ok());
+        // sha1WithRSAEncryption
+        assert!(verify_chain(&[rsa_leaf(), cert(vector!("rsa_root.der"))], Some(NOW)).is_ok());
+        // Ed25519
+        assert!(verify_chain(&[cert(vector!("ed_leaf.der")), cert(vector!("ed_root.der"))], Some(NOW)).is_ok());
+        // sha256WithRSAEncryption and RSA 4096 (a recorded Pixel 8a chain ends in Google's root)
+        let google = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/anchors/google_hardware_attestation_roots.pem"));
+        for root in Certificate::from_pem(google).expect("bundle") {
+            assert!(verify_chain(&[root.clone(), root], None).is_ok(), "self-signed root verifies itself");
+        }
+    }
+
+    #[test]
+    fn rejects_broken_chains() {
+        assert!(verify_chain(&[], None).is_err());
+        // issuer name differs from the next subject
+        assert_eq!(code(verify_chain(&[ec_leaf(), ec_root()], None)), ErrorCode::Certificate);
+        // same names, but the signature is not the issuer's: a chain to another root named alike
+        let mut forged = vector!("ec_leaf.der").to_vec();
+        let last = forged.len() - 2;
+        forged[last] ^= 1;
+        let forged = cert(&forged);
+        let err = verify_chain(&[forged, ec_inter()], None).unwrap_err();
+        assert!(err.message.contains("signature"), "{}", err.message);
+        // issued by a certificate that is not a CA
+        let err = verify_chain(&[cert(vector!("ec_below_leaf.der")), ec_leaf()], None).unwrap_err();
+        assert!(err.message.contains("not a CA"), "{}", err.message);
+        // issued by a CA whose key usage lacks keyCertSign
+        let err = verify_chain(&[cert(vector!("ec_under_no_certsign.der")), cert(vector!("ec_no_certsign.der"))], None).unwrap_err();
+        assert!(err.message.contains("not a CA"), "{}", err.message);
+        // ec_inter has pathlen 0 but another CA sits below it
+        let long = [cert(vector!("ec_leaf2.der")), cert(vector!("ec_inter2.der")), ec_inter(), ec_root()];
+        assert!(verify_chain(&long[..2], None).is_ok());
+        let err = verify_chain(&long, None).unwrap_err();
+        assert!(err.message.contains("path length"), "{}", err.message);
+        // more than MAX_CHAIN_LEN certificates
+        let six = vec![ec_root(); MAX_CHAIN_LEN + 1];
+        assert!(verify_chain(&six, None).is_err());
+        assert!(verify_chain(&six[..MAX_CHAIN_LEN], None).is_ok());
+    }
+
+    #[test]
+    fn anchors() {
+        let root = ec_root();
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(NOW)).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter(), root.clone()], &[root.clone()], Some(NOW)).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf()], &[ec_leaf()], Some(NOW)).is_ok());
+        let other = cert(vector!("rsa_root.der"));
+        let err = chains_to_anchor(&[ec_leaf(), ec_inter()], &[other], Some(NOW)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::UntrustedAttestation);
+        assert_eq!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[], None).unwrap_err().code, ErrorCode::UntrustedAttestation);
+        // the anchor's validity counts too
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(2_200_000_000)).is_err());
+        // an anchor that may not sign certificates does not anchor what it signed
+        let err = chains_to_anchor(&[cert(vector!("ec_below_leaf.der"))], &[ec_leaf()], None).unwrap_err();
+        assert!(err.message.contains("not a CA"), "{}", err.message);
+        // pathlen of the anchor
+        let err = chains_to_anchor(&[cert(vector!("ec_leaf2.der")), cert(vector!("ec_inter2.der"))], &[ec_inter()], None).unwrap_err();
+        assert!(err.message.contains("path length"), "{}", err.message);
+    }
+
+    #[test]
+    fn signatures_by_cose_algorithm() {
+        let cases: [(Certificate, i64, &[u8]); 8] = [
+            (ec_leaf(), -7, vector!("es256.sig")),
+            (ec_root(), -35, vector!("es384.sig")),
+            (cert(vector!("ed_leaf.der")), -8, vector!("eddsa.sig")),
+            (rsa_leaf(), -257, vector!("rs256.sig")),
+            (rsa_leaf(), -258, vector!("rs384.sig")),
+            (rsa_leaf(), -259, vector!("rs512.sig")),
+            (rsa_leaf(), -65535, vector!("rs1.sig")),
+            (rsa_leaf(), -37, vector!("ps256.sig")),
+        ];
+        for (cert, alg, sig) in cases {
+            assert!(cert.verify_signature(alg, DATA, sig).is_ok(), "alg {alg}");
+            assert_eq!(code(cert.verify_signature(alg, b"other data", sig)), ErrorCode::Signature, "alg {alg}");
+            let mut bad = sig.to_vec();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(cert.verify_signature(alg, DATA, &bad).is_err(), "alg {alg}");
+        }
+        // the algorithm must fit the key, and be known
+        assert_eq!(code(rsa_leaf().verify_signature(-7, DATA, vector!("es256.sig"))), ErrorCode::Algorithm);
+        assert_eq!(code(ec_leaf().verify_signature(-257, DATA, vector!("rs256.sig"))), ErrorCode::Algorithm);
+        assert_eq!(code(ec_leaf().verify_signature(-9999, DATA, vector!("es256.sig"))), ErrorCode::Algorithm);
+        // RS256 must not accept a PSS signature and vice versa
+        assert!(rsa_leaf().verify_signature(-257, DATA, vector!("ps256.sig")).is_err());
+        assert!(rsa_leaf().verify_signature(-37, DATA, vector!("rs256.sig")).is_err());
+    }
+
+    #[test]
+    fn raw_ecdsa_signatures_convert_to_der() {
+        let der_sig = p256::ecdsa::Signature::from_der(vector!("es256.sig")).expect("DER signature");
+        let raw = der_sig.to_bytes();
+        let (r, s) = raw.split_at(32);
+        let rebuilt = ecdsa_signature_der(r, s).expect("encodes");
+        assert!(ec_leaf().verify_signature(-7, DATA, &rebuilt).is_ok());
+    }
+}
