@@ -5,6 +5,7 @@
 
 pub mod aaguid_names;
 pub mod api_error;
+pub mod application;
 pub mod jwt;
 pub mod secrets;
 pub mod time_format;
