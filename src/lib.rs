@@ -9,6 +9,7 @@ pub mod application;
 pub mod jwt;
 pub mod secrets;
 pub mod time_format;
+pub mod webauthn;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -1,0 +1,142 @@
+//! Authenticator data (WebAuthn L3 §6.1): rpIdHash, flags, signature counter, attested
+//! credential data and extensions.
+
+use ciborium::Value;
+
+use super::cbor;
+use super::cose_key::CoseKey;
+use super::error::{ErrorCode, VerifyError};
+use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_CREDENTIAL_ID};
+
+/// The flags byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flags(pub u8);
+
+impl Flags {
+    pub const UP: u8 = 0x01;
+    pub const UV: u8 = 0x04;
+    pub const BE: u8 = 0x08;
+    pub const BS: u8 = 0x10;
+    pub const AT: u8 = 0x40;
+    pub const ED: u8 = 0x80;
+
+    pub fn user_present(self) -> bool {
+        self.0 & Flags::UP != 0
+    }
+    pub fn user_verified(self) -> bool {
+        self.0 & Flags::UV != 0
+    }
+    pub fn backup_eligible(self) -> bool {
+        self.0 & Flags::BE != 0
+    }
+    pub fn backed_up(self) -> bool {
+        self.0 & Flags::BS != 0
+    }
+    pub fn attested_credential_data(self) -> bool {
+        self.0 & Flags::AT != 0
+    }
+    pub fn extension_data(self) -> bool {
+        self.0 & Flags::ED != 0
+    }
+}
+
+/// Attested credential data: present in registrations.
+#[derive(Clone, Debug)]
+pub struct AttestedCredential {
+    pub aaguid: [u8; 16],
+    pub credential_id: Vec<u8>,
+    pub public_key: CoseKey,
+    /// The COSE_Key bytes exactly as in the authenticator data.
+    pub public_key_cbor: Vec<u8>,
+}
+
+/// Parsed authenticator data.
+#[derive(Clone, Debug)]
+pub struct AuthenticatorData {
+    pub rp_id_hash: [u8; 32],
+    pub flags: Flags,
+    pub sign_count: u32,
+    pub attested_credential: Option<AttestedCredential>,
+    /// The extension outputs map, when the ED flag is set.
+    pub extensions: Option<Value>,
+}
+
+/// A cursor over the authenticator data bytes.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize, what: &str) -> Result<&'a [u8], VerifyError> {
+        if self.bytes.len() < len {
+            return Err(VerifyError::malformed(format!("authenticator data truncated in {what}")));
+        }
+        let (head, rest) = self.bytes.split_at(len);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], VerifyError> {
+        let bytes = self.take(N, what)?;
+        bytes.try_into().map_err(|_| VerifyError::malformed(format!("authenticator data truncated in {what}")))
+    }
+
+    fn skip(&mut self, len: usize) {
+        self.bytes = self.bytes.get(len..).unwrap_or(&[]);
+    }
+}
+
+impl AuthenticatorData {
+    pub fn parse(bytes: &[u8]) -> Result<AuthenticatorData, VerifyError> {
+        if bytes.len() > MAX_AUTHENTICATOR_DATA {
+            return Err(VerifyError::new(ErrorCode::TooLarge, "authenticator data too large"));
+        }
+        let mut reader = Reader { bytes };
+        let rp_id_hash = reader.array::<32>("rpIdHash")?;
+        let [flags] = reader.array::<1>("flags")?;
+        let flags = Flags(flags);
+        let sign_count = u32::from_be_bytes(reader.array::<4>("signCount")?);
+        let attested_credential = if flags.attested_credential_data() {
+            Some(parse_attested_credential(&mut reader)?)
+        } else {
+            None
+        };
+        let extensions = if flags.extension_data() {
+            let (value, len) = cbor::decode_prefix(reader.bytes)?;
+            if !value.is_map() {
+                return Err(VerifyError::malformed("authenticator extensions are not a map"));
+            }
+            reader.skip(len);
+            Some(value)
+        } else {
+            None
+        };
+        if !reader.bytes.is_empty() {
+            return Err(VerifyError::malformed("trailing bytes in authenticator data"));
+        }
+        Ok(AuthenticatorData { rp_id_hash, flags, sign_count, attested_credential, extensions })
+    }
+
+    /// BS (backed up) requires BE (backup eligible).
+    pub fn check_backup_flags(&self) -> Result<(), VerifyError> {
+        if self.flags.backed_up() && !self.flags.backup_eligible() {
+            return Err(VerifyError::new(ErrorCode::BackupState, "BS flag set without BE"));
+        }
+        Ok(())
+    }
+}
+
+fn parse_attested_credential(reader: &mut Reader) -> Result<AttestedCredential, VerifyError> {
+    let aaguid = reader.array::<16>("aaguid")?;
+    let id_len = usize::from(u16::from_be_bytes(reader.array::<2>("credentialIdLength")?));
+    if id_len > MAX_CREDENTIAL_ID {
+        return Err(VerifyError::new(
+            ErrorCode::CredentialIdLength,
+            format!("credential id is {id_len} bytes, more than {MAX_CREDENTIAL_ID}"),
+        ));
+    }
+    let credential_id = reader.take(id_len, "credentialId")?.to_vec();
+    let (public_key, key_len) = CoseKey::from_cbor(reader.bytes)?;
+    let public_key_cbor = reader.take(key_len, "credentialPublicKey")?.to_vec();
+    Ok(AttestedCredential { aaguid, credential_id, public_key, public_key_cbor })
+}

@@ -1,0 +1,29 @@
+//! The pure WebAuthn core: options, parsing and verification of registrations and
+//! authentications. No Worker or JS types; compiles natively and for wasm32.
+
+pub mod attestation;
+pub mod attestation_object;
+pub mod authentication;
+pub mod authenticator_data;
+pub mod base64url;
+pub mod cbor;
+pub mod certificate;
+pub mod client_data;
+pub mod cose_key;
+pub mod error;
+pub mod limits;
+pub mod options;
+pub mod registration;
+pub mod response_json;
+
+pub use attestation::{AttestationOutcome, AttestationType};
+pub use authentication::{check_assertion, verify_authentication, AssertionToVerify, AuthenticationPolicy, VerifiedAuthentication};
+pub use certificate::Certificate;
+pub use cose_key::CoseKey;
+pub use error::{ErrorCode, VerifyError};
+pub use options::{
+    creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
+    CredentialDescriptor, RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
+};
+pub use registration::{verify_registration, RegistrationPolicy, VerifiedRegistration};
+pub use response_json::{AuthenticationResponseJson, RegistrationResponseJson};
