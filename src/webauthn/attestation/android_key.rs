@@ -45,7 +45,18 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         .ok_or_else(|| attestation_error("attestation certificate lacks the Android key description extension"))?;
     let description = KeyDescription::parse(extension)
         .map_err(|e| attestation_error(format!("malformed Android key description: {e}")))?;
-    if description.attestation_challenge != input.client_data_hash.as_slice() {
+    check_key_description(&description, input.client_data_hash)?;
+
+    certificate::verify_chain(&chain, input.now_unix)?;
+    Ok(AttestationOutcome {
+        attestation_type: AttestationType::Basic,
+        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
+    })
+}
+
+/// The key description checks of WebAuthn L3 §8.4 on the union of both authorization lists.
+fn check_key_description(description: &KeyDescription, client_data_hash: &[u8]) -> Result<(), VerifyError> {
+    if description.attestation_challenge != client_data_hash {
         return Err(attestation_error("attestationChallenge differs from clientDataHash"));
     }
     let lists = [&description.software_enforced, &description.tee_enforced];
@@ -59,12 +70,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     if !purposes.is_empty() && !purposes.contains(&KM_PURPOSE_SIGN) {
         return Err(attestation_error("key purpose does not include KM_PURPOSE_SIGN"));
     }
-
-    certificate::verify_chain(&chain, input.now_unix)?;
-    Ok(AttestationOutcome {
-        attestation_type: AttestationType::Basic,
-        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
-    })
+    Ok(())
 }
 
 /// `alg`, `sig` and the `x5c` certificates of the statement.
@@ -174,4 +180,120 @@ fn parse_integer_set(der_bytes: &[u8]) -> der::Result<Vec<u64>> {
         values.push(u64::decode(&mut reader)?);
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    //! KeyDescription parsing and checks on hand-built extensions; full statements are tested
+    //! in tests/attestation_certs.rs.
+    use super::*;
+    use base64::Engine;
+
+    fn tlv(tag: &[u8], content: &[u8]) -> Vec<u8> {
+        let mut out = tag.to_vec();
+        match content.len() {
+            len @ 0..=127 => out.push(len as u8),
+            len @ 128..=255 => out.extend_from_slice(&[0x81, len as u8]),
+            len => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    fn int(value: u8) -> Vec<u8> {
+        tlv(&[0x02], &[value])
+    }
+    fn purposes(values: &[u8]) -> Vec<u8> {
+        let set: Vec<u8> = values.iter().flat_map(|&v| int(v)).collect();
+        tlv(&[0xa1], &tlv(&[0x31], &set))
+    }
+    fn all_applications() -> Vec<u8> {
+        tlv(&[0xbf, 0x84, 0x58], &[0x05, 0x00]) // [600] EXPLICIT NULL
+    }
+    fn origin(value: u8) -> Vec<u8> {
+        tlv(&[0xbf, 0x85, 0x3e], &int(value)) // [702] EXPLICIT INTEGER
+    }
+    fn algorithm_ec() -> Vec<u8> {
+        tlv(&[0xa2], &int(3)) // [2] algorithm, not checked
+    }
+    fn key_description(challenge: &[u8], software: &[Vec<u8>], tee: &[Vec<u8>]) -> Vec<u8> {
+        let mut fields = int(4);
+        fields.extend(tlv(&[0x0a], &[1]));
+        fields.extend(int(4));
+        fields.extend(tlv(&[0x0a], &[1]));
+        fields.extend(tlv(&[0x04], challenge));
+        fields.extend(tlv(&[0x04], &[]));
+        fields.extend(tlv(&[0x30], &software.concat()));
+        fields.extend(tlv(&[0x30], &tee.concat()));
+        tlv(&[0x30], &fields)
+    }
+
+    const HASH: [u8; 32] = [7; 32];
+
+    fn check(extension: &[u8]) -> Result<(), VerifyError> {
+        let description = KeyDescription::parse(extension).map_err(|e| attestation_error(e.to_string()))?;
+        check_key_description(&description, &HASH)
+    }
+
+    fn refused(extension: &[u8], expected: &str) {
+        let err = check(extension).expect_err("must be refused");
+        assert!(err.message.contains(expected), "{}", err.message);
+    }
+
+    #[test]
+    fn accepts_generated_signing_keys() {
+        let tee = [purposes(&[2]), algorithm_ec(), origin(0)];
+        assert!(check(&key_description(&HASH, &[], &tee)).is_ok());
+        assert!(check(&key_description(&HASH, &[purposes(&[2, 3]), origin(0)], &[])).is_ok());
+        // lists without purpose and origin, as in the WebAuthn L3 android-key test vector
+        assert!(check(&key_description(&HASH, &[], &[])).is_ok());
+    }
+
+    #[test]
+    fn refuses_each_failed_check() {
+        let tee = [purposes(&[2]), origin(0)];
+        refused(&key_description(&[8; 32], &[], &tee), "attestationChallenge");
+        refused(&key_description(&HASH, &[all_applications()], &tee), "allApplications");
+        refused(&key_description(&HASH, &[], &[purposes(&[2]), all_applications(), origin(0)]), "allApplications");
+        refused(&key_description(&HASH, &[], &[purposes(&[2]), origin(2)]), "KM_ORIGIN_GENERATED");
+        refused(&key_description(&HASH, &[origin(1)], &tee), "KM_ORIGIN_GENERATED");
+        refused(&key_description(&HASH, &[], &[purposes(&[3]), origin(0)]), "KM_PURPOSE_SIGN");
+    }
+
+    #[test]
+    fn tolerates_later_fields_and_refuses_malformed_input() {
+        let mut description = key_description(&HASH, &[], &[purposes(&[2])]);
+        // a later KeyDescription version with one more field
+        let mut longer = description[2..].to_vec();
+        longer.extend(int(1));
+        assert!(check(&tlv(&[0x30], &longer)).is_ok());
+        for len in 0..description.len() {
+            assert!(KeyDescription::parse(&description[..len]).is_err());
+        }
+        description.push(0);
+        assert!(KeyDescription::parse(&description).is_err());
+        // a universal-tagged field inside an authorization list
+        assert!(check(&key_description(&HASH, &[int(1)], &[])).is_err());
+    }
+
+    #[test]
+    fn parses_a_recorded_pixel_key_description() {
+        let vector: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/attestation/android_key_pixel8a_py_webauthn.json"
+        )))
+        .expect("vector JSON");
+        let object = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(vector["credential"]["response"]["attestationObject"].as_str().expect("text"))
+            .expect("base64url");
+        let object: Value = ciborium::from_reader(object.as_slice()).expect("CBOR");
+        let stmt = object.as_map().and_then(|m| m.iter().find(|(k, _)| k.as_text() == Some("attStmt"))).expect("attStmt");
+        let (_, _, x5c) = read_statement(&stmt.1).expect("statement");
+        let leaf = certificate::Certificate::from_der(x5c[0]).expect("leaf");
+        let (_, extension) = leaf.extension(OID_ANDROID_KEY_DESCRIPTION).expect("extension");
+        let description = KeyDescription::parse(extension).expect("parses");
+        assert_eq!(description.tee_enforced.origin, Some(KM_ORIGIN_GENERATED));
+        assert!(description.tee_enforced.purposes.contains(&KM_PURPOSE_SIGN));
+        assert!(!description.software_enforced.all_applications && !description.tee_enforced.all_applications);
+        assert_eq!(description.attestation_challenge.len(), 32);
+    }
 }

@@ -350,3 +350,100 @@ fn strip_zeros(bytes: &[u8]) -> &[u8] {
     let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     bytes.get(first..).unwrap_or(&[])
 }
+
+#[cfg(test)]
+mod tests {
+    //! AIK certificate requirements on certificates from tests/vectors/certs (generate.sh),
+    //! and robustness of the TPM structure parsers. Full statements are tested in
+    //! tests/attestation_certs.rs.
+    use super::*;
+
+    macro_rules! aik {
+        ($name:literal) => {
+            Certificate::from_der(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name, ".der")))
+                .expect("test certificate parses")
+        };
+    }
+
+    fn aik_error(cert: Certificate, aaguid: Option<[u8; 16]>) -> String {
+        let err = check_aik_certificate(&cert, aaguid).expect_err("must be refused");
+        assert_eq!(err.code, ErrorCode::Certificate);
+        err.message
+    }
+
+    const AAGUID: [u8; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+
+    #[test]
+    fn accepts_a_conforming_aik_certificate() {
+        assert!(check_aik_certificate(&aik!("aik_ok"), Some(AAGUID)).is_ok());
+        assert!(check_aik_certificate(&aik!("aik_ok"), None).is_ok());
+        assert!(check_aik_certificate(&aik!("aik_aaguid"), Some(AAGUID)).is_ok());
+    }
+
+    #[test]
+    fn refuses_each_broken_requirement() {
+        assert!(aik_error(aik!("aik_v1"), None).contains("version"));
+        assert!(aik_error(aik!("aik_subject"), None).contains("subject"));
+        assert!(aik_error(aik!("aik_no_san"), None).contains("no Subject Alternative Name"));
+        assert!(aik_error(aik!("aik_san_no_model"), None).contains("lacks the TPM manufacturer, model and version"));
+        assert!(aik_error(aik!("aik_no_eku"), None).contains("no Extended Key Usage"));
+        assert!(aik_error(aik!("aik_wrong_eku"), None).contains("2.23.133.8.3"));
+        assert!(aik_error(aik!("aik_ca"), None).contains("CA"));
+        let mut other = AAGUID;
+        other[0] ^= 1;
+        assert!(aik_error(aik!("aik_aaguid"), Some(other)).contains("1.3.6.1.4.1.45724.1.1.4"));
+        assert!(aik_error(aik!("aik_aaguid"), None).contains("1.3.6.1.4.1.45724.1.1.4"));
+    }
+
+    /// A TPMT_PUBLIC for an ECC P-256 key with a NULL symmetric and scheme, and a TPMS_ATTEST.
+    fn ecc_pub_area() -> Vec<u8> {
+        let mut area = vec![0x00, 0x23, 0x00, 0x0b, 0x00, 0x06, 0x04, 0x72, 0x00, 0x00];
+        area.extend_from_slice(&[0x00, 0x10, 0x00, 0x10, 0x00, 0x03, 0x00, 0x10]);
+        area.extend_from_slice(&[0x00, 0x20]);
+        area.extend_from_slice(&[0x11; 32]);
+        area.extend_from_slice(&[0x00, 0x20]);
+        area.extend_from_slice(&[0x22; 32]);
+        area
+    }
+
+    fn cert_info() -> Vec<u8> {
+        let mut info = vec![0xff, 0x54, 0x43, 0x47, 0x80, 0x17, 0x00, 0x00, 0x00, 0x02, 0xaa, 0xbb];
+        info.extend_from_slice(&[0; 25]);
+        info.extend_from_slice(&[0x00, 0x03, 0x00, 0x0b, 0xcc, 0x00, 0x00]);
+        info
+    }
+
+    #[test]
+    fn parses_tpm_structures() {
+        let area = ecc_pub_area();
+        let parsed = PubArea::parse(&area).expect("pubArea parses");
+        assert!(matches!(parsed.key, TpmKey::Ecc { curve: TPM_ECC_NIST_P256, x, y } if x == [0x11; 32] && y == [0x22; 32]));
+        let name = parsed.name().expect("SHA-256 name");
+        assert_eq!(name.len(), 2 + 32);
+        let info = cert_info();
+        let parsed = CertInfo::parse(&info).expect("certInfo parses");
+        assert_eq!(parsed.magic, TPM_GENERATED_VALUE);
+        assert_eq!(parsed.attest_type, TPM_ST_ATTEST_CERTIFY);
+        assert_eq!(parsed.extra_data, [0xaa, 0xbb]);
+        assert_eq!(parsed.attested_name, [0x00, 0x0b, 0xcc]);
+    }
+
+    #[test]
+    fn refuses_truncated_or_padded_structures_without_panicking() {
+        for bytes in [ecc_pub_area(), cert_info()] {
+            for len in 0..bytes.len() {
+                assert!(PubArea::parse(&bytes[..len]).is_err());
+                assert!(CertInfo::parse(&bytes[..len]).is_err());
+            }
+        }
+        let mut padded = ecc_pub_area();
+        padded.push(0);
+        assert!(PubArea::parse(&padded).err().is_some_and(|e| e.message.contains("trailing")));
+        let mut padded = cert_info();
+        padded.push(0);
+        assert!(CertInfo::parse(&padded).err().is_some_and(|e| e.message.contains("trailing")));
+        let mut unknown_type = ecc_pub_area();
+        unknown_type[1] = 0x25;
+        assert!(PubArea::parse(&unknown_type).is_err());
+    }
+}

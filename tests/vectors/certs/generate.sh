@@ -53,3 +53,83 @@ openssl dgst -sha384 -sign "$tmp/rsa_leaf.key" -out rs384.sig data.bin
 openssl dgst -sha512 -sign "$tmp/rsa_leaf.key" -out rs512.sig data.bin
 openssl dgst -sha1 -sign "$tmp/rsa_leaf.key" -out rs1.sig data.bin
 openssl dgst -sha256 -sign "$tmp/rsa_leaf.key" -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 -out ps256.sig data.bin
+
+# TPM attestation identity key (AIK) certificates, one requirement broken in each variant
+# (WebAuthn L3 §8.3.1), all issued by ec_root. Only the certificates matter, not their keys.
+cat > "$tmp/aik.cnf" <<'CNF'
+oid_section = oids
+[req]
+distinguished_name = dn
+[dn]
+[oids]
+tpmManufacturer = 2.23.133.2.1
+tpmModel = 2.23.133.2.2
+tpmVersion = 2.23.133.2.3
+[tpm_dn]
+tpmManufacturer = id:FFFFF1D0
+tpmModel = model
+tpmVersion = id:00000001
+[tpm_dn_no_model]
+tpmManufacturer = id:FFFFF1D0
+tpmVersion = id:00000001
+[aik]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = 2.23.133.8.3
+subjectAltName = critical,dirName:tpm_dn
+[aik_aaguid]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = 2.23.133.8.3
+subjectAltName = critical,dirName:tpm_dn
+1.3.6.1.4.1.45724.1.1.4 = DER:04100102030405060708090a0b0c0d0e0f10
+[aik_no_san]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = 2.23.133.8.3
+[aik_san_no_model]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = 2.23.133.8.3
+subjectAltName = critical,dirName:tpm_dn_no_model
+[aik_no_eku]
+basicConstraints = critical,CA:FALSE
+subjectAltName = critical,dirName:tpm_dn
+[aik_wrong_eku]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = critical,dirName:tpm_dn
+[aik_ca]
+basicConstraints = critical,CA:TRUE
+extendedKeyUsage = 2.23.133.8.3
+subjectAltName = critical,dirName:tpm_dn
+CNF
+openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/aik.key"
+openssl x509 -inform der -in ec_root.der -out "$tmp/ec_root.pem"
+aik() { # name, subject, extensions section
+  openssl req -new -x509 -key "$tmp/aik.key" -subj "$2" -CA "$tmp/ec_root.pem" -CAkey "$tmp/ec_root.key" \
+    -days $days -config "$tmp/aik.cnf" -extensions "$3" -outform der -out "$1.der"
+}
+aik aik_ok / aik
+aik aik_aaguid / aik_aaguid
+aik aik_subject /CN=aik aik
+aik aik_no_san / aik_no_san
+aik aik_san_no_model / aik_san_no_model
+aik aik_no_eku / aik_no_eku
+aik aik_wrong_eku / aik_wrong_eku
+aik aik_ca / aik_ca
+
+# SafetyNet JWS signers: a test root, a leaf for attest.android.com and one for another host.
+# Their private keys (PKCS#8 DER) are kept: the tests sign JWS with them.
+openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/sn_root.key"
+root sn_root "SafetyNet test root" -sha256
+printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:attest.android.com\n' > "$tmp/sn_leaf.cnf"
+printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:attest.example.com\n' > "$tmp/sn_other_host.cnf"
+for name in sn_leaf sn_other_host; do
+  openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/$name.key"
+  openssl pkcs8 -topk8 -nocrypt -in "$tmp/$name.key" -outform der -out "$name.pk8"
+done
+openssl req -new -key "$tmp/sn_leaf.key" -subj "/CN=attest.android.com" -out "$tmp/sn_leaf.csr"
+openssl x509 -req -in "$tmp/sn_leaf.csr" -CA sn_root.der -CAform DER -CAkey "$tmp/sn_root.key" -set_serial 1 -days $days -extfile "$tmp/sn_leaf.cnf" -outform der -out sn_leaf.der
+openssl req -new -key "$tmp/sn_other_host.key" -subj "/CN=attest.example.com" -out "$tmp/sn_other_host.csr"
+openssl x509 -req -in "$tmp/sn_other_host.csr" -CA sn_root.der -CAform DER -CAkey "$tmp/sn_root.key" -set_serial 2 -days $days -extfile "$tmp/sn_other_host.cnf" -outform der -out sn_other_host.der
+# A version 1 certificate (no extensions at all).
+openssl req -new -key "$tmp/aik.key" -subj "/CN=v1" -out "$tmp/aik_v1.csr"
+openssl x509 -req -in "$tmp/aik_v1.csr" -CA "$tmp/ec_root.pem" -CAkey "$tmp/ec_root.key" -set_serial 3 -days $days -outform der -out aik_v1.der
