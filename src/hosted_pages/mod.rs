@@ -1,0 +1,213 @@
+//! The hosted pages every application gets: `/sign-in` and `/account`. Plain HTML rendered from
+//! the templates in `assets/` with the application's values filled in (HTML-escaped), one small
+//! script and one style sheet served under content-hashed paths, and the strict
+//! Content-Security-Policy the Worker sends with them. Pure: the Worker glue in `edge::pages`
+//! finds the application and writes the HTTP responses.
+
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use crate::authorization_code::HandOff;
+use crate::secrets::hex;
+
+const SIGN_IN_HTML: &str = include_str!("assets/sign_in.html");
+const ACCOUNT_HTML: &str = include_str!("assets/account.html");
+const RECOVERY_CODES_HTML: &str = include_str!("assets/recovery_codes.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const STYLE_CSS: &str = include_str!("assets/style.css");
+
+/// Sent with every page: nothing but our own script and style sheet, requests only to
+/// ourselves, never framed, forms only to ourselves.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Assets live under a path holding their content hash, so they can be cached for good.
+pub const ASSET_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// Where the assets are served.
+pub const ASSET_PREFIX: &str = "/pages/";
+
+/// The script or the style sheet, with the content-hashed path it is served under.
+#[derive(Debug)]
+pub struct Asset {
+    pub path: String,
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
+fn assets() -> &'static [Asset; 2] {
+    static ASSETS: OnceLock<[Asset; 2]> = OnceLock::new();
+    ASSETS.get_or_init(|| {
+        [
+            hashed_asset("app", "js", "text/javascript; charset=utf-8", APP_JS),
+            hashed_asset("style", "css", "text/css; charset=utf-8", STYLE_CSS),
+        ]
+    })
+}
+
+fn hashed_asset(stem: &str, extension: &str, content_type: &'static str, body: &'static str) -> Asset {
+    let digest = hex(&Sha256::digest(body.as_bytes()));
+    let short = digest.get(..16).unwrap_or(&digest);
+    Asset { path: format!("{ASSET_PREFIX}{stem}.{short}.{extension}"), content_type, body }
+}
+
+/// The asset served at exactly `path` (an outdated hash finds nothing).
+pub fn find_asset(path: &str) -> Option<&'static Asset> {
+    assets().iter().find(|asset| asset.path == path)
+}
+
+/// Which page to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    SignIn,
+    Account,
+}
+
+/// What a page needs to know about its application.
+#[derive(Debug, Clone, Copy)]
+pub struct PageApp<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub direct_signup: bool,
+}
+
+/// The page's HTML. `hand_off` is a checked sign-in link (sign-in page only); `problem`, when
+/// given, is shown instead of the page's forms (no application here, a refused return address,
+/// passkeys turned off).
+pub fn render(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, problem: Option<&str>) -> String {
+    let template = match page {
+        Page::SignIn => SIGN_IN_HTML,
+        Page::Account => ACCOUNT_HTML,
+    };
+    let [script, style] = assets();
+    let hidden = |yes: bool| if yes { "hidden" } else { "" };
+    fill(template, |name| match name {
+        "app_id" => escape(app.map_or("", |a| a.id)),
+        "app_name" => escape(app.map_or("Authaz", |a| a.name)),
+        "direct_signup" => app.is_some_and(|a| a.direct_signup).to_string(),
+        "redirect_uri" => escape(hand_off.map_or("", |h| h.redirect_uri.as_str())),
+        "state" => escape(hand_off.and_then(|h| h.state.as_deref()).unwrap_or("")),
+        "code_challenge" => escape(hand_off.and_then(|h| h.code_challenge.as_deref()).unwrap_or("")),
+        "problem" => escape(problem.unwrap_or("")),
+        "problem_hidden" => hidden(problem.is_none()).to_owned(),
+        "main_hidden" => hidden(problem.is_some()).to_owned(),
+        "script_src" => script.path.clone(),
+        "style_href" => style.path.clone(),
+        "recovery_codes_panel" => RECOVERY_CODES_HTML.to_owned(),
+        _ => String::new(),
+    })
+}
+
+/// Replaces every `{{name}}` in one pass, so filled-in values are never read as placeholders.
+fn fill(template: &str, value: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(template.len() + 256);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start + 2..].find("}}") else { break };
+        out.push_str(&rest[..start]);
+        out.push_str(&value(&rest[start + 2..start + 2 + len]));
+        rest = &rest[start + 2 + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Text made safe for HTML element content and double- or single-quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> PageApp<'static> {
+        PageApp { id: "app_1", name: "Acme <Shop> & \"Co\"", direct_signup: true }
+    }
+
+    #[test]
+    fn assets_are_served_under_their_content_hash() {
+        let [script, style] = assets();
+        assert!(script.path.starts_with("/pages/app.") && script.path.ends_with(".js"));
+        assert!(style.path.starts_with("/pages/style.") && style.path.ends_with(".css"));
+        assert_eq!(script.path.len(), "/pages/app.".len() + 16 + ".js".len());
+        assert_eq!(find_asset(&script.path).map(|a| a.body), Some(APP_JS));
+        assert_eq!(find_asset(&style.path).map(|a| a.content_type), Some("text/css; charset=utf-8"));
+        assert!(find_asset("/pages/app.js").is_none());
+        assert!(find_asset("/pages/app.0000000000000000.js").is_none());
+    }
+
+    #[test]
+    fn every_placeholder_is_filled_and_values_are_escaped() {
+        let hand_off = HandOff {
+            redirect_uri: "https://app.example/cb?a=1&b=\"2\"".to_owned(),
+            state: Some("<script>alert(1)</script>".to_owned()),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
+        };
+        for page in [Page::SignIn, Page::Account] {
+            let html = render(page, Some(&app()), Some(&hand_off), None);
+            assert!(!html.contains("{{") && !html.contains("}}"), "{page:?}");
+            assert!(html.contains("Acme &lt;Shop&gt; &amp; &quot;Co&quot;"));
+            assert!(!html.contains("<Shop>"));
+            assert!(html.contains(&format!("<script src=\"{}\" defer></script>", assets()[0].path)));
+            assert!(html.contains(&format!("<link rel=\"stylesheet\" href=\"{}\">", assets()[1].path)));
+            assert!(html.contains("data-app-id=\"app_1\""));
+        }
+        let html = render(Page::SignIn, Some(&app()), Some(&hand_off), None);
+        assert!(html.contains("data-redirect-uri=\"https://app.example/cb?a=1&amp;b=&quot;2&quot;\""));
+        assert!(html.contains("data-state=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
+        assert!(html.contains("data-direct-signup=\"true\""));
+    }
+
+    #[test]
+    fn pages_hold_no_inline_script_or_style() {
+        for page in [Page::SignIn, Page::Account] {
+            let html = render(page, Some(&app()), None, None);
+            assert_eq!(html.matches("<script").count(), 1, "{page:?}");
+            assert!(!html.contains("<style") && !html.contains(" style="), "{page:?}");
+            assert!(!has_event_handler_attribute(&html), "{page:?}");
+        }
+    }
+
+    /// ` onclick=`, ` onload=`, ...: inline handlers, which the CSP would block anyway.
+    fn has_event_handler_attribute(html: &str) -> bool {
+        html.match_indices(" on").any(|(i, _)| {
+            let rest = &html[i + 3..];
+            let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+            letters > 0 && rest[letters..].starts_with('=')
+        })
+    }
+
+    #[test]
+    fn a_problem_replaces_the_forms() {
+        let html = render(Page::SignIn, None, None, Some("No application <here>"));
+        assert!(html.contains("No application &lt;here&gt;"));
+        assert!(html.contains("id=\"page-problem\" role=\"alert\" >"));
+        assert!(html.contains("id=\"page-main\" hidden>"));
+        let html = render(Page::SignIn, Some(&app()), None, None);
+        assert!(html.contains("id=\"page-problem\" role=\"alert\" hidden>"));
+        assert!(html.contains("id=\"page-main\" >"));
+    }
+
+    #[test]
+    fn fill_is_single_pass_and_tolerates_unclosed_braces() {
+        assert_eq!(fill("a {{x}} b {{y", |n| format!("[{{{{{n}}}}}]")), "a [{{x}}] b {{y");
+    }
+
+    #[test]
+    fn escape_covers_quotes_and_markup() {
+        assert_eq!(escape(r#"<a href='x'>&"#), "&lt;a href=&#39;x&#39;&gt;&amp;");
+    }
+}
