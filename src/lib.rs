@@ -5,6 +5,8 @@
 
 pub mod aaguid_names;
 pub mod api_error;
+pub mod authorization_code;
+pub mod hosted_pages;
 pub mod application;
 pub mod jwt;
 pub mod secrets;
