@@ -6,9 +6,9 @@ use ciborium::Value;
 use der::asn1::AnyRef;
 use der::{Decode, Reader, SliceReader, Tag, Tagged};
 
-use super::{AttestationInput, AttestationOutcome, AttestationType};
+use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate;
-use crate::webauthn::error::{ErrorCode, VerifyError};
+use crate::webauthn::error::VerifyError;
 
 /// Android key attestation extension (KeyDescription).
 const OID_ANDROID_KEY_DESCRIPTION: &str = "1.3.6.1.4.1.11129.2.1.17";
@@ -21,10 +21,6 @@ const KM_PURPOSE_SIGN: u64 = 2;
 /// Most fields read from one AuthorizationList or one purpose set.
 const MAX_LIST_ITEMS: usize = 128;
 
-fn attestation_error(message: impl Into<String>) -> VerifyError {
-    VerifyError::new(ErrorCode::Attestation, message)
-}
-
 /// Verify an `android-key` attestation statement; the attestation type is Basic, the
 /// trust path `x5c`. Keys are accepted from the TEE or from software (the union of both
 /// authorization lists is used, as the specification allows).
@@ -33,9 +29,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let chain = certificate::parse_chain(x5c)?;
     let leaf = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
 
-    let mut signed = input.auth_data_raw.to_vec();
-    signed.extend_from_slice(input.client_data_hash);
-    leaf.verify_signature(alg, &signed, sig)?;
+    leaf.verify_signature(alg, &signed_data(input), sig)?;
     if !leaf.public_key_matches(input.credential_public_key) {
         return Err(attestation_error("attestation certificate key differs from the credential public key"));
     }
@@ -74,28 +68,11 @@ fn check_key_description(description: &KeyDescription, client_data_hash: &[u8]) 
 }
 
 /// `alg`, `sig` and the `x5c` certificates of the statement.
-fn read_statement(stmt: &Value) -> Result<(i64, &[u8], Vec<&[u8]>), VerifyError> {
-    let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
-    let field = |name: &str| {
-        map.iter()
-            .find(|(key, _)| key.as_text() == Some(name))
-            .map(|(_, value)| value)
-            .ok_or_else(|| attestation_error(format!("attStmt.{name} is missing")))
-    };
-    let alg = field("alg")?
-        .as_integer()
-        .and_then(|alg| i64::try_from(alg).ok())
-        .ok_or_else(|| attestation_error("attStmt.alg is not an integer"))?;
-    let sig = field("sig")?
-        .as_bytes()
-        .ok_or_else(|| attestation_error("attStmt.sig is not a byte string"))?;
-    let x5c = field("x5c")?
-        .as_array()
-        .ok_or_else(|| attestation_error("attStmt.x5c is not an array"))?
-        .iter()
-        .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| attestation_error("x5c entry is not a byte string")))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((alg, sig, x5c))
+fn read_statement(att_stmt: &Value) -> Result<(i64, &[u8], Vec<&[u8]>), VerifyError> {
+    let stmt = Statement::new(att_stmt)?;
+    stmt.only(&["alg", "sig", "x5c"])?;
+    let x5c = stmt.x5c()?.ok_or_else(|| attestation_error("attStmt.x5c is missing"))?;
+    Ok((stmt.alg()?, stmt.sig()?, x5c))
 }
 
 /// The parts of the KeyDescription SEQUENCE that WebAuthn checks:

@@ -8,7 +8,7 @@ use ciborium::Value;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::{AttestationInput, AttestationOutcome, AttestationType};
+use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
 use crate::webauthn::error::{ErrorCode, VerifyError};
 
@@ -20,10 +20,6 @@ const MAX_RESPONSE_LEN: usize = 64 * 1024;
 const MAX_AGE_MS: u64 = 60_000;
 /// ... or this far in the future (clock skew).
 const MAX_FUTURE_MS: u64 = 5_000;
-
-fn attestation_error(message: impl Into<String>) -> VerifyError {
-    VerifyError::new(ErrorCode::Attestation, message)
-}
 
 #[derive(Deserialize)]
 struct JwsHeader {
@@ -74,9 +70,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         .ok_or_else(|| attestation_error("SafetyNet response is not a compact JWS"))?;
     verify_jws_signature(leaf, &header.alg, signing_input, &signature)?;
 
-    let mut nonce_input = input.auth_data_raw.to_vec();
-    nonce_input.extend_from_slice(input.client_data_hash);
-    if payload.nonce != STANDARD.encode(Sha256::digest(&nonce_input)) {
+    if payload.nonce != STANDARD.encode(Sha256::digest(signed_data(input))) {
         return Err(attestation_error("SafetyNet nonce is not base64(SHA-256(authenticatorData || clientDataHash))"));
     }
     if !payload.cts_profile_match {
@@ -99,24 +93,20 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     })
 }
 
-/// `response` of the statement (`ver` must be present and non-empty).
-fn read_statement(stmt: &Value) -> Result<&[u8], VerifyError> {
-    let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
-    let field = |name: &str| {
-        map.iter()
-            .find(|(key, _)| key.as_text() == Some(name))
-            .map(|(_, value)| value)
-            .ok_or_else(|| attestation_error(format!("attStmt.{name} is missing")))
-    };
-    match field("ver")?.as_text() {
+/// `response` of the statement (`ver` must be a non-empty text).
+fn read_statement(att_stmt: &Value) -> Result<&[u8], VerifyError> {
+    let stmt = Statement::new(att_stmt)?;
+    stmt.only(&["ver", "response"])?;
+    match stmt.get("ver")?.and_then(Value::as_text) {
         Some(ver) if !ver.is_empty() => {}
-        _ => return Err(attestation_error("attStmt.ver is not a non-empty text")),
+        _ => return Err(attestation_error("attStmt.ver missing or not a non-empty text")),
     }
-    let response = field("response")?
-        .as_bytes()
-        .ok_or_else(|| attestation_error("attStmt.response is not a byte string"))?;
+    let response = stmt
+        .get("response")?
+        .and_then(Value::as_bytes)
+        .ok_or_else(|| attestation_error("attStmt.response missing or not bytes"))?;
     if response.len() > MAX_RESPONSE_LEN {
-        return Err(attestation_error("SafetyNet response too large"));
+        return Err(VerifyError::new(ErrorCode::TooLarge, "SafetyNet response too large"));
     }
     Ok(response)
 }

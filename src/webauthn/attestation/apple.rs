@@ -7,16 +7,12 @@ use der::asn1::{ContextSpecific, OctetStringRef};
 use der::{Reader, SliceReader, TagNumber};
 use sha2::{Digest, Sha256};
 
-use super::{AttestationInput, AttestationOutcome, AttestationType};
+use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate;
-use crate::webauthn::error::{ErrorCode, VerifyError};
+use crate::webauthn::error::VerifyError;
 
 /// Apple's nonce extension: `SEQUENCE { [1] EXPLICIT OCTET STRING nonce }`.
 const OID_APPLE_NONCE: &str = "1.2.840.113635.100.8.2";
-
-fn attestation_error(message: impl Into<String>) -> VerifyError {
-    VerifyError::new(ErrorCode::Attestation, message)
-}
 
 /// Verify an `apple` attestation statement; the attestation type is AnonCA, the trust
 /// path `x5c`.
@@ -24,9 +20,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let chain = certificate::parse_chain(read_x5c(input.att_stmt)?)?;
     let cred_cert = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
 
-    let mut nonce_to_hash = input.auth_data_raw.to_vec();
-    nonce_to_hash.extend_from_slice(input.client_data_hash);
-    let expected_nonce = Sha256::digest(&nonce_to_hash);
+    let expected_nonce = Sha256::digest(signed_data(input));
     let (_, extension) = cred_cert
         .extension(OID_APPLE_NONCE)
         .ok_or_else(|| attestation_error("credential certificate lacks the Apple nonce extension"))?;
@@ -45,17 +39,12 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     })
 }
 
-fn read_x5c(stmt: &Value) -> Result<Vec<&[u8]>, VerifyError> {
-    let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
-    map.iter()
-        .find(|(key, _)| key.as_text() == Some("x5c"))
-        .map(|(_, value)| value)
-        .ok_or_else(|| attestation_error("attStmt.x5c is missing"))?
-        .as_array()
-        .ok_or_else(|| attestation_error("attStmt.x5c is not an array"))?
-        .iter()
-        .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| attestation_error("x5c entry is not a byte string")))
-        .collect()
+/// The `x5c` certificates of the statement. Early iOS 14 responses also carried an `alg`
+/// (see the recorded tests/vectors/attestation/apple_simplewebauthn.json); it is ignored.
+fn read_x5c(att_stmt: &Value) -> Result<Vec<&[u8]>, VerifyError> {
+    let stmt = Statement::new(att_stmt)?;
+    stmt.only(&["x5c", "alg"])?;
+    stmt.x5c()?.ok_or_else(|| attestation_error("attStmt.x5c is missing"))
 }
 
 fn parse_nonce(extension: &[u8]) -> der::Result<&[u8]> {

@@ -1,8 +1,12 @@
 //! Attestation statements (WebAuthn L3 §8): one module per format, chosen by `fmt`.
 
+mod android_key;
+mod android_safetynet;
+mod apple;
 mod fido_u2f;
 mod none;
 mod packed;
+mod tpm;
 
 use ciborium::Value;
 
@@ -62,6 +66,10 @@ pub fn verify(fmt: &str, input: &AttestationInput) -> Result<AttestationOutcome,
         "none" => none::verify(input),
         "packed" => packed::verify(input),
         "fido-u2f" => fido_u2f::verify(input),
+        "tpm" => tpm::verify(input),
+        "android-key" => android_key::verify(input),
+        "android-safetynet" => android_safetynet::verify(input),
+        "apple" => apple::verify(input),
         other => Err(VerifyError::new(
             ErrorCode::AttestationFormat,
             format!("unsupported attestation format {other:?}"),

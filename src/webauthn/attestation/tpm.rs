@@ -6,7 +6,7 @@ use ciborium::Value;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 
-use super::{AttestationInput, AttestationOutcome, AttestationType};
+use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
 use crate::webauthn::cose_key::CoseKey;
 use crate::webauthn::error::{ErrorCode, VerifyError};
@@ -38,13 +38,9 @@ const OID_TCG_AT_TPM_MODEL: const_oid::ObjectIdentifier = const_oid::ObjectIdent
 const OID_TCG_AT_TPM_VERSION: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.3");
 const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 
-fn attestation_error(message: impl Into<String>) -> VerifyError {
-    VerifyError::new(ErrorCode::Attestation, message)
-}
-
 /// Verify a `tpm` attestation statement; the attestation type is AttCA, the trust path `x5c`.
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
-    let stmt = Statement::from_cbor(input.att_stmt)?;
+    let stmt = TpmStatement::read(input.att_stmt)?;
     if stmt.ver != "2.0" {
         return Err(attestation_error(format!("unsupported TPM version {:?}", stmt.ver)));
     }
@@ -72,9 +68,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     if cert_info.attest_type != TPM_ST_ATTEST_CERTIFY {
         return Err(attestation_error("certInfo.type is not TPM_ST_ATTEST_CERTIFY"));
     }
-    let mut att_to_be_signed = input.auth_data_raw.to_vec();
-    att_to_be_signed.extend_from_slice(input.client_data_hash);
-    if cert_info.extra_data != hash.digest(&att_to_be_signed).as_slice() {
+    if cert_info.extra_data != hash.digest(&signed_data(input)).as_slice() {
         return Err(attestation_error("certInfo.extraData is not the hash of authenticatorData || clientDataHash"));
     }
     if cert_info.attested_name != pub_area.name()?.as_slice() {
@@ -89,7 +83,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
 }
 
 /// The fields of a `tpm` attStmt.
-struct Statement<'a> {
+struct TpmStatement<'a> {
     ver: &'a str,
     alg: i64,
     x5c: Vec<&'a [u8]>,
@@ -98,33 +92,24 @@ struct Statement<'a> {
     pub_area: &'a [u8],
 }
 
-impl<'a> Statement<'a> {
-    fn from_cbor(stmt: &'a Value) -> Result<Statement<'a>, VerifyError> {
-        let map = stmt.as_map().ok_or_else(|| attestation_error("attStmt is not a map"))?;
-        let field = |name: &str| {
-            map.iter()
-                .find(|(key, _)| key.as_text() == Some(name))
-                .map(|(_, value)| value)
-                .ok_or_else(|| attestation_error(format!("attStmt.{name} is missing")))
-        };
-        let bytes = |name: &str| {
-            field(name)?
-                .as_bytes()
+impl<'a> TpmStatement<'a> {
+    fn read(att_stmt: &'a Value) -> Result<TpmStatement<'a>, VerifyError> {
+        let stmt = Statement::new(att_stmt)?;
+        stmt.only(&["ver", "alg", "x5c", "sig", "certInfo", "pubArea"])?;
+        let bytes = |name: &str| -> Result<&'a [u8], VerifyError> {
+            stmt.get(name)?
+                .and_then(Value::as_bytes)
                 .map(Vec::as_slice)
-                .ok_or_else(|| attestation_error(format!("attStmt.{name} is not a byte string")))
+                .ok_or_else(|| attestation_error(format!("attStmt.{name} missing or not bytes")))
         };
-        let ver = field("ver")?.as_text().ok_or_else(|| attestation_error("attStmt.ver is not text"))?;
-        let alg = field("alg")?
-            .as_integer()
-            .and_then(|alg| i64::try_from(alg).ok())
-            .ok_or_else(|| attestation_error("attStmt.alg is not an integer"))?;
-        let x5c = field("x5c")?
-            .as_array()
-            .ok_or_else(|| attestation_error("attStmt.x5c is not an array"))?
-            .iter()
-            .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| attestation_error("x5c entry is not a byte string")))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Statement { ver, alg, x5c, sig: bytes("sig")?, cert_info: bytes("certInfo")?, pub_area: bytes("pubArea")? })
+        Ok(TpmStatement {
+            ver: stmt.get("ver")?.and_then(Value::as_text).ok_or_else(|| attestation_error("attStmt.ver missing or not text"))?,
+            alg: stmt.alg()?,
+            x5c: stmt.x5c()?.ok_or_else(|| attestation_error("attStmt.x5c is missing"))?,
+            sig: stmt.sig()?,
+            cert_info: bytes("certInfo")?,
+            pub_area: bytes("pubArea")?,
+        })
     }
 }
 
