@@ -5,12 +5,14 @@
 
 pub mod aaguid_names;
 pub mod api_error;
+pub mod application;
 pub mod authorization_code;
 pub mod hosted_pages;
-pub mod application;
 pub mod jwt;
+pub mod mail_message;
 pub mod secrets;
 pub mod time_format;
+pub mod verification_mail;
 pub mod webauthn;
 
 #[cfg(target_arch = "wasm32")]
