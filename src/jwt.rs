@@ -149,6 +149,20 @@ impl SigningKeys {
     }
 }
 
+/// A token's `aud`, read WITHOUT checking its signature: only to choose which application to
+/// verify it for (`SigningKeys::verify` then checks everything).
+pub fn unverified_audience(token: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Audience {
+        aud: String,
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return None;
+    }
+    let payload = token.split('.').nth(1)?;
+    decode_json::<Audience>(payload).ok().map(|a| a.aud)
+}
+
 fn parse_key(b64: &str) -> Result<Key, JwtError> {
     let scalar = URL_SAFE_NO_PAD.decode(b64).map_err(|_| JwtError::BadSigningKeys)?;
     if scalar.len() != 32 {
@@ -318,6 +332,16 @@ mod tests {
         assert_eq!(keys.verify(&short, "app_1", None, 1_000), Err(JwtError::BadSignature));
         let zero = format!("{header}.{payload}.{}", URL_SAFE_NO_PAD.encode([0u8; 64]));
         assert_eq!(keys.verify(&zero, "app_1", None, 1_000), Err(JwtError::BadSignature));
+    }
+
+    #[test]
+    fn the_audience_can_be_read_before_verifying() {
+        let keys = SigningKeys::parse(RFC_D).unwrap();
+        let token = keys.sign(&claims(1_000)).unwrap();
+        assert_eq!(unverified_audience(&token).as_deref(), Some("app_1"));
+        for bad in ["", "a", "a.b", "a.e30.c", &"a".repeat(5000)] {
+            assert_eq!(unverified_audience(bad), None, "{bad}");
+        }
     }
 
     #[test]

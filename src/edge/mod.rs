@@ -2,9 +2,14 @@
 //! Compiled only for wasm32.
 
 mod challenge_store;
+mod credentials;
+mod db;
 mod http;
 mod rate_limiter;
+mod recovery_codes;
 mod router;
+mod sessions;
+mod users;
 
 pub use challenge_store::ChallengeStore;
 pub use rate_limiter::RateLimiter;
