@@ -7,7 +7,7 @@ pub struct VerificationMail {
     pub html: String,
 }
 
-pub fn verification_mail(app_name: &str, code: &str, expires_minutes: u32) -> VerificationMail {
+pub fn verification_mail(app_name: &str, code: &str, expires_minutes: i64) -> VerificationMail {
     let minutes = if expires_minutes == 1 { "1 minute".to_owned() } else { format!("{expires_minutes} minutes") };
     let subject = format!("{code} is your {app_name} verification code");
     let text = format!(

@@ -1,10 +1,17 @@
 //! The Worker glue: routing, D1, Durable Objects and email around the pure core.
 //! Compiled only for wasm32.
 
+mod admin;
+mod admin_auth;
+mod api_keys;
+mod app_lookup;
+mod applications;
 mod challenge_store;
+mod config;
 mod credentials;
 mod db;
 mod http;
+mod mail;
 mod rate_limiter;
 mod recovery_codes;
 mod router;

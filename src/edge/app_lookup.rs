@@ -1,0 +1,66 @@
+//! Which application a public request is for: the one whose `hostnames` hold the request's host
+//! (port ignored); else the one named by the `X-Authaz-App` header; for pages also by the `app`
+//! query parameter; else `404 app_not_found`.
+
+use worker::{Env, Request};
+
+use super::applications;
+use super::db::database;
+use super::http::ApiResult;
+use crate::api_error::{ApiError, ErrorCode};
+use crate::application::Application;
+
+/// Longest application id looked up (ids are 20 characters).
+const MAX_APP_ID_LEN: usize = 64;
+
+/// The application of a public API request (`/auth/...`): by host, else `X-Authaz-App`.
+pub async fn for_request(req: &Request, env: &Env) -> ApiResult<Application> {
+    find(req, env, false).await
+}
+
+/// The application of a hosted page (`/sign-in`, `/account`): by host, else `X-Authaz-App`,
+/// else the `app` query parameter.
+pub async fn for_page(req: &Request, env: &Env) -> ApiResult<Application> {
+    find(req, env, true).await
+}
+
+async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Application> {
+    let db = database(env)?;
+    if let Some(host) = request_host(req) {
+        if let Some(app) = applications::find_by_hostname(&db, &host).await? {
+            return Ok(app);
+        }
+    }
+    let named = header(req, "x-authaz-app").or_else(|| query_param.then(|| app_query_param(req)).flatten());
+    if let Some(id) = named.filter(|id| id.len() <= MAX_APP_ID_LEN) {
+        if let Some(app) = applications::find(&db, &id).await? {
+            return Ok(app);
+        }
+    }
+    Err(ApiError::new(ErrorCode::AppNotFound, "no application is served here: unknown host and no known X-Authaz-App"))
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The request's host name, lowercase, without port or trailing dot: the `Host` header, else
+/// the URL's host.
+fn request_host(req: &Request) -> Option<String> {
+    let raw = header(req, "host").or_else(|| req.url().ok().and_then(|u| u.host_str().map(str::to_owned)))?;
+    Some(strip_port(&raw).trim_end_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty())
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        // An IPv6 literal: keep it whole (it matches no hostname anyway).
+        return host.split(']').next().unwrap_or(host);
+    }
+    host.split(':').next().unwrap_or(host)
+}
+
+fn app_query_param(req: &Request) -> Option<String> {
+    let url = req.url().ok()?;
+    let value = url.query_pairs().find(|(k, _)| k == "app").map(|(_, v)| v.trim().to_owned());
+    value.filter(|v| !v.is_empty())
+}
