@@ -6,15 +6,18 @@ mod admin_auth;
 mod api_keys;
 mod app_lookup;
 mod applications;
+mod ceremony_log;
 mod challenge_store;
 mod config;
 mod credentials;
 mod db;
 mod http;
 mod mail;
+mod passkey_management;
 mod rate_limiter;
 mod recovery_codes;
 mod router;
+mod session_endpoints;
 mod sessions;
 mod users;
 

@@ -4,6 +4,7 @@ use worker::{Env, Method, Request, Response};
 
 use super::admin;
 use super::http::{error_response, json, ApiResult};
+use super::{passkey_management, session_endpoints};
 use crate::api_error::{ApiError, ErrorCode};
 
 pub async fn handle(req: Request, env: Env) -> Response {
@@ -32,6 +33,23 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
             Err(method_not_allowed())
         }
 
+        // Sessions and passkey management (D1).
+        (Method::Post, ["auth", "token", "refresh"]) => session_endpoints::refresh(req, &env, now_ms()).await,
+        (Method::Post, ["auth", "logout"]) => session_endpoints::logout(req, &env, now_ms()).await,
+        (Method::Get, [".well-known", "jwks.json"]) => session_endpoints::jwks(&env),
+        (Method::Get, ["api", "v1", "users", "me", "passkeys"]) => passkey_management::list(req, &env, now_ms()).await,
+        (Method::Patch, ["api", "v1", "users", "me", "passkeys", id]) => passkey_management::rename(req, &env, id, now_ms()).await,
+        (Method::Delete, ["auth", "passkey-provider", "passkeys", id]) => passkey_management::delete(req, &env, id, now_ms()).await,
+        (Method::Post, ["api", "v1", "users", "me", "recovery-codes"]) => {
+            passkey_management::new_recovery_codes(req, &env, now_ms()).await
+        }
+        (Method::Delete, ["api", "v1", "users", user, "passkeys"]) => {
+            passkey_management::operator_reset(req, &env, user, now_ms()).await
+        }
+        (_, ["auth", "token", "refresh"] | ["auth", "logout"] | [".well-known", "jwks.json"] | ["api", "v1", "users", "me", "passkeys"]
+            | ["api", "v1", "users", "me", "passkeys", _] | ["auth", "passkey-provider", "passkeys", _]
+            | ["api", "v1", "users", "me", "recovery-codes"] | ["api", "v1", "users", _, "passkeys"]) => Err(method_not_allowed()),
+
         _ => Err(ApiError::not_found("no such endpoint")),
     }
 }
@@ -46,4 +64,9 @@ fn health() -> serde_json::Value {
         "version": env!("CARGO_PKG_VERSION"),
         "commit": option_env!("AUTHAZ_BUILD_COMMIT").unwrap_or("unknown"),
     })
+}
+
+/// The time of this request, unix milliseconds (handlers get it passed in).
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
 }

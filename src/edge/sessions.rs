@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use worker::{console_error, query, D1Database, D1PreparedStatement, Env, Request};
 
+use super::config;
 use super::db::{database, failed};
 use super::http::ApiResult;
 use crate::api_error::ApiError;
@@ -111,7 +112,7 @@ pub async fn refresh(env: &Env, req: &Request, app_id: &str, presented: &str, no
         return Err(unknown_refresh_token());
     }
     let db = database(env)?;
-    let hash = keyed_hash(&hmac_key(env)?, REFRESH_TOKEN_PURPOSE, presented);
+    let hash = keyed_hash(&config::hmac_key(env)?, REFRESH_TOKEN_PURPOSE, presented);
     #[derive(Deserialize)]
     struct TokenRow {
         session_id: String,
@@ -223,7 +224,7 @@ async fn find_session(db: &D1Database, session_id: &str) -> ApiResult<Option<Ses
 
 fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, expires_at: i64) -> ApiResult<(String, D1PreparedStatement)> {
     let token = random_token(&mut SystemRandom, REFRESH_TOKEN_PREFIX, 32).map_err(|_| ApiError::internal())?;
-    let hash = keyed_hash(&hmac_key(env)?, REFRESH_TOKEN_PURPOSE, &token);
+    let hash = keyed_hash(&config::hmac_key(env)?, REFRESH_TOKEN_PURPOSE, &token);
     let row = query!(
         db,
         "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -255,7 +256,7 @@ fn session_json(access_token: String, refresh_token: String) -> SessionJson {
 
 fn verify_access_token(env: &Env, token: &str, app_id: &str, now_ms: i64) -> ApiResult<AccessClaims> {
     let now = u64::try_from(now_ms / 1000).unwrap_or(0);
-    let issuer = configured_issuer(env);
+    let issuer = config::issuer(env); // checked only when configured
     signing_keys(env)?.verify(token, app_id, issuer.as_deref(), now).map_err(|e| {
         unauthorized(match e {
             JwtError::Expired => "the access token has expired",
@@ -278,19 +279,14 @@ fn bearer_token(req: &Request) -> ApiResult<String> {
 
 /// `iss` of new tokens: the `AUTHAZ_ISSUER` variable, else the origin the request came to.
 fn issuer(env: &Env, req: &Request) -> String {
-    configured_issuer(env).unwrap_or_else(|| req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default())
-}
-
-/// `AUTHAZ_ISSUER` when set and not empty: tokens are then checked to carry exactly it.
-fn configured_issuer(env: &Env) -> Option<String> {
-    env.var("AUTHAZ_ISSUER").ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+    config::issuer(env).unwrap_or_else(|| req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default())
 }
 
 /// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs
 /// scalar multiplications) and again only if the secret changes.
 fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
     static CACHE: Mutex<Option<(String, Arc<SigningKeys>)>> = Mutex::new(None);
-    let secret = env.secret("AUTHAZ_SIGNING_KEYS").map(|s| s.to_string()).map_err(|_| misconfigured("AUTHAZ_SIGNING_KEYS is not set"))?;
+    let secret = config::signing_keys(env)?;
     let mut cache = CACHE.lock().map_err(|_| ApiError::internal())?;
     if let Some((cached_secret, keys)) = cache.as_ref() {
         if *cached_secret == secret {
@@ -300,10 +296,6 @@ fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
     let keys = Arc::new(SigningKeys::parse(&secret).map_err(|_| misconfigured("AUTHAZ_SIGNING_KEYS holds no valid P-256 key"))?);
     *cache = Some((secret, Arc::clone(&keys)));
     Ok(keys)
-}
-
-fn hmac_key(env: &Env) -> ApiResult<Vec<u8>> {
-    env.secret("AUTHAZ_HMAC_KEY").map(|s| s.to_string().into_bytes()).map_err(|_| misconfigured("AUTHAZ_HMAC_KEY is not set"))
 }
 
 fn misconfigured(what: &str) -> ApiError {
