@@ -4,7 +4,7 @@ use worker::{Env, Method, Request, Response};
 
 use super::admin;
 use super::http::{error_response, json, ApiResult};
-use super::{passkey_management, session_endpoints};
+use super::{hand_off, pages, passkey_management, session_endpoints};
 use crate::api_error::{ApiError, ErrorCode};
 
 pub async fn handle(req: Request, env: Env) -> Response {
@@ -49,6 +49,14 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
         (_, ["auth", "token", "refresh"] | ["auth", "logout"] | [".well-known", "jwks.json"] | ["api", "v1", "users", "me", "passkeys"]
             | ["api", "v1", "users", "me", "passkeys", _] | ["auth", "passkey-provider", "passkeys", _]
             | ["api", "v1", "users", "me", "recovery-codes"] | ["api", "v1", "users", _, "passkeys"]) => Err(method_not_allowed()),
+
+        // Hosted pages and the hand-off to the application (E).
+        (Method::Get, ["sign-in"]) => pages::sign_in(&req, &env).await,
+        (Method::Get, ["account"]) => pages::account(&req, &env).await,
+        (Method::Get, ["pages", _]) => pages::asset(&path),
+        (Method::Post, ["auth", "authorize"]) => hand_off::authorize(req, &env, now_ms()).await,
+        (Method::Post, ["auth", "token"]) => hand_off::exchange(req, &env, now_ms()).await,
+        (_, ["sign-in"] | ["account"] | ["pages", _] | ["auth", "authorize"] | ["auth", "token"]) => Err(method_not_allowed()),
 
         _ => Err(ApiError::not_found("no such endpoint")),
     }

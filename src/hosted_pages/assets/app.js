@@ -371,6 +371,8 @@
     async function startAutofill() {
       if (!window.PublicKeyCredential?.isConditionalMediationAvailable) return;
       if (!(await PublicKeyCredential.isConditionalMediationAvailable().catch(() => false))) return;
+      // Meanwhile the person may have started another ceremony or left the view.
+      if (current !== "sign-in" || document.querySelector("button[aria-busy]")) return;
       abortConditional();
       const controller = new AbortController();
       conditional = controller;
