@@ -59,6 +59,9 @@ def line_for(path, name, line, body):
     if "attestationObject" in credential.get("response", {}):
         entry["op"] = "registration"
         entry["attestation"] = "none"
+        if "pem_root_certs_bytes_by_fmt" in body:  # the test trusts the GlobalSign roots only
+            entry["attestation"] = "direct"
+            entry["trustAnchorFile"] = "tests/vectors/anchors/globalsign_root_r1_r2.pem"
     else:
         entry["op"] = "authentication"
         entry["publicKey"] = string_after(body, r"credential_public_key = base64url_to_bytes")
