@@ -9,7 +9,6 @@ use super::cose_key::CoseKey;
 use super::error::{ErrorCode, VerifyError};
 use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_COSE_KEY, MAX_SIGNATURE, MAX_USER_HANDLE};
 use super::options::UserVerification;
-use super::registration::check_flags_and_rp;
 use super::response_json::{self, AuthenticationResponseJson};
 
 /// What the Relying Party expects of an assertion, and what it stored at registration.
@@ -67,7 +66,7 @@ pub fn check_assertion(
     })?;
     let auth_data_raw = base64url::decode(&resp.response.authenticator_data, MAX_AUTHENTICATOR_DATA, "authenticatorData")?;
     let auth_data = AuthenticatorData::parse(&auth_data_raw)?;
-    check_flags_and_rp(&auth_data, policy.rp_id, policy.user_verification)?;
+    auth_data.check_rp_and_flags(policy.rp_id, policy.user_verification)?;
     check_backup_eligibility(&auth_data, policy.backup_eligible)?;
     let user_handle = user_handle(resp.response.user_handle.as_deref(), policy.user_handle)?;
     check_sign_count(auth_data.sign_count, policy.stored_sign_count)?;

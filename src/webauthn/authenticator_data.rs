@@ -2,11 +2,13 @@
 //! credential data and extensions.
 
 use ciborium::Value;
+use sha2::{Digest, Sha256};
 
 use super::cbor;
 use super::cose_key::CoseKey;
 use super::error::{ErrorCode, VerifyError};
 use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_CREDENTIAL_ID};
+use super::options::UserVerification;
 
 /// The flags byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +117,21 @@ impl AuthenticatorData {
             return Err(VerifyError::malformed("trailing bytes in authenticator data"));
         }
         Ok(AuthenticatorData { rp_id_hash, flags, sign_count, attested_credential, extensions })
+    }
+
+    /// rpIdHash is SHA-256 of `rp_id`, UP is set, UV is set when required, BS only with BE:
+    /// the checks registrations and assertions share, in that order.
+    pub fn check_rp_and_flags(&self, rp_id: &str, user_verification: UserVerification) -> Result<(), VerifyError> {
+        if self.rp_id_hash != <[u8; 32]>::from(Sha256::digest(rp_id.as_bytes())) {
+            return Err(VerifyError::new(ErrorCode::RpIdHash, format!("rpIdHash is not the hash of {rp_id:?}")));
+        }
+        if !self.flags.user_present() {
+            return Err(VerifyError::new(ErrorCode::UserPresent, "user presence flag not set"));
+        }
+        if user_verification == UserVerification::Required && !self.flags.user_verified() {
+            return Err(VerifyError::new(ErrorCode::UserVerified, "user verification required but UV flag not set"));
+        }
+        self.check_backup_flags()
     }
 
     /// BS (backed up) requires BE (backup eligible).

@@ -1,7 +1,5 @@
 //! Verifying a registration (WebAuthn L3 §7.1).
 
-use sha2::{Digest, Sha256};
-
 use super::attestation::{self, AttestationInput, AttestationOutcome, AttestationType};
 use super::attestation_object::AttestationObject;
 use super::authenticator_data::{AttestedCredential, AuthenticatorData};
@@ -70,7 +68,7 @@ pub fn verify_registration(
     let object_bytes = base64url::decode(&resp.response.attestation_object, MAX_ATTESTATION_OBJECT, "attestationObject")?;
     let object = AttestationObject::parse(&object_bytes)?;
     let auth_data = AuthenticatorData::parse(&object.auth_data)?;
-    check_authenticator_data(&auth_data, policy)?;
+    auth_data.check_rp_and_flags(policy.rp_id, policy.user_verification)?;
     let credential = attested_credential(&auth_data, &credential_id, policy)?;
     let outcome = attestation::verify(
         &object.fmt,
@@ -99,28 +97,6 @@ pub fn verify_registration(
         trust_path: outcome.trust_path,
         transports: transports(resp.response.transports.as_deref().unwrap_or_default()),
     })
-}
-
-/// rpIdHash, UP, UV when required, BE/BS: the checks shared with authentication.
-pub(crate) fn check_flags_and_rp(
-    auth_data: &AuthenticatorData,
-    rp_id: &str,
-    user_verification: UserVerification,
-) -> Result<(), VerifyError> {
-    if auth_data.rp_id_hash != <[u8; 32]>::from(Sha256::digest(rp_id.as_bytes())) {
-        return Err(VerifyError::new(ErrorCode::RpIdHash, format!("rpIdHash is not the hash of {rp_id:?}")));
-    }
-    if !auth_data.flags.user_present() {
-        return Err(VerifyError::new(ErrorCode::UserPresent, "user presence flag not set"));
-    }
-    if user_verification == UserVerification::Required && !auth_data.flags.user_verified() {
-        return Err(VerifyError::new(ErrorCode::UserVerified, "user verification required but UV flag not set"));
-    }
-    auth_data.check_backup_flags()
-}
-
-fn check_authenticator_data(auth_data: &AuthenticatorData, policy: &RegistrationPolicy) -> Result<(), VerifyError> {
-    check_flags_and_rp(auth_data, policy.rp_id, policy.user_verification)
 }
 
 /// The attested credential: present, with the response's credential id and an allowed algorithm.
