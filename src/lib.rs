@@ -7,6 +7,7 @@ pub mod aaguid_names;
 pub mod api_error;
 pub mod application;
 pub mod authorization_code;
+pub mod email_address;
 pub mod hosted_pages;
 pub mod jwt;
 pub mod mail_message;

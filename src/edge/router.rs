@@ -3,6 +3,7 @@
 use worker::{Env, Method, Request, Response};
 
 use super::admin;
+use super::ceremonies::{self, Endpoint};
 use super::http::{error_response, json, ApiResult};
 use super::{hand_off, pages, passkey_management, session_endpoints};
 use crate::api_error::{ApiError, ErrorCode};
@@ -18,6 +19,15 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
+    // Ceremonies and the email verification before signup (D2).
+    if let ["auth", "passkey-provider", rest @ ..] = segments.as_slice() {
+        if let Some(endpoint) = Endpoint::at(rest) {
+            if method != Method::Post {
+                return Err(method_not_allowed());
+            }
+            return ceremonies::serve(endpoint, req, &env, now_ms()).await;
+        }
+    }
     match (method, segments.as_slice()) {
         (Method::Get, ["healthz"]) => Ok(json(200, &health())),
         (_, ["healthz"]) => Err(method_not_allowed()),

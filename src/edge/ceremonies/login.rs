@@ -1,0 +1,93 @@
+//! Login with a passkey: usernameless (`{}`: discoverable credentials, empty allowCredentials)
+//! or with `{email}` (that user's credentials listed, for security keys without resident keys).
+//! An unknown email answers exactly like `{}`, so login/start tells nobody who has an account.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+use super::{
+    body_fields, commit, complete_body, keep_pending, optional_string, take_pending,
+    timeout_ms, user_verification, verification_failed, Ceremony,
+};
+use crate::api_error::ApiError;
+use crate::application::Application;
+use crate::edge::db::database;
+use crate::edge::rate_limits;
+use crate::edge::http::{json, read_json, ApiResult};
+use crate::edge::{credentials, sessions, users};
+use crate::email_address::normalize_email;
+use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
+use crate::webauthn::response_json::credential_id;
+use crate::webauthn::{base64url, request_options, verify_authentication, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, RequestOptionsInput};
+
+/// Login keeps nothing but the challenge itself (and its application and ceremony).
+#[derive(Serialize, Deserialize)]
+struct LoginData {}
+
+/// `POST .../login/start` `{}` or `{email}` → request options.
+pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<Response> {
+    rate_limits::ceremony_start(env, &req).await?;
+    let fields = body_fields(read_json(&mut req).await?)?;
+    let mut allow = Vec::new();
+    if let Some(email) = optional_string(&fields, "email")?.and_then(normalize_email) {
+        let db = database(env)?;
+        if let Some(user) = users::find_by_email(&db, &app.id, &email).await? {
+            for cred in credentials::list_for_user(&db, &app.id, &user.id).await? {
+                if let Ok(id) = base64url::decode(&cred.credential_id, MAX_CREDENTIAL_ID, "credential id") {
+                    allow.push(CredentialDescriptor { id, transports: cred.transports });
+                }
+            }
+        }
+    }
+    let challenge = keep_pending(env, app, Ceremony::Login, LoginData {}).await?;
+    let options = request_options(&RequestOptionsInput {
+        challenge: &challenge,
+        rp_id: &app.rp_id,
+        allow_credentials: &allow,
+        user_verification: user_verification(app),
+        timeout_ms: timeout_ms(app),
+        hints: &[],
+    });
+    Ok(json(200, &options))
+}
+
+/// `POST .../login/complete` credential or `{credential}` → `{user, session}`.
+pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    let body = complete_body::<AuthenticationResponseJson>(read_json(&mut req).await?)?;
+    let credential = body.credential;
+    let (challenge, LoginData {}) = take_pending(env, app, Ceremony::Login, &credential.response.client_data_json).await?;
+
+    let db = database(env)?;
+    let id = credential_id(&credential.type_, &credential.id, &credential.raw_id).map_err(verification_failed)?;
+    let stored = credentials::find_by_credential_id(&db, &app.id, &base64url::encode(&id))
+        .await?
+        .ok_or_else(|| ApiError::verification_failed("credential_id: this passkey is not registered with this application"))?;
+    let owner = users::find_by_id(&db, &app.id, &stored.user_id)
+        .await?
+        .ok_or_else(|| ApiError::verification_failed("credential_id: this passkey's user no longer exists"))?;
+    let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
+    let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
+    let verified = verify_authentication(
+        &credential,
+        &AuthenticationPolicy {
+            rp_id: &app.rp_id,
+            origins: &app.origins,
+            allow_cross_origin: false,
+            top_origins: &[],
+            challenge: &challenge,
+            user_verification: user_verification(app),
+            public_key_cose: &public_key,
+            stored_sign_count: stored.sign_count,
+            backup_eligible: Some(stored.backup_eligible),
+            user_handle: Some(&owner_handle),
+        },
+    )
+    .map_err(verification_failed)?;
+
+    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms)?;
+    let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
+    writes.extend(session_rows);
+    commit(&db, writes, "store login").await?;
+    Ok(json(200, &json!({ "user": owner.to_json(), "session": session })))
+}

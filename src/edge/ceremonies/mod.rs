@@ -1,0 +1,409 @@
+//! The WebAuthn ceremonies: signup, registration of another passkey, and login.
+//!
+//! Each `start` answers the WebAuthn options and keeps, under the fresh challenge, what its
+//! `complete` will need (in the ChallengeStore Durable Object, until the application's timeout).
+//! Each `complete` takes that back by the challenge the credential signed (clientDataJSON), once
+//! only, checks it was issued by the same application for the same ceremony, verifies the
+//! credential with the core and stores what it yields in one D1 batch.
+//!
+//! This module serves the endpoints under `/auth/passkey-provider/` (with the email
+//! verification that precedes signup) and holds what the three ceremonies share.
+
+mod login;
+mod register;
+mod signup;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
+
+use super::app_lookup;
+use super::ceremony_log::{Event, OutcomeLog};
+use super::challenge_store;
+use super::credentials::{self, StoredCredential};
+use super::db::failed;
+use super::email_verification;
+use super::http::ApiResult;
+use crate::aaguid_names::aaguid_string;
+use crate::api_error::{ApiError, ErrorCode};
+use crate::application::{self, Application};
+use crate::email_address::normalize_email;
+use crate::secrets::{random_token, RandomSource, SystemRandom};
+use crate::webauthn::client_data::ClientData;
+use crate::webauthn::{
+    base64url, creation_options, verify_registration, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
+    CredentialDescriptor, RegistrationPolicy, RegistrationResponseJson, ResidentKey, UserVerification, VerifiedRegistration,
+    VerifyError, DEFAULT_ALGORITHMS,
+};
+
+/// Bytes of a challenge (contract: 32 random bytes).
+const CHALLENGE_LEN: usize = 32;
+/// Bytes of a new user's WebAuthn user handle.
+const USER_HANDLE_LEN: usize = 32;
+/// Longest passkey name or display name, in characters.
+const MAX_NAME_CHARS: usize = 64;
+
+/// Which ceremony a challenge was issued for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Ceremony {
+    Signup,
+    Register,
+    Login,
+}
+
+impl Ceremony {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Register => "register",
+            Self::Login => "login",
+        }
+    }
+}
+
+/// What a start keeps under its challenge.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pending<T> {
+    app_id: String,
+    ceremony: Ceremony,
+    data: T,
+}
+
+/// The endpoints served here, all `POST /auth/passkey-provider/...`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    VerifyEmailRequest,
+    VerifyEmailConfirm,
+    SignupStart,
+    SignupComplete,
+    RegisterStart,
+    RegisterComplete,
+    LoginStart,
+    LoginComplete,
+}
+
+impl Endpoint {
+    /// The endpoint at `/auth/passkey-provider/<segments>`, if any.
+    pub fn at(segments: &[&str]) -> Option<Self> {
+        Some(match segments {
+            ["signup", "verify-email", "request"] => Self::VerifyEmailRequest,
+            ["signup", "verify-email", "confirm"] => Self::VerifyEmailConfirm,
+            ["signup", "start"] => Self::SignupStart,
+            ["signup", "complete"] => Self::SignupComplete,
+            ["register", "start"] => Self::RegisterStart,
+            ["register", "complete"] => Self::RegisterComplete,
+            ["login", "start"] => Self::LoginStart,
+            ["login", "complete"] => Self::LoginComplete,
+            _ => return None,
+        })
+    }
+
+    /// The route, as logged.
+    fn route(self) -> &'static str {
+        match self {
+            Self::VerifyEmailRequest => "POST /auth/passkey-provider/signup/verify-email/request",
+            Self::VerifyEmailConfirm => "POST /auth/passkey-provider/signup/verify-email/confirm",
+            Self::SignupStart => "POST /auth/passkey-provider/signup/start",
+            Self::SignupComplete => "POST /auth/passkey-provider/signup/complete",
+            Self::RegisterStart => "POST /auth/passkey-provider/register/start",
+            Self::RegisterComplete => "POST /auth/passkey-provider/register/complete",
+            Self::LoginStart => "POST /auth/passkey-provider/login/start",
+            Self::LoginComplete => "POST /auth/passkey-provider/login/complete",
+        }
+    }
+}
+
+/// Serves `endpoint` for the request's application: refused while its passkeys are off, and
+/// logged (one JSON line per outcome).
+pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Ceremony, endpoint.route());
+    let result = async {
+        let app = app_lookup::for_request(&req, env).await?;
+        log.set_app(&app.id);
+        if !app.passkey.enabled {
+            return Err(ApiError::new(ErrorCode::PasskeyDisabled, "passkeys are not enabled for this application"));
+        }
+        match endpoint {
+            Endpoint::VerifyEmailRequest => email_verification::request(req, env, &app, now_ms).await,
+            Endpoint::VerifyEmailConfirm => email_verification::confirm(req, env, &app, now_ms).await,
+            Endpoint::SignupStart => signup::start(req, env, &app, now_ms).await,
+            Endpoint::SignupComplete => signup::complete(req, env, &app, now_ms).await,
+            Endpoint::RegisterStart => register::start(req, env, &app, now_ms).await,
+            Endpoint::RegisterComplete => register::complete(req, env, &app, now_ms).await,
+            Endpoint::LoginStart => login::start(req, env, &app).await,
+            Endpoint::LoginComplete => login::complete(req, env, &app, now_ms).await,
+        }
+    }
+    .await;
+    log.finish(result)
+}
+
+/// Keeps `data` under a fresh challenge until the application's timeout, and answers the challenge.
+async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Ceremony, data: T) -> ApiResult<Vec<u8>> {
+    let challenge = random_bytes(CHALLENGE_LEN)?;
+    let pending = serde_json::to_value(Pending { app_id: app.id.clone(), ceremony, data }).map_err(|_| ApiError::internal())?;
+    let ttl_ms = i64::try_from(app.passkey.timeout_ms).unwrap_or(i64::MAX);
+    challenge_store::put(env, &base64url::encode(&challenge), &pending, ttl_ms).await?;
+    Ok(challenge)
+}
+
+/// Takes, at most once, what the start of `ceremony` kept under the challenge the credential
+/// signed (the `challenge` of its clientDataJSON), and answers that challenge with it.
+/// Unknown or used: 400 verification_failed; expired: 410 challenge_expired; issued by another
+/// application or for another ceremony: 400 verification_failed (and the challenge is used up).
+async fn take_pending<T: DeserializeOwned>(
+    env: &Env,
+    app: &Application,
+    ceremony: Ceremony,
+    client_data_json: &str,
+) -> ApiResult<(Vec<u8>, T)> {
+    let client_data = ClientData::from_base64url(client_data_json).map_err(verification_failed)?;
+    let challenge = base64url::decode(&client_data.collected.challenge, CHALLENGE_LEN, "challenge")
+        .ok()
+        .filter(|c| c.len() == CHALLENGE_LEN)
+        .ok_or_else(|| ApiError::verification_failed("challenge: unknown challenge"))?;
+    let kept = challenge_store::take(env, &base64url::encode(&challenge)).await?;
+    let pending: Pending<Value> = serde_json::from_value(kept).map_err(|_| ApiError::internal())?;
+    if pending.app_id != app.id {
+        return Err(ApiError::verification_failed("challenge: the challenge was issued by another application"));
+    }
+    if pending.ceremony != ceremony {
+        return Err(ApiError::verification_failed(format!(
+            "challenge: the challenge was issued for {}, not {}",
+            pending.ceremony.as_str(),
+            ceremony.as_str()
+        )));
+    }
+    let data = serde_json::from_value(pending.data).map_err(|_| ApiError::internal())?;
+    Ok((challenge, data))
+}
+
+/// A core verification failure: 400 verification_failed, naming the check that failed.
+fn verification_failed(err: VerifyError) -> ApiError {
+    ApiError::verification_failed(format!("{}: {}", err.code.as_str(), err.message))
+}
+
+// ---- request bodies ----
+
+/// A start's body: a JSON object (an empty body counts as `{}`).
+fn body_fields(body: Value) -> ApiResult<Map<String, Value>> {
+    match body {
+        Value::Object(fields) => Ok(fields),
+        _ => Err(ApiError::invalid_request("the request body must be a JSON object")),
+    }
+}
+
+/// A complete's body: the credential JSON itself, or `{"credential": ..., other fields}`.
+struct CompleteBody<C> {
+    credential: C,
+    /// The fields next to `credential` (none when the body is the credential itself).
+    fields: Map<String, Value>,
+}
+
+fn complete_body<C: DeserializeOwned>(body: Value) -> ApiResult<CompleteBody<C>> {
+    let mut fields = body_fields(body)?;
+    let credential = match fields.remove("credential") {
+        Some(credential) => credential,
+        None => Value::Object(std::mem::take(&mut fields)),
+    };
+    let credential = serde_json::from_value(credential)
+        .map_err(|e| ApiError::invalid_request(format!("the credential is not a WebAuthn response JSON (credential.toJSON()): {e}")))?;
+    Ok(CompleteBody { credential, fields })
+}
+
+/// An optional string field.
+fn optional_string<'a>(fields: &'a Map<String, Value>, key: &str) -> ApiResult<Option<&'a str>> {
+    match fields.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid_request(format!("`{key}` must be a string"))),
+    }
+}
+
+/// The `email` field, required and in canonical form.
+fn required_email(fields: &Map<String, Value>) -> ApiResult<String> {
+    let email = optional_string(fields, "email")?.ok_or_else(|| ApiError::invalid_request("`email` is required"))?;
+    normalize_email(email).ok_or_else(|| ApiError::invalid_request("`email` is not a valid email address"))
+}
+
+/// An optional display text (a passkey's `name`, a `displayName`): trimmed, 1 to 64
+/// characters, no control characters.
+fn optional_name(fields: &Map<String, Value>, key: &str) -> ApiResult<Option<String>> {
+    let Some(raw) = optional_string(fields, key)? else { return Ok(None) };
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_request(format!(
+            "`{key}` must be 1 to {MAX_NAME_CHARS} characters without control characters"
+        )));
+    }
+    Ok(Some(name.to_owned()))
+}
+
+// ---- registration, shared by signup and register ----
+
+/// Who a new passkey is created for, as the creation options name them.
+struct NewPasskeyOwner<'a> {
+    user_handle: &'a [u8],
+    email: &'a str,
+    display_name: &'a str,
+}
+
+/// The application's creation options for `owner`, excluding the passkeys they already have.
+fn creation_options_json(app: &Application, challenge: &[u8], owner: &NewPasskeyOwner, existing: &[StoredCredential]) -> Value {
+    let exclude: Vec<CredentialDescriptor> = existing
+        .iter()
+        .filter_map(|c| {
+            let id = base64url::decode(&c.credential_id, crate::webauthn::limits::MAX_CREDENTIAL_ID, "credential id").ok()?;
+            Some(CredentialDescriptor { id, transports: c.transports.clone() })
+        })
+        .collect();
+    let config = &app.passkey;
+    let options = creation_options(&CreationOptionsInput {
+        challenge,
+        rp_id: &app.rp_id,
+        rp_name: &app.rp_name,
+        user_id: owner.user_handle,
+        user_name: owner.email,
+        user_display_name: owner.display_name,
+        algorithms: &DEFAULT_ALGORITHMS,
+        timeout_ms: timeout_ms(app),
+        exclude_credentials: &exclude,
+        resident_key: match config.resident_key {
+            application::Requirement::Required => ResidentKey::Required,
+            application::Requirement::Preferred => ResidentKey::Preferred,
+            application::Requirement::Discouraged => ResidentKey::Discouraged,
+        },
+        user_verification: user_verification(app),
+        authenticator_attachment: config.authenticator_attachment.map(|a| match a {
+            application::AuthenticatorAttachment::Platform => AuthenticatorAttachment::Platform,
+            application::AuthenticatorAttachment::CrossPlatform => AuthenticatorAttachment::CrossPlatform,
+        }),
+        attestation: attestation(app),
+        hints: &[],
+    });
+    serde_json::to_value(options).unwrap_or(Value::Null)
+}
+
+fn user_verification(app: &Application) -> UserVerification {
+    match app.passkey.user_verification {
+        application::Requirement::Required => UserVerification::Required,
+        application::Requirement::Preferred => UserVerification::Preferred,
+        application::Requirement::Discouraged => UserVerification::Discouraged,
+    }
+}
+
+fn attestation(app: &Application) -> AttestationConveyance {
+    match app.passkey.attestation {
+        application::Attestation::None => AttestationConveyance::None,
+        application::Attestation::Indirect => AttestationConveyance::Indirect,
+        application::Attestation::Direct => AttestationConveyance::Direct,
+        application::Attestation::Enterprise => AttestationConveyance::Enterprise,
+    }
+}
+
+fn timeout_ms(app: &Application) -> u32 {
+    u32::try_from(app.passkey.timeout_ms).unwrap_or(u32::MAX)
+}
+
+/// Verifies a registration response against the application and the challenge, and refuses a
+/// credential id that is already registered anywhere in the application.
+async fn verify_new_passkey(
+    db: &D1Database,
+    app: &Application,
+    challenge: &[u8],
+    credential: &RegistrationResponseJson,
+    now_ms: i64,
+) -> ApiResult<VerifiedRegistration> {
+    let verified = verify_registration(
+        credential,
+        &RegistrationPolicy {
+            rp_id: &app.rp_id,
+            origins: &app.origins,
+            allow_cross_origin: false,
+            top_origins: &[],
+            challenge,
+            user_verification: user_verification(app),
+            allowed_algorithms: &DEFAULT_ALGORITHMS,
+            attestation: attestation(app),
+            trust_anchors: &[],
+            now_unix: u64::try_from(now_ms / 1000).ok(),
+        },
+    )
+    .map_err(verification_failed)?;
+    if credentials::exists(db, &app.id, &base64url::encode(&verified.credential_id)).await? {
+        return Err(already_registered());
+    }
+    Ok(verified)
+}
+
+fn already_registered() -> ApiError {
+    ApiError::verification_failed("credential_id: this passkey is already registered")
+}
+
+/// The stored form of a verified new passkey of `user_id`.
+fn new_stored_credential(
+    app: &Application,
+    user_id: &str,
+    verified: VerifiedRegistration,
+    name: Option<String>,
+    now_ms: i64,
+) -> ApiResult<StoredCredential> {
+    Ok(StoredCredential {
+        id: random_id("pk_")?,
+        app_id: app.id.clone(),
+        user_id: user_id.to_owned(),
+        credential_id: base64url::encode(&verified.credential_id),
+        public_key: base64url::encode(&verified.public_key_cose),
+        alg: verified.alg,
+        sign_count: verified.sign_count,
+        transports: verified.transports,
+        aaguid: aaguid_string(&verified.aaguid),
+        fmt: verified.fmt,
+        attestation_type: verified.attestation_type.as_str().to_owned(),
+        user_verified: verified.user_verified,
+        backup_eligible: verified.backup_eligible,
+        backed_up: verified.backed_up,
+        name,
+        created_at: now_ms,
+        last_used_at: None,
+    })
+}
+
+// ---- storing ----
+
+/// Runs the writes of a complete as one transaction. A uniqueness conflict that slipped past the
+/// checks (two completes racing) answers like the check would have.
+async fn commit(db: &D1Database, statements: Vec<D1PreparedStatement>, doing: &str) -> ApiResult<()> {
+    match db.batch(statements).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let text = e.to_string();
+            if text.contains("UNIQUE constraint failed: users.") {
+                Err(email_taken())
+            } else if text.contains("UNIQUE constraint failed: credentials.") {
+                Err(already_registered())
+            } else {
+                Err(failed(doing, e))
+            }
+        }
+    }
+}
+
+fn email_taken() -> ApiError {
+    ApiError::new(ErrorCode::EmailTaken, "this email already has an account")
+}
+
+// ---- randomness ----
+
+fn random_bytes(n: usize) -> ApiResult<Vec<u8>> {
+    let mut bytes = vec![0u8; n];
+    SystemRandom.fill(&mut bytes).map_err(|_| ApiError::internal())?;
+    Ok(bytes)
+}
+
+/// A new opaque id: `prefix` and 16 random bytes.
+fn random_id(prefix: &str) -> ApiResult<String> {
+    random_token(&mut SystemRandom, prefix, 16).map_err(|_| ApiError::internal())
+}

@@ -1,0 +1,108 @@
+//! Registering another passkey for an existing user, who proves who they are either with a
+//! session (`Authorization: Bearer`) or, having lost their passkeys, with their email and an
+//! unused recovery code. The recovery code is burned only when the new passkey is stored, and
+//! that path also answers a session.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use worker::{D1Database, Env, Request, Response};
+
+use super::{
+    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential,
+    optional_name, optional_string, take_pending, verify_new_passkey, Ceremony, NewPasskeyOwner,
+};
+use crate::api_error::ApiError;
+use crate::application::Application;
+use crate::edge::config::hmac_key;
+use crate::edge::db::database;
+use crate::edge::rate_limits;
+use crate::edge::http::{json, read_json, ApiResult};
+use crate::edge::users::{self, User};
+use crate::edge::{credentials, recovery_codes, sessions};
+use crate::email_address::normalize_email;
+use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, RegistrationResponseJson};
+
+/// What register/start keeps for register/complete.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisterData {
+    user_id: String,
+    /// The recovery code that authorized the start, on the recovery path.
+    recovery_code_hash: Option<String>,
+}
+
+/// Who asks, and with what right.
+struct Requester {
+    user: User,
+    /// On the recovery path: the hash of the unused recovery code presented.
+    recovery_code_hash: Option<String>,
+}
+
+/// `POST .../register/start` (Bearer, or `{email, recoveryCode}`) → creation options whose
+/// `excludeCredentials` are the user's passkeys.
+pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    rate_limits::ceremony_start(env, &req).await?;
+    let fields = body_fields(read_json(&mut req).await?)?;
+    let db = database(env)?;
+    let requester = identify(&req, env, &db, app, &fields, now_ms).await?;
+    let existing = credentials::list_for_user(&db, &app.id, &requester.user.id).await?;
+    let user_handle = base64url::decode(&requester.user.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
+    let owner = NewPasskeyOwner { user_handle: &user_handle, email: &requester.user.email, display_name: &requester.user.display_name };
+    let data = RegisterData { user_id: requester.user.id.clone(), recovery_code_hash: requester.recovery_code_hash };
+    let challenge = keep_pending(env, app, Ceremony::Register, &data).await?;
+    Ok(json(200, &creation_options_json(app, &challenge, &owner, &existing)))
+}
+
+/// `POST .../register/complete` credential or `{credential, name?}` (Bearer), or
+/// `{credential, email, recoveryCode, name?}` → 201 `{passkey}` (+ `session` on the recovery path).
+pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    let body = complete_body::<RegistrationResponseJson>(read_json(&mut req).await?)?;
+    let name = optional_name(&body.fields, "name")?;
+    let db = database(env)?;
+    let requester = identify(&req, env, &db, app, &body.fields, now_ms).await?;
+    let (challenge, data): (_, RegisterData) =
+        take_pending(env, app, Ceremony::Register, &body.credential.response.client_data_json).await?;
+    if data.user_id != requester.user.id || data.recovery_code_hash != requester.recovery_code_hash {
+        return Err(ApiError::verification_failed("challenge: the challenge was issued to another user or sign-in"));
+    }
+    let verified = verify_new_passkey(&db, app, &challenge, &body.credential, now_ms).await?;
+    let passkey = new_stored_credential(app, &requester.user.id, verified, name, now_ms)?;
+
+    let mut writes = vec![credentials::insert_stmt(&db, &passkey)?];
+    let mut answer = json!({ "passkey": passkey.to_passkey_json() });
+    if let Some(code_hash) = &requester.recovery_code_hash {
+        writes.push(recovery_codes::burn_stmt(&db, code_hash, now_ms)?);
+        let (session, session_rows) = sessions::new_session(env, &req, &app.id, &requester.user.id, now_ms)?;
+        writes.extend(session_rows);
+        answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;
+    }
+    commit(&db, writes, "store new passkey").await?;
+    Ok(json(201, &answer))
+}
+
+/// The requester: by `Authorization: Bearer` when the header is there, else by `email` and
+/// `recoveryCode` in the body. Anything else answers 401.
+async fn identify(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    app: &Application,
+    fields: &Map<String, Value>,
+    now_ms: i64,
+) -> ApiResult<Requester> {
+    if req.headers().has("authorization").unwrap_or(false) {
+        let auth = sessions::authenticate_bearer(req, env, &app.id, now_ms).await?;
+        let user = users::find_by_id(db, &app.id, &auth.user_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
+        return Ok(Requester { user, recovery_code_hash: None });
+    }
+    let (Some(email), Some(code)) = (optional_string(fields, "email")?, optional_string(fields, "recoveryCode")?) else {
+        return Err(ApiError::unauthorized("sign in (Authorization: Bearer) or give your email and a recovery code"));
+    };
+    let refused = || ApiError::unauthorized("unknown email, or the recovery code is not one of its unused codes");
+    let email = normalize_email(email).ok_or_else(refused)?;
+    let user = users::find_by_email(db, &app.id, &email).await?.ok_or_else(refused)?;
+    let code_hash = recovery_codes::find_unused(db, &hmac_key(env)?, &user.id, code).await?.ok_or_else(refused)?;
+    Ok(Requester { user, recovery_code_hash: Some(code_hash) })
+}

@@ -1,0 +1,108 @@
+//! Signup: a new user with their first passkey, ten recovery codes and a session.
+//!
+//! With a `verificationToken` (from verify-email/confirm) the user's email is verified. Without
+//! one it is direct signup: allowed only when the application's `directSignup` is on, and the
+//! email stays unverified.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+use super::{
+    body_fields, commit, complete_body, creation_options_json, email_taken, keep_pending,
+    new_stored_credential, optional_name, optional_string, random_bytes, random_id, required_email, take_pending,
+    verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
+};
+use crate::api_error::{ApiError, ErrorCode};
+use crate::application::Application;
+use crate::edge::config::hmac_key;
+use crate::edge::db::database;
+use crate::edge::rate_limits;
+use crate::edge::http::{json, read_json, ApiResult};
+use crate::edge::users::{self, User};
+use crate::edge::{credentials, email_verification, recovery_codes, sessions};
+use crate::webauthn::{base64url, RegistrationResponseJson};
+
+/// What signup/start keeps for signup/complete.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignupData {
+    email: String,
+    display_name: String,
+    /// base64url
+    user_handle: String,
+    /// The email verification whose token signup/complete uses up; None for direct signup.
+    verification_id: Option<String>,
+}
+
+/// `POST .../signup/start` `{email, displayName?, verificationToken?}` → creation options.
+pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    rate_limits::ceremony_start(env, &req).await?;
+    let fields = body_fields(read_json(&mut req).await?)?;
+    let email = required_email(&fields)?;
+    let display_name = optional_name(&fields, "displayName")?.unwrap_or_else(|| email.clone());
+    let token = optional_string(&fields, "verificationToken")?;
+    if token.is_none() && !app.passkey.direct_signup {
+        return Err(ApiError::new(
+            ErrorCode::DirectSignupDisabled,
+            "this application needs a verified email: verify it first (verify-email/request and confirm)",
+        ));
+    }
+    let db = database(env)?;
+    if users::find_by_email(&db, &app.id, &email).await?.is_some() {
+        return Err(email_taken());
+    }
+    let verification_id = match token {
+        Some(token) => Some(email_verification::verified_token(&db, env, &app.id, &email, token, now_ms).await?),
+        None => None,
+    };
+    let user_handle = random_bytes(USER_HANDLE_LEN)?;
+    let data = SignupData { email, display_name, user_handle: base64url::encode(&user_handle), verification_id };
+    let owner = NewPasskeyOwner { user_handle: &user_handle, email: &data.email, display_name: &data.display_name };
+    let challenge = keep_pending(env, app, Ceremony::Signup, &data).await?;
+    Ok(json(200, &creation_options_json(app, &challenge, &owner, &[])))
+}
+
+/// `POST .../signup/complete` credential or `{credential, name?}` →
+/// 201 `{user, passkey, recoveryCodes, session}`.
+pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    let body = complete_body::<RegistrationResponseJson>(read_json(&mut req).await?)?;
+    let name = optional_name(&body.fields, "name")?;
+    let (challenge, data): (_, SignupData) =
+        take_pending(env, app, Ceremony::Signup, &body.credential.response.client_data_json).await?;
+    let db = database(env)?;
+    let verified = verify_new_passkey(&db, app, &challenge, &body.credential, now_ms).await?;
+    if users::find_by_email(&db, &app.id, &data.email).await?.is_some() {
+        return Err(email_taken());
+    }
+
+    let user = User {
+        id: random_id("usr_")?,
+        app_id: app.id.clone(),
+        email: data.email,
+        email_verified: data.verification_id.is_some(),
+        display_name: data.display_name,
+        user_handle: data.user_handle,
+        created_at: now_ms,
+    };
+    let passkey = new_stored_credential(app, &user.id, verified, name, now_ms)?;
+    let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;
+    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &user.id, now_ms)?;
+    let mut writes = vec![users::insert_stmt(&db, &user)?, credentials::insert_stmt(&db, &passkey)?];
+    if let Some(id) = &data.verification_id {
+        writes.push(email_verification::use_token_stmt(&db, id, now_ms)?);
+    }
+    writes.extend(recovery_code_rows);
+    writes.extend(session_rows);
+    commit(&db, writes, "store signup").await?;
+
+    Ok(json(
+        201,
+        &json!({
+            "user": user.to_json(),
+            "passkey": passkey.to_passkey_json(),
+            "recoveryCodes": recovery_codes,
+            "session": session,
+        }),
+    ))
+}
