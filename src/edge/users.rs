@@ -81,12 +81,6 @@ pub async fn find_by_id_in_any_app(db: &D1Database, id: &str) -> ApiResult<Optio
     first(query!(db, &sql, id), "find user by id").await
 }
 
-/// The user of `app_id` whose WebAuthn user handle (base64url) is `handle`.
-pub async fn find_by_handle(db: &D1Database, app_id: &str, handle: &str) -> ApiResult<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND user_handle = ?2");
-    first(query!(db, &sql, app_id, handle), "find user by handle").await
-}
-
 /// Inserts `user` (for a `db.batch`). The email must already be lowercased.
 pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatement> {
     query!(

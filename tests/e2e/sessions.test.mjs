@@ -8,13 +8,14 @@
 // tests are about what happens after the ceremony.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createECDH, createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from "node:crypto";
+import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
 import { startWorker } from "./harness.mjs";
 import { SoftAuthenticator } from "./soft-authenticator.mjs";
 
 const GOOGLE_PASSWORD_MANAGER = "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4";
 
 let w, app, otherApp;
+const freshScalar = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }).d;
 
 before(async () => {
   w = await startWorker();
@@ -42,13 +43,13 @@ function expectError(res, status, code, what) {
 }
 
 /** A new user of `target` signed up directly with one passkey: {user, passkey, recoveryCodes, session, device}. */
-async function signUp(target = app, { aaguid = GOOGLE_PASSWORD_MANAGER } = {}) {
+async function signUp(target = app, { aaguid = GOOGLE_PASSWORD_MANAGER, worker = w } = {}) {
   const device = new SoftAuthenticator({ aaguid: aaguidBytes(aaguid) });
   const email = `u${randomBytes(6).toString("hex")}@example.com`;
-  const start = await w.api("POST", "/auth/passkey-provider/signup/start", { email, displayName: "Test User" }, { app: target.id });
+  const start = await worker.api("POST", "/auth/passkey-provider/signup/start", { email, displayName: "Test User" }, { app: target.id });
   expectStatus(start, 200, "signup/start");
-  const credential = device.create(start.body, { origin: w.base });
-  const done = await w.api("POST", "/auth/passkey-provider/signup/complete", credential, { app: target.id });
+  const credential = device.create(start.body, { origin: worker.base });
+  const done = await worker.api("POST", "/auth/passkey-provider/signup/complete", credential, { app: target.id });
   expectStatus(done, 201, "signup/complete");
   return { ...done.body, email, device };
 }
@@ -76,9 +77,8 @@ async function logIn(target, account) {
 
 const listPasskeys = (target, token) => w.api("GET", "/api/v1/users/me/passkeys", undefined, { app: target.id, bearer: token });
 
-/** The signing key of this Worker, from the secret the harness generated (first key signs). */
-function signingKey() {
-  const d = w.secrets.AUTHAZ_SIGNING_KEYS.split(",")[0].trim();
+/** A P-256 signing key from its base64url scalar `d` (default: the first key of this Worker's secret, the one that signs). */
+function signingKey(d = w.secrets.AUTHAZ_SIGNING_KEYS.split(",")[0].trim()) {
   const ecdh = createECDH("prime256v1");
   ecdh.setPrivateKey(fromB64u(d));
   const point = ecdh.getPublicKey(); // uncompressed: 04 || x || y
@@ -87,10 +87,10 @@ function signingKey() {
   return { jwk, kid, privateKey: createPrivateKey({ key: jwk, format: "jwk" }) };
 }
 
-/** An ES256 JWT signed here with the Worker's own key. */
-function signJwt(header, claims) {
+/** An ES256 JWT signed here (default: with the Worker's own signing key). */
+function signJwt(header, claims, key = signingKey()) {
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(claims))}`;
-  const signature = sign("sha256", Buffer.from(input), { key: signingKey().privateKey, dsaEncoding: "ieee-p1363" });
+  const signature = sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
   return `${input}.${b64u(signature)}`;
 }
 
@@ -320,6 +320,40 @@ test("operator reset removes every passkey, ends every session, keeps recovery c
   // The recovery codes survive: they are how the user gets a passkey again.
   const start = await w.api("POST", "/auth/passkey-provider/register/start", { email: account.email, recoveryCode: account.recoveryCodes[0] }, { app: app.id });
   expectStatus(start, 200, "recovery after reset");
+});
+
+test("key rotation: every configured key is published and verifies; the first signs; AUTHAZ_ISSUER is iss", async () => {
+  const [newD, oldD] = [freshScalar(), freshScalar()];
+  const [newKey, oldKey] = [signingKey(newD), signingKey(oldD)];
+  const issuer = "https://auth.example";
+  const rotated = await startWorker({ vars: { AUTHAZ_SIGNING_KEYS: `${newD},${oldD}`, AUTHAZ_ISSUER: issuer } });
+  try {
+    const jwks = await rotated.api("GET", "/.well-known/jwks.json");
+    expectStatus(jwks, 200, "jwks");
+    assert.deepEqual(jwks.body.keys.map((k) => k.kid), [newKey.kid, oldKey.kid]);
+    assert.deepEqual(jwks.body.keys.map((k) => [k.x, k.y]), [[newKey.jwk.x, newKey.jwk.y], [oldKey.jwk.x, oldKey.jwk.y]]);
+
+    const target = await rotated.createApp({ name: "Rotation", passkey: { enabled: true, directSignup: true } });
+    const { session } = await signUp(target, { worker: rotated });
+    const [h, p] = session.accessToken.split(".");
+    assert.equal(decodePart(h).kid, newKey.kid, "the first key signs");
+    const claims = decodePart(p);
+    assert.equal(claims.iss, issuer);
+    const list = (token) => rotated.api("GET", "/api/v1/users/me/passkeys", undefined, { app: target.id, bearer: token });
+    expectStatus(await list(session.accessToken), 200, "new-key token");
+
+    // A token the old key signed before the rotation still works until it expires.
+    const byOldKey = signJwt({ alg: "ES256", typ: "JWT", kid: oldKey.kid }, claims, oldKey);
+    expectStatus(await list(byOldKey), 200, "old-key token");
+    // A key that is not configured any more (or never was) does not verify.
+    const retired = signingKey(freshScalar());
+    expectError(await list(signJwt({ alg: "ES256", kid: retired.kid }, claims, retired)), 401, "unauthorized", "retired key");
+    expectError(await list(signJwt({ alg: "ES256", kid: oldKey.kid }, claims, retired)), 401, "unauthorized", "old kid, other key");
+    // With AUTHAZ_ISSUER set, a token of another issuer is refused even when well signed.
+    expectError(await list(signJwt({ alg: "ES256", kid: newKey.kid }, { ...claims, iss: "https://elsewhere.example" }, newKey)), 401, "unauthorized", "other issuer");
+  } finally {
+    await rotated.stop();
+  }
 });
 
 test("every outcome of these endpoints is one structured log line without secrets", async () => {
