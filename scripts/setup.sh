@@ -30,6 +30,8 @@ if ! command -v cargo >/dev/null; then
   say "no cargo found: installing Debian's"
   apt_install cargo rustc
 fi
+# The native differential tests link webauthn-rs-core 0.5 (OpenSSL).
+apt_install libssl-dev pkg-config
 
 # --- Rust for wasm32 ---
 mkdir -p .toolchain
