@@ -249,6 +249,26 @@ fn credential_id_length() {
 }
 
 #[test]
+fn credential_id_length_in_assertions() {
+    let mut credential = Credential::new(KeyKind::Es256, 13);
+    credential.id = vec![7; 1024];
+    let ceremony = Ceremony::get();
+    let key = credential.cose_key();
+    let rp = RelyingParty::default();
+    let result = verify_authentication(&credential.assert(&ceremony, None), &rp.authentication(&ceremony.challenge, &key));
+    assert_eq!(result.unwrap_err().code, ErrorCode::CredentialIdLength);
+}
+
+#[test]
+fn credential_id_length_in_authenticator_data() {
+    let mut credential = Credential::new(KeyKind::Es256, 13);
+    credential.id = vec![7; 1024];
+    let auth_data = Ceremony::create().auth_data(&credential);
+    let error = authaz::webauthn::authenticator_data::AuthenticatorData::parse(&auth_data).unwrap_err();
+    assert_eq!(error.code, ErrorCode::CredentialIdLength);
+}
+
+#[test]
 fn credential_id_differs_from_authenticator_data() {
     let credential = Credential::new(KeyKind::Es256, 14);
     let ceremony = Ceremony::create();

@@ -105,15 +105,10 @@ fn attested_credential<'a>(
     credential_id: &[u8],
     policy: &RegistrationPolicy,
 ) -> Result<&'a AttestedCredential, VerifyError> {
-    let credential = match &auth_data.attested_credential {
-        Some(credential) if auth_data.flags.attested_credential_data() => credential,
-        _ => {
-            return Err(VerifyError::new(
-                ErrorCode::AttestedCredentialData,
-                "registration without attested credential data (AT flag)",
-            ))
-        }
-    };
+    // The parser reads attested credential data exactly when the AT flag is set.
+    let credential = auth_data.attested_credential.as_ref().ok_or_else(|| {
+        VerifyError::new(ErrorCode::AttestedCredentialData, "registration without attested credential data (AT flag)")
+    })?;
     if credential.credential_id != credential_id {
         return Err(VerifyError::new(ErrorCode::CredentialId, "credential id differs from the authenticator data's"));
     }
