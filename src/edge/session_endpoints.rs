@@ -54,7 +54,11 @@ pub async fn logout(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response>
 
 /// `GET /.well-known/jwks.json`: every key that may have signed a live access token.
 pub fn jwks(env: &Env) -> ApiResult<Response> {
-    let mut resp = json(200, &sessions::jwks(env)?);
-    let _ = resp.headers_mut().set("Cache-Control", &format!("public, max-age={JWKS_MAX_AGE_SECS}"));
-    Ok(resp)
+    let log = OutcomeLog::start(Event::Request, "GET /.well-known/jwks.json");
+    let result = sessions::jwks(env).map(|keys| {
+        let mut resp = json(200, &keys);
+        let _ = resp.headers_mut().set("Cache-Control", &format!("public, max-age={JWKS_MAX_AGE_SECS}"));
+        resp
+    });
+    log.finish(result)
 }

@@ -61,7 +61,6 @@ async function attachDevice(page, url, authenticator) {
       ...authenticator,
     },
   });
-  let simpleWebAuthnLoaded = false;
   const device = {
     page, cdp, authenticatorId,
     /** Whether the next user verification succeeds. */
@@ -75,9 +74,8 @@ async function attachDevice(page, url, authenticator) {
     fetch: (method, path, body, headers = {}) => pageFetch(page, method, path, body, headers),
     /** Runs navigator.credentials.create/get on `optionsJSON` and answers the credential's JSON. */
     async credential(kind, optionsJSON, via = "native") {
-      if (via === "simplewebauthn" && !simpleWebAuthnLoaded) {
+      if (via === "simplewebauthn" && !(await page.evaluate(() => "SimpleWebAuthnBrowser" in globalThis))) {
         await page.addScriptTag({ content: readFileSync(SIMPLEWEBAUTHN_BUNDLE, "utf8") });
-        simpleWebAuthnLoaded = true;
       }
       return page.evaluate(runInPage, { kind, optionsJSON, via });
     },

@@ -79,12 +79,13 @@ export class SoftAuthenticator {
   /**
    * navigator.credentials.create() on PublicKeyCredentialCreationOptionsJSON. opts: origin
    * (required), type, challenge, crossOrigin, clientDataExtra, userPresent, userVerified,
-   * backupEligible, backedUp, alg, signCount (initial counter), rpId (to hash instead of rp.id).
+   * backupEligible, backedUp, alg, signCount (initial counter), rpId (to hash instead of rp.id),
+   * credentialId (base64url: reuse an id, e.g. another user's).
    */
   create(options, opts = {}) {
     const alg = opts.alg ?? this.alg;
     const key = newKey(alg);
-    const credentialId = randomBytes(32);
+    const credentialId = opts.credentialId ? Buffer.from(opts.credentialId, "base64url") : randomBytes(32);
     const rpId = opts.rpId ?? options.rp?.id;
     const signCount = opts.signCount ?? 0;
     const cdj = clientData({

@@ -501,8 +501,6 @@
     const leave = () => { session.clear(); location.replace(pageUrl("/sign-in")); };
     onFailure = (err) => { if (err instanceof ApiError && err.code === "unauthorized") setTimeout(leave, 1500); };
     if (signedIn.user?.email) $("signed-in-as").textContent = `Signed in as ${signedIn.user.email}`;
-    const notice = sessionStorage.getItem(NOTICE_KEY);
-    if (notice) { sessionStorage.removeItem(NOTICE_KEY); say(notice, "info"); }
 
     const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
     const when = (iso) => dateFormat.format(new Date(iso));
@@ -627,7 +625,12 @@
       leave();
     }));
 
-    run(null, "account", load);
+    run(null, "account", async () => {
+      await load();
+      const notice = sessionStorage.getItem(NOTICE_KEY);
+      sessionStorage.removeItem(NOTICE_KEY);
+      if (notice) say(notice, "info");
+    });
   }
 
   if (!$("page-problem").hidden) return;

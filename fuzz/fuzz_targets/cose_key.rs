@@ -1,0 +1,10 @@
+//! COSE key parsing, and verification with whatever key parses.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok((key, len)) = authaz::webauthn::CoseKey::from_cbor(data) {
+        let rest = data.get(len..).unwrap_or_default();
+        let _ = key.verify(rest, rest);
+    }
+});
