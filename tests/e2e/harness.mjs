@@ -43,7 +43,7 @@ export async function startWorker({ vars = {} } = {}) {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(wrangler, [
     "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile,
-    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--log-level", "info", ...varArgs,
+    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", ...varArgs,
   ], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

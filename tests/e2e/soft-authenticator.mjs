@@ -115,12 +115,13 @@ export class SoftAuthenticator {
    * navigator.credentials.get() on PublicKeyCredentialRequestOptionsJSON. opts: origin (required),
    * credentialId (default: the first allowed one this authenticator holds, else the newest for the
    * rpId), type, challenge, crossOrigin, clientDataExtra, userPresent, userVerified, backupEligible,
-   * backedUp, signCount (default: previous + 1), userHandle (null to omit), rpId, bogusSignature.
+   * backedUp, signCount (default: previous + 1), userHandle (null to omit), rpId (to hash instead of
+   * the request's rpId; the credential is still the one registered for the request's), bogusSignature.
    */
   get(options, opts = {}) {
     const rpId = opts.rpId ?? options.rpId;
     const allowed = (options.allowCredentials ?? []).map((c) => c.id).filter((id) => this.credentials.has(id));
-    const mine = [...this.credentials].filter(([, c]) => c.rpId === rpId).map(([id]) => id);
+    const mine = [...this.credentials].filter(([, c]) => c.rpId === options.rpId).map(([id]) => id);
     const id = opts.credentialId ?? allowed[0] ?? mine[mine.length - 1];
     const cred = this.credentials.get(id);
     if (!cred) throw new Error("soft authenticator: no credential for this request");
