@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Worker (wasm + JS shim) into build/. Skips the work when nothing changed since the
-# last build, so `wrangler dev` starts fast. `--force` rebuilds, `--dev` builds without wasm-opt.
+# last build, so `wrangler dev` starts fast. `--force` rebuilds; `--fast` builds with Cargo.toml's
+# `fast` profile and no wasm-opt (seconds per rebuild, for local work); `--dev` is an unoptimised
+# debug build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -8,8 +10,9 @@ mode=release force=
 for arg in "$@"; do
   case "$arg" in
     --dev) mode=dev ;;
+    --fast) mode=fast ;;
     --force) force=1 ;;
-    *) echo "usage: build.sh [--dev] [--force]" >&2; exit 2 ;;
+    *) echo "usage: build.sh [--fast|--dev] [--force]" >&2; exit 2 ;;
   esac
 done
 stamp=build/.built-$mode
@@ -20,5 +23,16 @@ fi
 [ -f .toolchain/route ] || bash scripts/setup.sh
 wasm_toolchain_env
 rm -f build/.built-*
-worker-build "--$mode"
+case "$mode" in
+  release) worker-build --release ;;
+  dev) worker-build --dev ;;
+  fast) worker-build --profile fast --no-opt ;;
+esac
+if [ "$mode" = release ]; then
+  # worker-build keeps the wasm name section (wasm-opt --debuginfo): about a sixth of the binary,
+  # and it is uploaded with every deploy. Drop it (and the producers section) from release builds.
+  features=(mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+  wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --strip-debug --strip-producers -o build/index_bg.stripped.wasm
+  mv build/index_bg.stripped.wasm build/index_bg.wasm
+fi
 touch "$stamp"
