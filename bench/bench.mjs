@@ -5,7 +5,7 @@
 // first-request figure (3), BENCH_ONLY=ours|peer|verify (all three when unset).
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
@@ -60,6 +60,7 @@ async function startOurs() {
 
 async function startPeer() {
   const dir = join(WORK, "peer");
+  mkdirSync(dir, { recursive: true });
   const envFile = join(dir, "dev.vars");
   const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
   writeFileSync(envFile, `PEER_SIGNING_JWK="${Buffer.from(JSON.stringify(jwk)).toString("base64url")}"\nPEER_HMAC_KEY="${randomBytes(32).toString("base64url")}"\n`, { mode: 0o600 });

@@ -23,6 +23,8 @@ fi
 [ -f .toolchain/route ] || bash scripts/setup.sh
 wasm_toolchain_env
 rm -f build/.built-*
+# The stamp takes the time the build started: a source saved during the build makes the next run build again.
+started=$(mktemp)
 case "$mode" in
   release) worker-build --release ;;
   dev) worker-build --dev ;;
@@ -35,4 +37,4 @@ if [ "$mode" = release ]; then
   wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --strip-debug --strip-producers -o build/index_bg.stripped.wasm
   mv build/index_bg.stripped.wasm build/index_bg.wasm
 fi
-touch "$stamp"
+mv "$started" "$stamp"

@@ -14,3 +14,8 @@ pub fn failed(doing: &str, err: worker::Error) -> ApiError {
     console_error!("D1 failed ({doing}): {err}");
     ApiError::internal()
 }
+
+/// How many rows a write changed.
+pub fn changes(result: &worker::D1Result) -> usize {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+}

@@ -62,9 +62,10 @@ pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64
         now_ms,
     )
     .map_err(|e| failed("prepare email code insert", e))?;
-    db.batch(vec![replace_older, insert]).await.map_err(|e| failed("store email code", e))?;
-
+    // Mail first: an address the mail cannot go to, or a failed send, leaves the codes the user
+    // already has untouched.
     mail::send_verification_code(env, app, &email, &code, CODE_TTL_MS / 60_000, now_ms).await?;
+    db.batch(vec![replace_older, insert]).await.map_err(|e| failed("store email code", e))?;
     Ok(json(202, &json!({ "expiresIn": CODE_TTL_MS / 1000 })))
 }
 

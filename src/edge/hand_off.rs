@@ -13,7 +13,7 @@ use worker::{query, Env, Request, Response};
 
 use super::app_lookup;
 use super::ceremony_log::{Event, OutcomeLog};
-use super::db::{database, failed};
+use super::db::{changes, database, failed};
 use super::http::{json, read_json, ApiResult};
 use super::{admin_auth, config, sessions, users};
 use crate::api_error::{ApiError, ErrorCode};
@@ -164,7 +164,7 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     .run()
     .await
     .map_err(|e| failed("use authorization code", e))?;
-    if !used.meta().ok().flatten().and_then(|m| m.changes).is_some_and(|n| n == 1) {
+    if changes(&used) != 1 {
         return Err(invalid_code());
     }
     let (session, statements) = sessions::new_session(env, req, &app.id, &user.id, now_ms)?;

@@ -18,7 +18,9 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::invalid_request(format!("malformed JSON body: {e}")))
 }
 
-pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
+/// Refuses a request whose `Content-Length` says more than 64 KiB (a body sent without one is
+/// measured by [`read_body`]).
+pub fn refuse_declared_oversize(req: &Request) -> ApiResult<()> {
     let declared = req
         .headers()
         .get("content-length")
@@ -28,6 +30,11 @@ pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
+    Ok(())
+}
+
+pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
+    refuse_declared_oversize(req)?;
     let bytes = req.bytes().await.map_err(|_| ApiError::invalid_request("unreadable request body"))?;
     if bytes.len() > MAX_BODY_BYTES {
         return Err(too_large());

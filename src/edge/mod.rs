@@ -10,6 +10,7 @@ mod ceremonies;
 mod ceremony_log;
 mod challenge_store;
 mod config;
+mod cors;
 mod credentials;
 mod db;
 mod email_verification;
@@ -26,8 +27,6 @@ mod session_endpoints;
 mod sessions;
 mod users;
 
-pub use challenge_store::ChallengeStore;
-pub use rate_limiter::RateLimiter;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -11,7 +11,7 @@ use super::app_lookup;
 use super::ceremony_log::{Event, OutcomeLog};
 use super::config;
 use super::credentials;
-use super::db::{database, failed};
+use super::db::{changes, database, failed};
 use super::http::{json, no_content, read_json, ApiResult};
 use super::recovery_codes;
 use super::sessions::{self, BearerAuth, RevokeReason};
@@ -112,12 +112,13 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
     let result = async {
         let caller = admin_auth::authenticate(&req, env).await?;
         let db = database(env)?;
-        // An application key sees only its own users: others are "not found", not "forbidden".
-        let user = match &caller {
-            Caller::Operator => users::find_by_id_in_any_app(&db, user_id).await?,
-            Caller::Application(app_id) => users::find_by_id(&db, app_id, user_id).await?,
+        let user = users::find_by_id_in_any_app(&db, user_id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+        // An application key acts on its own application's users only, as on applications.
+        if let Caller::Application(app_id) = &caller {
+            if *app_id != user.app_id {
+                return Err(ApiError::forbidden("this API key is for another application"));
+            }
         }
-        .ok_or_else(|| ApiError::not_found("no such user"))?;
         log.set_app(&user.app_id);
         let results = db
             .batch(vec![
@@ -164,6 +165,3 @@ fn no_such_passkey() -> ApiError {
     ApiError::not_found("no such passkey")
 }
 
-fn changes(result: &worker::D1Result) -> usize {
-    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
-}

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
 
-use super::db::failed;
+use super::db::{changes, failed};
 use super::http::ApiResult;
 use crate::api_error::ApiError;
 use crate::secrets::{constant_time_eq, keyed_hash, normalize_recovery_code, recovery_code, SystemRandom};
@@ -58,9 +58,23 @@ pub async fn find_unused(db: &D1Database, hmac_key: &[u8], user_id: &str, code: 
     Ok(found)
 }
 
-/// Marks the code with this hash used (for the `db.batch` that stores what it paid for).
-/// It changes nothing if the code was burned in the meantime.
-pub fn burn_stmt(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
-    query!(db, "UPDATE recovery_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL", now_ms, code_hash)
-        .map_err(|e| failed("prepare recovery code burn", e))
+/// Marks the code with this hash used, answering whether this call did: of two requests racing
+/// with one code, exactly one claims it.
+pub async fn claim(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<bool> {
+    let result = query!(db, "UPDATE recovery_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL", now_ms, code_hash)
+        .map_err(|e| failed("prepare recovery code claim", e))?
+        .run()
+        .await
+        .map_err(|e| failed("claim recovery code", e))?;
+    Ok(changes(&result) == 1)
+}
+
+/// Gives back a code claimed at `now_ms` whose purchase could not be stored.
+pub async fn release(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<()> {
+    query!(db, "UPDATE recovery_codes SET used_at = NULL WHERE code_hash = ?1 AND used_at = ?2", code_hash, now_ms)
+        .map_err(|e| failed("prepare recovery code release", e))?
+        .run()
+        .await
+        .map_err(|e| failed("release recovery code", e))?;
+    Ok(())
 }

@@ -4,23 +4,32 @@ use worker::{Env, Method, Request, Response};
 
 use super::admin;
 use super::ceremonies::{self, Endpoint};
-use super::http::{error_response, json, ApiResult};
+use super::cors::{self, Decision};
+use super::http::{error_response, json, refuse_declared_oversize, ApiResult};
 use super::{hand_off, pages, passkey_management, session_endpoints};
 use crate::api_error::{ApiError, ErrorCode};
 
 pub async fn handle(req: Request, env: Env) -> Response {
-    match route(req, env).await {
-        Ok(resp) => resp,
-        Err(err) => error_response(&err),
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let allowed_origin = match cors::decide(&req, &env, cors::scope(&segments)).await {
+        Decision::Answer(resp) => return resp,
+        Decision::Plain => None,
+        Decision::Allow(origin) => Some(origin),
+    };
+    let resp = route(req, env, &path, &segments).await.unwrap_or_else(|err| error_response(&err));
+    match allowed_origin {
+        Some(origin) => cors::allow(resp, &origin),
+        None => resp,
     }
 }
 
-async fn route(req: Request, env: Env) -> ApiResult<Response> {
-    let path = req.path();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+async fn route(req: Request, env: Env, path: &str, segments: &[&str]) -> ApiResult<Response> {
+    // Bodies over 64 KiB are refused before anything else, also where the body is never read.
+    refuse_declared_oversize(&req)?;
     let method = req.method();
     // Ceremonies and the email verification before signup (D2).
-    if let ["auth", "passkey-provider", rest @ ..] = segments.as_slice() {
+    if let ["auth", "passkey-provider", rest @ ..] = segments {
         if let Some(endpoint) = Endpoint::at(rest) {
             if method != Method::Post {
                 return Err(method_not_allowed());
@@ -28,7 +37,7 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
             return ceremonies::serve(endpoint, req, &env, now_ms()).await;
         }
     }
-    match (method, segments.as_slice()) {
+    match (method, segments) {
         (Method::Get, ["healthz"]) => Ok(json(200, &health())),
         (_, ["healthz"]) => Err(method_not_allowed()),
 
@@ -63,7 +72,7 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
         // Hosted pages and the hand-off to the application (E).
         (Method::Get, ["sign-in"]) => pages::sign_in(&req, &env).await,
         (Method::Get, ["account"]) => pages::account(&req, &env).await,
-        (Method::Get, ["pages", _]) => pages::asset(&path),
+        (Method::Get, ["pages", _]) => pages::asset(path),
         (Method::Post, ["auth", "authorize"]) => hand_off::authorize(req, &env, now_ms()).await,
         (Method::Post, ["auth", "token"]) => hand_off::exchange(req, &env, now_ms()).await,
         (_, ["sign-in"] | ["account"] | ["pages", _] | ["auth", "authorize"] | ["auth", "token"]) => Err(method_not_allowed()),

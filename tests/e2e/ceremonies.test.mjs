@@ -452,6 +452,72 @@ test("wrong origin: a page of another origin, and a clientDataJSON re-signed wit
   expectStatus(await softLogin(directApp, account.auth), 200, "the honest login still works");
 });
 
+test("CORS: the application's own origins call the API from their pages; other origins are refused", async () => {
+  const other = otherPage().replace(/\/$/, "");
+  const corsApp = await w.createApp({ name: "Cross-origin", origins: [w.base, other], passkey: { enabled: true, directSignup: true } });
+  const device = await openDevice(browser, otherPage());
+  try {
+    // A whole signup and login from the application's page on another origin (preflights included).
+    const h = appHeader(corsApp);
+    const signup = await device.ceremony({
+      via: "native", kind: "create", headers: h,
+      start: { path: `${w.base}${P}/signup/start`, body: { email: uniqueEmail("cors") } }, complete: { path: `${w.base}${P}/signup/complete` },
+    });
+    // The page could read the answers at all: CORS let it (the headers themselves are hidden from it).
+    expectStatus(signup.complete, 201, "cross-origin signup");
+    const login = await device.ceremony({
+      via: "simplewebauthn", kind: "get", headers: h,
+      start: { path: `${w.base}${P}/login/start`, body: {} }, complete: { path: `${w.base}${P}/login/complete` },
+    });
+    expectStatus(login.complete, 200, "cross-origin login");
+    const bearer = { ...h, authorization: `Bearer ${login.complete.body.session.accessToken}` };
+    const list = await device.fetch("GET", `${w.base}/api/v1/users/me/passkeys`, undefined, bearer);
+    expectStatus(list, 200, "cross-origin passkey list");
+    expectStatus(await device.fetch("GET", `${w.base}/.well-known/jwks.json`), 200, "JWKS from anywhere");
+
+    // An application that does not list this origin: refused before anything happens.
+    const before = tableCounts();
+    const refused = await device.fetch("POST", `${w.base}${P}/signup/start`, { email: uniqueEmail("cors") }, appHeader(directApp));
+    expectError(refused, 403, "forbidden", "an origin the application does not list");
+    const mailBefore = w.sentMail().length;
+    expectError(await device.fetch("POST", `${w.base}${P}/signup/verify-email/request`, { email: uniqueEmail("cors") }, appHeader(directApp)),
+      403, "forbidden", "no code is sent for another origin");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(w.sentMail().length, mailBefore, "no mail sent");
+    assert.deepEqual(tableCounts(), before, "nothing stored");
+
+    // The admin API answers no CORS: the browser refuses to send the request at all.
+    const admin = await device.page.evaluate(async (url) => {
+      try {
+        await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body: "{}" });
+        return "sent";
+      } catch (e) {
+        return e.name;
+      }
+    }, `${w.base}/api/v1/applications`);
+    assert.equal(admin, "TypeError", "the admin API is not callable from a page");
+  } finally {
+    await device.close();
+  }
+  // The headers, as a server sees them.
+  const fromOther = await w.api("POST", `${P}/login/start`, {}, { app: corsApp.id, headers: { origin: other } });
+  expectStatus(fromOther, 200, "login/start with Origin");
+  assert.equal(fromOther.headers.get("access-control-allow-origin"), other);
+  assert.match(fromOther.headers.get("vary") ?? "", /origin/i);
+  assert.match(fromOther.headers.get("access-control-expose-headers") ?? "", /retry-after/i);
+  const plain = await w.api("POST", `${P}/login/start`, {}, { app: corsApp.id });
+  assert.equal(plain.headers.get("access-control-allow-origin"), null, "no Origin, no CORS headers");
+  // A preflight is answered for the public endpoints only.
+  const preflight = await w.api("OPTIONS", `${P}/login/start`, undefined, {
+    headers: { origin: other, "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-authaz-app" },
+  });
+  expectStatus(preflight, 204, "preflight");
+  assert.match(preflight.headers.get("access-control-allow-headers"), /x-authaz-app/);
+  assert.match(preflight.headers.get("access-control-allow-headers"), /authorization/);
+  const adminPreflight = await w.api("OPTIONS", "/api/v1/applications", undefined, { headers: { origin: other, "access-control-request-method": "POST" } });
+  assert.equal(adminPreflight.headers.get("access-control-allow-origin"), null, "no CORS on the admin API");
+});
+
 test("user verification required but not performed (browser and software authenticator)", async () => {
   const device = await openDevice(browser, page());
   try {
@@ -559,6 +625,21 @@ test("recovery code: burned only when the passkey is stored; a new set replaces 
   expectStatus(fresh, 200, "new recovery codes");
   expectError(await post("register/start", { email: alice.email, recoveryCode: alice.recoveryCodes[1] }, directApp), 401, "unauthorized", "a replaced code");
   expectStatus(await post("register/start", { email: alice.email, recoveryCode: fresh.body.recoveryCodes[0] }, directApp), 200, "a code of the new set");
+});
+
+test("recovery code: two completes racing with one code store one passkey", async () => {
+  const bob = await softSignup(directApp);
+  const body = { email: bob.email, recoveryCode: bob.recoveryCodes[0] };
+  const starts = await Promise.all([1, 2, 3].map(() => post("register/start", body, directApp)));
+  for (const s of starts) expectStatus(s, 200, "register/start with the code");
+  const before = tableCounts();
+  const completes = await Promise.all(starts.map((s) =>
+    post("register/complete", { credential: new SoftAuthenticator().create(s.body, { origin: w.base }), ...body }, directApp)));
+  assert.equal(completes.filter((r) => r.status === 201).length, 1, `statuses: ${completes.map((r) => r.status).join(",")}`);
+  for (const r of completes.filter((r) => r.status !== 201)) expectError(r, 401, "unauthorized", "a losing complete");
+  const after = tableCounts();
+  assert.equal(after.credentials - before.credentials, 1, "one passkey stored");
+  assert.equal(after.sessions - before.sessions, 1, "one session");
 });
 
 test("login/start {email}: the user's credentials; an unknown email answers like {}", async () => {

@@ -302,7 +302,9 @@ test("operator reset removes every passkey, ends every session, keeps recovery c
 
   expectError(await w.api("DELETE", path), 401, "unauthorized", "no key");
   expectError(await w.api("DELETE", path, undefined, { key: "ak_wrong" }), 401, "unauthorized", "wrong key");
-  expectError(await w.api("DELETE", path, undefined, { key: otherApp.apiKey }), 404, "not_found", "another app's key");
+  expectError(await w.api("DELETE", path, undefined, { key: otherApp.apiKey }), 403, "forbidden", "another app's key");
+  expectError(await w.api("DELETE", "/api/v1/users/usr_nobody/passkeys", undefined, { key: app.apiKey }), 404, "not_found", "unknown user, app key");
+  expectError(await w.api("DELETE", path, undefined, { key: app.apiKey, raw: "x".repeat(70 * 1024) }), 413, "payload_too_large", "an oversized body, even where none is read");
   expectStatus(await listPasskeys(app, other.accessToken), 200, "nothing changed yet");
 
   const res = await w.api("DELETE", path, undefined, { key: app.apiKey });

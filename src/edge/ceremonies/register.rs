@@ -70,13 +70,22 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
 
     let mut writes = vec![credentials::insert_stmt(&db, &passkey)?];
     let mut answer = json!({ "passkey": passkey.to_passkey_json() });
-    if let Some(code_hash) = &requester.recovery_code_hash {
-        writes.push(recovery_codes::burn_stmt(&db, code_hash, now_ms)?);
-        let (session, session_rows) = sessions::new_session(env, &req, &app.id, &requester.user.id, now_ms)?;
-        writes.extend(session_rows);
-        answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;
+    let Some(code_hash) = &requester.recovery_code_hash else {
+        commit(&db, writes, "store new passkey").await?;
+        return Ok(json(201, &answer));
+    };
+    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &requester.user.id, now_ms)?;
+    writes.extend(session_rows);
+    answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;
+    // The code pays for this passkey: claim it first (one of two racing completes wins), and
+    // give it back if the passkey cannot be stored after all.
+    if !recovery_codes::claim(&db, code_hash, now_ms).await? {
+        return Err(ApiError::unauthorized("the recovery code has just been used"));
     }
-    commit(&db, writes, "store new passkey").await?;
+    if let Err(err) = commit(&db, writes, "store new passkey").await {
+        recovery_codes::release(&db, code_hash, now_ms).await?;
+        return Err(err);
+    }
     Ok(json(201, &answer))
 }
 
