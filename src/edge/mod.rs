@@ -25,6 +25,7 @@ mod recovery_codes;
 mod router;
 mod session_endpoints;
 mod sessions;
+mod signature_check;
 mod users;
 
 

@@ -113,6 +113,14 @@ impl CoseKey {
         }
     }
 
+    /// The OKP curve.
+    pub fn okp_crv(&self) -> Option<i64> {
+        match &self.material {
+            Material::Okp { crv, .. } => Some(*crv),
+            _ => None,
+        }
+    }
+
     /// The OKP public key (Ed25519: 32 bytes).
     pub fn okp_x(&self) -> Option<&[u8]> {
         match &self.material {

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod options;
 pub mod registration;
 pub mod response_json;
+pub mod web_crypto;
 
 pub use attestation::{AttestationOutcome, AttestationType};
 pub use authentication::{check_assertion, verify_authentication, AssertionToVerify, AuthenticationPolicy, VerifiedAuthentication};

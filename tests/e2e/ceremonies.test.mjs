@@ -676,9 +676,12 @@ test("the signature counter: a non-zero counter must grow; counter, backup state
   expectError(await softLogin(directApp, synced.auth, { backupEligible: false }), 400, "verification_failed", "BE flag changed", /^backup_state/);
 });
 
-test("EdDSA and RS256 passkeys sign up and log in", async () => {
-  for (const alg of [-8, -257]) {
+test("ES256, EdDSA and RS256 passkeys sign up and log in; a signature off by one bit never does", async () => {
+  // The Worker checks assertion signatures through WebCrypto: each algorithm, both verdicts.
+  for (const alg of [-7, -8, -257]) {
     const account = await softSignup(directApp, { auth: new SoftAuthenticator({ alg }) });
+    expectError(await softLogin(directApp, account.auth, { bogusSignature: true }), 400, "verification_failed", `bad signature, alg ${alg}`, /^signature/);
+    expectError(await softLogin(directApp, account.auth, { signedDataExtra: Buffer.from([1]) }), 400, "verification_failed", `signature over other data, alg ${alg}`, /^signature/);
     expectStatus(await softLogin(directApp, account.auth), 200, `login alg ${alg}`);
   }
 });

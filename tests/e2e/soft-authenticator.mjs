@@ -116,7 +116,8 @@ export class SoftAuthenticator {
    * credentialId (default: the first allowed one this authenticator holds, else the newest for the
    * rpId), type, challenge, crossOrigin, clientDataExtra, userPresent, userVerified, backupEligible,
    * backedUp, signCount (default: previous + 1), userHandle (null to omit), rpId (to hash instead of
-   * the request's rpId; the credential is still the one registered for the request's), bogusSignature.
+   * the request's rpId; the credential is still the one registered for the request's), bogusSignature,
+   * signedDataExtra (bytes signed after the data, so the signature is valid but over other data).
    */
   get(options, opts = {}) {
     const rpId = opts.rpId ?? options.rpId;
@@ -134,7 +135,7 @@ export class SoftAuthenticator {
       type: opts.type ?? "webauthn.get", challenge: opts.challenge ?? options.challenge,
       origin: opts.origin, crossOrigin: opts.crossOrigin, extra: opts.clientDataExtra,
     });
-    let signature = cred.key.sign(Buffer.concat([authData, sha256(cdj)]));
+    let signature = cred.key.sign(Buffer.concat([authData, sha256(cdj), opts.signedDataExtra ?? Buffer.alloc(0)]));
     if (opts.bogusSignature) signature = Buffer.from(signature.map((b, i) => (i === signature.length - 1 ? b ^ 1 : b)));
     const userHandle = opts.userHandle === undefined ? cred.userHandle : opts.userHandle;
     return {

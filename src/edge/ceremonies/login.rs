@@ -15,11 +15,11 @@ use crate::application::Application;
 use crate::edge::db::database;
 use crate::edge::rate_limits;
 use crate::edge::http::{json, read_json, ApiResult};
-use crate::edge::{credentials, sessions, users};
+use crate::edge::{credentials, sessions, signature_check, users};
 use crate::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
 use crate::webauthn::response_json::credential_id;
-use crate::webauthn::{base64url, request_options, verify_authentication, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, RequestOptionsInput};
+use crate::webauthn::{base64url, check_assertion, request_options, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, RequestOptionsInput};
 
 /// Login keeps nothing but the challenge itself (and its application and ceremony).
 #[derive(Serialize, Deserialize)]
@@ -68,7 +68,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         .ok_or_else(|| ApiError::verification_failed("credential_id: this passkey's user no longer exists"))?;
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
-    let verified = verify_authentication(
+    let assertion = check_assertion(
         &credential,
         &AuthenticationPolicy {
             rp_id: &app.rp_id,
@@ -84,6 +84,10 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         },
     )
     .map_err(verification_failed)?;
+    signature_check::verify(&assertion.key, &assertion.signed_data, &assertion.signature)
+        .await
+        .map_err(verification_failed)?;
+    let verified = assertion.outcome;
 
     let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms)?;
     let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
