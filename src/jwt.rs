@@ -94,18 +94,32 @@ impl SigningKeys {
 
     /// Signs `claims` with the first key: `header.payload.signature`.
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, JwtError> {
+        let (signing_input, key) = self.prepare(claims)?;
+        let signature: Signature = self.keys[key].signing.try_sign(signing_input.as_bytes()).map_err(|_| JwtError::BadSigningKeys)?;
+        Ok(finish(signing_input, &signature.to_bytes()))
+    }
+
+    /// The JWS signing input `header.payload` of `claims` and the index of the key that must
+    /// sign it (the first), for a signer elsewhere (WebCrypto in the Worker); see [`finish`].
+    pub fn prepare(&self, claims: &AccessClaims) -> Result<(String, usize), JwtError> {
         let key = self.keys.first().ok_or(JwtError::BadSigningKeys)?;
         let header = Header { alg: "ES256".into(), typ: Some("JWT".into()), kid: Some(key.kid.clone()), crit: None };
         let header = serde_json::to_vec(&header).map_err(|_| JwtError::Malformed)?;
         let payload = serde_json::to_vec(claims).map_err(|_| JwtError::Malformed)?;
-        let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
-        let signature: Signature = key.signing.try_sign(signing_input.as_bytes()).map_err(|_| JwtError::BadSigningKeys)?;
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())))
+        Ok((format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload)), 0))
     }
 
     /// Checks a token's header, signature (by its `kid`), audience, issuer (when `issuer` is
     /// given) and lifetime at `now` (unix seconds), and answers its claims.
     pub fn verify(&self, token: &str, audience: &str, issuer: Option<&str>, now: u64) -> Result<AccessClaims, JwtError> {
+        let unverified = self.unverified(token)?;
+        verify_es256(self.keys[unverified.key].signing.verifying_key(), unverified.signing_input.as_bytes(), &unverified.signature)?;
+        unverified.check_claims(audience, issuer, now)
+    }
+
+    /// A token's header checked and its key found, the signature not yet checked: for a
+    /// verifier elsewhere (WebCrypto in the Worker), then [`UnverifiedToken::check_claims`].
+    pub fn unverified<'t>(&self, token: &'t str) -> Result<UnverifiedToken<'t>, JwtError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(JwtError::Malformed);
         }
@@ -120,13 +134,57 @@ impl SigningKeys {
             return Err(JwtError::Malformed);
         }
         let kid = header.kid.ok_or(JwtError::UnknownKey)?;
-        let key = self.keys.iter().find(|k| k.kid == kid).ok_or(JwtError::UnknownKey)?;
+        let key = self.keys.iter().position(|k| k.kid == kid).ok_or(JwtError::UnknownKey)?;
         let signature = URL_SAFE_NO_PAD.decode(signature_b64).map_err(|_| JwtError::Malformed)?;
         let signing_input_len = header_b64.len() + 1 + payload_b64.len();
         let signing_input = token.get(..signing_input_len).ok_or(JwtError::Malformed)?;
-        verify_es256(key.signing.verifying_key(), signing_input.as_bytes(), &signature)?;
+        Ok(UnverifiedToken { key, signing_input, payload_b64, signature })
+    }
 
-        let claims: AccessClaims = decode_json(payload_b64)?;
+    /// The kid of key `index`.
+    pub fn kid(&self, index: usize) -> Option<&str> {
+        self.keys.get(index).map(|k| k.kid.as_str())
+    }
+
+    /// Key `index` as the base64url `(d, x, y)` of a private EC JWK.
+    pub fn private_jwk(&self, index: usize) -> Option<(String, String, String)> {
+        let key = self.keys.get(index)?;
+        let point = key.signing.verifying_key().to_sec1_point(false);
+        let b64 = |c: &[u8]| URL_SAFE_NO_PAD.encode(c);
+        Some((b64(&key.signing.to_bytes()), b64(point.x()?.as_slice()), b64(point.y()?.as_slice())))
+    }
+
+    /// Key `index`'s public point, uncompressed SEC1.
+    pub fn public_point(&self, index: usize) -> Option<Vec<u8>> {
+        Some(self.keys.get(index)?.signing.verifying_key().to_sec1_point(false).as_bytes().to_vec())
+    }
+
+    /// The JSON Web Key Set of every key (RFC 7517), for `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> Value {
+        let keys: Vec<Value> = self.keys.iter().map(|k| jwk(&k.kid, k.signing.verifying_key())).collect();
+        json!({ "keys": keys })
+    }
+}
+
+/// An ES256 JWS: `signing_input` and the 64-byte `r || s` signature over it.
+pub fn finish(signing_input: String, signature: &[u8]) -> String {
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// A token whose header is checked and whose key is known; its signature and claims are not.
+pub struct UnverifiedToken<'t> {
+    /// Index of the key named by the token's `kid`.
+    pub key: usize,
+    pub signing_input: &'t str,
+    pub signature: Vec<u8>,
+    payload_b64: &'t str,
+}
+
+impl UnverifiedToken<'_> {
+    /// After the signature has verified: the claims, checked for audience, issuer (when given)
+    /// and lifetime at `now` (unix seconds).
+    pub fn check_claims(self, audience: &str, issuer: Option<&str>, now: u64) -> Result<AccessClaims, JwtError> {
+        let claims: AccessClaims = decode_json(self.payload_b64)?;
         if claims.aud != audience {
             return Err(JwtError::WrongAudience);
         }
@@ -140,12 +198,6 @@ impl SigningKeys {
             return Err(JwtError::IssuedInTheFuture);
         }
         Ok(claims)
-    }
-
-    /// The JSON Web Key Set of every key (RFC 7517), for `/.well-known/jwks.json`.
-    pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self.keys.iter().map(|k| jwk(&k.kid, k.signing.verifying_key())).collect();
-        json!({ "keys": keys })
     }
 }
 

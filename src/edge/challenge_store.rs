@@ -4,6 +4,12 @@
 //! one event at a time, so `take` answers the data at most once, however many requests race for
 //! it. An alarm forgets the entry a while after it expired (kept that long so a late complete can
 //! still be told "expired" rather than "unknown"); alarms may fire more than once, which is harmless.
+//!
+//! The object also keeps its entry in memory: the complete usually reaches the same live object
+//! that served the start, and then needs no storage read (storage stays the truth after an
+//! eviction). Challenges are 32 random bytes, so `put` never meets an existing entry.
+
+use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,7 +21,7 @@ use crate::api_error::{ApiError, ErrorCode};
 const EXPIRED_GRACE_MS: i64 = 10 * 60 * 1000;
 const ENTRY_KEY: &str = "entry";
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Entry {
     data: Value,
     expires_at: i64,
@@ -31,11 +37,13 @@ struct PutBody {
 #[durable_object]
 pub struct ChallengeStore {
     state: State,
+    /// The stored entry, as last written by this instance.
+    entry: RefCell<Option<Entry>>,
 }
 
 impl DurableObject for ChallengeStore {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self { state, entry: RefCell::new(None) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -44,24 +52,32 @@ impl DurableObject for ChallengeStore {
         match req.path().as_str() {
             "/put" => {
                 let body: PutBody = req.json().await?;
-                if storage.get::<Entry>(ENTRY_KEY).await?.is_some() {
-                    return Response::error("challenge already exists", 409);
-                }
                 let expires_at = now + body.ttl_ms.max(1);
-                storage.put(ENTRY_KEY, Entry { data: body.data, expires_at, taken: false }).await?;
+                let entry = Entry { data: body.data, expires_at, taken: false };
+                storage.put(ENTRY_KEY, &entry).await?;
+                *self.entry.borrow_mut() = Some(entry);
                 storage.set_alarm(expires_at + EXPIRED_GRACE_MS - now).await?;
                 Response::empty().map(|r| r.with_status(204))
             }
             "/take" => {
-                let Some(mut entry) = storage.get::<Entry>(ENTRY_KEY).await? else {
+                // No await between reading the entry and marking it taken in memory, and none
+                // while it is borrowed: a second take, however close, sees it taken.
+                let cached = self.entry.borrow_mut().take();
+                let entry = match cached {
+                    Some(entry) => Some(entry),
+                    None => storage.get::<Entry>(ENTRY_KEY).await?,
+                };
+                let Some(mut entry) = entry else {
                     return Response::error("unknown", 404);
                 };
                 if entry.taken {
+                    *self.entry.borrow_mut() = Some(entry);
                     return Response::error("used", 409);
                 }
                 entry.taken = true;
                 let expired = now >= entry.expires_at;
                 let data = std::mem::take(&mut entry.data);
+                *self.entry.borrow_mut() = Some(entry.clone());
                 storage.put(ENTRY_KEY, entry).await?;
                 if expired {
                     return Response::error("expired", 410);
@@ -82,6 +98,7 @@ impl DurableObject for ChallengeStore {
                 return Response::empty();
             }
         }
+        *self.entry.borrow_mut() = None;
         storage.delete_all().await?;
         Response::empty()
     }

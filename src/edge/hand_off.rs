@@ -167,7 +167,7 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     if changes(&used) != 1 {
         return Err(invalid_code());
     }
-    let (session, statements) = sessions::new_session(env, req, &app.id, &user.id, now_ms)?;
+    let (session, statements) = sessions::new_session(env, req, &app.id, &user.id, now_ms).await?;
     db.batch(statements).await.map_err(|e| failed("store session", e))?;
     Ok(json(200, &serde_json::json!({ "user": user.to_json(), "session": session })))
 }

@@ -25,8 +25,8 @@ mod recovery_codes;
 mod router;
 mod session_endpoints;
 mod sessions;
-mod signature_check;
 mod users;
+mod web_crypto;
 
 
 use worker::{event, Context, Env, Request, Response, Result};

@@ -1,8 +1,12 @@
 //! Rate limits, one Durable Object per limited key (e.g. "code-email:<app>:<email>").
 //!
 //! Each object keeps the times of the hits inside the current window (a sliding window, so a
-//! burst at a window edge cannot double the limit). An alarm forgets everything once the window
-//! has passed; firing twice is harmless.
+//! burst at a window edge cannot double the limit), in storage and, while the object lives, in
+//! memory (so a hit costs one storage write, not a read too). One alarm at a time, set for when
+//! the oldest hit leaves the window: it drops what has left, and comes again for the rest or
+//! forgets everything. Firing twice is harmless.
+
+use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
@@ -10,6 +14,12 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 use crate::api_error::ApiError;
 
 const HITS_KEY: &str = "hits";
+
+#[derive(Serialize, Deserialize)]
+struct Hits {
+    times: Vec<i64>,
+    window_ms: i64,
+}
 
 #[derive(Serialize, Deserialize)]
 struct HitBody {
@@ -26,18 +36,26 @@ struct HitAnswer {
 #[durable_object]
 pub struct RateLimiter {
     state: State,
+    /// The stored hits, as last written by this instance (None: not read yet).
+    hits: RefCell<Option<Vec<i64>>>,
+    /// When the pending alarm fires, if this instance set one.
+    alarm_at: Cell<Option<i64>>,
 }
 
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self { state, hits: RefCell::new(None), alarm_at: Cell::new(None) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let body: HitBody = req.json().await?;
-        let now = js_sys::Date::now() as i64;
         let storage = self.state.storage();
-        let mut hits: Vec<i64> = storage.get(HITS_KEY).await?.unwrap_or_default();
+        let cached = self.hits.borrow_mut().take();
+        let mut hits = match cached {
+            Some(hits) => hits,
+            None => storage.get::<Hits>(HITS_KEY).await?.map(|h| h.times).unwrap_or_default(),
+        };
+        let now = js_sys::Date::now() as i64;
         hits.retain(|t| now - t < body.window_ms);
         let answer = if hits.len() < body.limit as usize {
             hits.push(now);
@@ -46,18 +64,42 @@ impl DurableObject for RateLimiter {
             let oldest = hits.first().copied().unwrap_or(now);
             HitAnswer { allowed: false, retry_after_ms: (oldest + body.window_ms - now).max(1) }
         };
-        storage.put(HITS_KEY, &hits).await?;
-        storage.set_alarm(body.window_ms).await?;
+        let first_leaves_at = hits.first().map_or(now, |t| t + body.window_ms);
+        *self.hits.borrow_mut() = Some(hits.clone());
+        storage.put(HITS_KEY, Hits { times: hits, window_ms: body.window_ms }).await?;
+        if self.alarm_at.get().is_none_or(|at| at < now) {
+            storage.set_alarm(first_leaves_at - now).await?;
+            self.alarm_at.set(Some(first_leaves_at));
+        }
         Response::from_json(&answer)
     }
 
     async fn alarm(&self) -> Result<Response> {
-        self.state.storage().delete_all().await?;
+        let storage = self.state.storage();
+        self.alarm_at.set(None);
+        let now = js_sys::Date::now() as i64;
+        let Some(Hits { mut times, window_ms }) = storage.get::<Hits>(HITS_KEY).await? else {
+            *self.hits.borrow_mut() = None;
+            storage.delete_all().await?;
+            return Response::empty();
+        };
+        times.retain(|t| now - t < window_ms);
+        match times.first().map(|t| t + window_ms) {
+            Some(next) => {
+                *self.hits.borrow_mut() = Some(times.clone());
+                storage.put(HITS_KEY, Hits { times, window_ms }).await?;
+                storage.set_alarm(next - now).await?;
+                self.alarm_at.set(Some(next));
+            }
+            None => {
+                *self.hits.borrow_mut() = None;
+                storage.delete_all().await?;
+            }
+        }
         Response::empty()
     }
 }
 
-/// A limit: at most `limit` hits per `window_ms` for one key.
 #[derive(Clone, Copy)]
 pub struct Limit {
     pub limit: u32,

@@ -13,8 +13,9 @@ use worker::{console_error, query, D1Database, D1PreparedStatement, Env, Request
 use super::config;
 use super::db::{database, failed};
 use super::http::ApiResult;
+use super::web_crypto;
 use crate::api_error::ApiError;
-use crate::jwt::{AccessClaims, JwtError, SigningKeys, ACCESS_TOKEN_TTL_SECS};
+use crate::jwt::{self, AccessClaims, JwtError, SigningKeys, ACCESS_TOKEN_TTL_SECS};
 use crate::secrets::{keyed_hash, random_token, SystemRandom};
 
 /// Absolute lifetime of a session: refreshing never extends it.
@@ -63,7 +64,7 @@ impl RevokeReason {
 
 /// A new session of `user_id` in `app_id`: its JSON (to answer) and the statements that store it
 /// (the session row and its first refresh token; run them in the caller's `db.batch`).
-pub fn new_session(env: &Env, req: &Request, app_id: &str, user_id: &str, now_ms: i64) -> ApiResult<(SessionJson, Vec<D1PreparedStatement>)> {
+pub async fn new_session(env: &Env, req: &Request, app_id: &str, user_id: &str, now_ms: i64) -> ApiResult<(SessionJson, Vec<D1PreparedStatement>)> {
     let db = database(env)?;
     let session_id = random_token(&mut SystemRandom, "ses_", 16).map_err(|_| ApiError::internal())?;
     let expires_at = now_ms.saturating_add(SESSION_TTL_MS);
@@ -78,7 +79,7 @@ pub fn new_session(env: &Env, req: &Request, app_id: &str, user_id: &str, now_ms
     )
     .map_err(|e| failed("prepare session insert", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session_id, now_ms, expires_at)?;
-    let access_token = access_token(env, req, app_id, user_id, &session_id, now_ms)?;
+    let access_token = access_token(env, req, app_id, user_id, &session_id, now_ms).await?;
     Ok((session_json(access_token, refresh_token), vec![session_row, refresh_row]))
 }
 
@@ -87,7 +88,7 @@ pub fn new_session(env: &Env, req: &Request, app_id: &str, user_id: &str, now_ms
 /// still exists, belongs to the token's user and is neither revoked nor expired. Else 401.
 pub async fn authenticate_bearer(req: &Request, env: &Env, app_id: &str, now_ms: i64) -> ApiResult<BearerAuth> {
     let token = bearer_token(req)?;
-    let claims = verify_access_token(env, &token, app_id, now_ms)?;
+    let claims = verify_access_token(env, &token, app_id, now_ms).await?;
     let db = database(env)?;
     let session = find_session(&db, &claims.sid).await?.ok_or_else(|| unauthorized("the session does not exist"))?;
     if session.app_id != app_id || session.user_id != claims.sub {
@@ -160,7 +161,7 @@ pub async fn refresh(env: &Env, req: &Request, app_id: &str, presented: &str, no
             .map_err(|e| failed("revoke session", e))?;
         return Err(unauthorized("the refresh token was already used; the session has ended"));
     }
-    let access_token = access_token(env, req, app_id, &session.user_id, &session.id, now_ms)?;
+    let access_token = access_token(env, req, app_id, &session.user_id, &session.id, now_ms).await?;
     Ok(session_json(access_token, refresh_token))
 }
 
@@ -237,7 +238,8 @@ fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, 
     Ok((token, row))
 }
 
-fn access_token(env: &Env, req: &Request, app_id: &str, user_id: &str, session_id: &str, now_ms: i64) -> ApiResult<String> {
+/// A new access token, signed through WebCrypto.
+async fn access_token(env: &Env, req: &Request, app_id: &str, user_id: &str, session_id: &str, now_ms: i64) -> ApiResult<String> {
     let iat = u64::try_from(now_ms / 1000).unwrap_or(0);
     let claims = AccessClaims {
         iss: issuer(env, req),
@@ -247,23 +249,40 @@ fn access_token(env: &Env, req: &Request, app_id: &str, user_id: &str, session_i
         iat,
         exp: iat + ACCESS_TOKEN_TTL_SECS,
     };
-    signing_keys(env)?.sign(&claims).map_err(|_| ApiError::internal())
+    let keys = signing_keys(env)?;
+    let (signing_input, key) = keys.prepare(&claims).map_err(|_| ApiError::internal())?;
+    let signature = web_crypto::sign_es256(&keys, key, signing_input.as_bytes())
+        .await
+        .map_err(|_| misconfigured("WebCrypto refused to sign with AUTHAZ_SIGNING_KEYS"))?;
+    Ok(jwt::finish(signing_input, &signature))
 }
 
 fn session_json(access_token: String, refresh_token: String) -> SessionJson {
     SessionJson { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECS, refresh_token }
 }
 
-fn verify_access_token(env: &Env, token: &str, app_id: &str, now_ms: i64) -> ApiResult<AccessClaims> {
+/// Checks an access token as `SigningKeys::verify` does, its signature through WebCrypto.
+async fn verify_access_token(env: &Env, token: &str, app_id: &str, now_ms: i64) -> ApiResult<AccessClaims> {
     let now = u64::try_from(now_ms / 1000).unwrap_or(0);
     let issuer = config::issuer(env); // checked only when configured
-    signing_keys(env)?.verify(token, app_id, issuer.as_deref(), now).map_err(|e| {
+    let keys = signing_keys(env)?;
+    let refused = |e: JwtError| {
         unauthorized(match e {
             JwtError::Expired => "the access token has expired",
             JwtError::WrongAudience => "the access token belongs to another application",
             _ => "invalid access token",
         })
-    })
+    };
+    let token = keys.unverified(token).map_err(refused)?;
+    // An ES256 signature is 64 bytes; anything else cannot verify (and WebCrypto need not see it).
+    let signed = token.signature.len() == 64
+        && web_crypto::verify_es256(&keys, token.key, token.signing_input.as_bytes(), &token.signature)
+            .await
+            .map_err(|_| misconfigured("WebCrypto refused a key of AUTHAZ_SIGNING_KEYS"))?;
+    if !signed {
+        return Err(refused(JwtError::BadSignature));
+    }
+    token.check_claims(app_id, issuer.as_deref(), now).map_err(refused)
 }
 
 /// The token after `Bearer ` in the Authorization header (scheme case-insensitive).

@@ -15,7 +15,7 @@ use crate::application::Application;
 use crate::edge::db::database;
 use crate::edge::rate_limits;
 use crate::edge::http::{json, read_json, ApiResult};
-use crate::edge::{credentials, sessions, signature_check, users};
+use crate::edge::{credentials, sessions, users, web_crypto};
 use crate::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
 use crate::webauthn::response_json::credential_id;
@@ -84,12 +84,12 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         },
     )
     .map_err(verification_failed)?;
-    signature_check::verify(&assertion.key, &assertion.signed_data, &assertion.signature)
+    web_crypto::verify_credential_signature(&assertion.key, &assertion.signed_data, &assertion.signature)
         .await
         .map_err(verification_failed)?;
     let verified = assertion.outcome;
 
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms)?;
+    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms).await?;
     let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
     writes.extend(session_rows);
     commit(&db, writes, "store login").await?;

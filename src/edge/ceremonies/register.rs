@@ -74,7 +74,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         commit(&db, writes, "store new passkey").await?;
         return Ok(json(201, &answer));
     };
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &requester.user.id, now_ms)?;
+    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &requester.user.id, now_ms).await?;
     writes.extend(session_rows);
     answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;
     // The code pays for this passkey: claim it first (one of two racing completes wins), and

@@ -87,7 +87,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     };
     let passkey = new_stored_credential(app, &user.id, verified, name, now_ms)?;
     let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &user.id, now_ms)?;
+    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &user.id, now_ms).await?;
     let mut writes = vec![users::insert_stmt(&db, &user)?, credentials::insert_stmt(&db, &passkey)?];
     if let Some(id) = &data.verification_id {
         writes.push(email_verification::use_token_stmt(&db, id, now_ms)?);
