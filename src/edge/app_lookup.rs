@@ -7,6 +7,7 @@ use worker::{Env, Request};
 use super::applications;
 use super::db::database;
 use super::http::ApiResult;
+use super::request_url;
 use crate::api_error::{ApiError, ErrorCode};
 use crate::application::Application;
 
@@ -47,7 +48,7 @@ fn header(req: &Request, name: &str) -> Option<String> {
 /// The request's host name, lowercase, without port or trailing dot: the `Host` header, else
 /// the URL's host.
 fn request_host(req: &Request) -> Option<String> {
-    let raw = header(req, "host").or_else(|| req.url().ok().and_then(|u| u.host_str().map(str::to_owned)))?;
+    let raw = header(req, "host").or_else(|| request_url::host(req))?;
     Some(strip_port(&raw).trim_end_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty())
 }
 
@@ -60,7 +61,6 @@ fn strip_port(host: &str) -> &str {
 }
 
 fn app_query_param(req: &Request) -> Option<String> {
-    let url = req.url().ok()?;
-    let value = url.query_pairs().find(|(k, _)| k == "app").map(|(_, v)| v.trim().to_owned());
+    let value = request_url::query_pairs(req).into_iter().find(|(k, _)| k == "app").map(|(_, v)| v.trim().to_owned());
     value.filter(|v| !v.is_empty())
 }

@@ -15,6 +15,7 @@ use worker::{Method, Request, Response};
 
 use super::app_lookup;
 use super::http::error_response;
+use super::request_url;
 use crate::api_error::ApiError;
 
 const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE";
@@ -54,7 +55,7 @@ pub enum Decision {
 /// The request's `Origin` when it is another origin than the Worker's own.
 fn foreign_origin(req: &Request) -> Option<String> {
     let origin = req.headers().get("origin").ok().flatten()?;
-    let own = req.url().ok().map(|u| u.origin().ascii_serialization());
+    let own = request_url::origin(req);
     (own.as_deref() != Some(origin.as_str())).then_some(origin)
 }
 

@@ -22,6 +22,7 @@ mod passkey_management;
 mod rate_limiter;
 mod rate_limits;
 mod recovery_codes;
+mod request_url;
 mod router;
 mod session_endpoints;
 mod sessions;

@@ -7,6 +7,7 @@ use worker::{Env, Request, Response};
 
 use super::app_lookup;
 use super::http::ApiResult;
+use super::request_url;
 use crate::api_error::{ApiError, ErrorCode};
 use crate::application::Application;
 use crate::authorization_code::{check_hand_off, HandOff};
@@ -74,11 +75,10 @@ fn page_app(app: &Application) -> PageApp<'_> {
 
 /// The checked hand-off of a sign-in link, `None` without `redirect_uri`, or why it is refused.
 fn hand_off(req: &Request, app: &Application) -> Result<Option<HandOff>, &'static str> {
-    let url = req.url().map_err(|_| "the link is malformed")?;
     let mut values: [Option<String>; 4] = Default::default();
-    for (name, value) in url.query_pairs() {
+    for (name, value) in request_url::query_pairs(req) {
         if let Some(i) = HAND_OFF_PARAMS.iter().position(|p| *p == name) {
-            if values[i].replace(value.into_owned()).is_some() {
+            if values[i].replace(value).is_some() {
                 return Err("it repeats a parameter");
             }
         }

@@ -13,6 +13,7 @@ use worker::{console_error, query, D1Database, D1PreparedStatement, Env, Request
 use super::config;
 use super::db::{database, failed};
 use super::http::ApiResult;
+use super::request_url;
 use super::web_crypto;
 use crate::api_error::ApiError;
 use crate::jwt::{self, AccessClaims, JwtError, SigningKeys, ACCESS_TOKEN_TTL_SECS};
@@ -298,7 +299,7 @@ fn bearer_token(req: &Request) -> ApiResult<String> {
 
 /// `iss` of new tokens: the `AUTHAZ_ISSUER` variable, else the origin the request came to.
 fn issuer(env: &Env, req: &Request) -> String {
-    config::issuer(env).unwrap_or_else(|| req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default())
+    config::issuer(env).unwrap_or_else(|| request_url::origin(req).unwrap_or_default())
 }
 
 /// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs
