@@ -1,13 +1,13 @@
 // Prints the Worker's size (wasm raw and gzipped, JS glue); with --check fails above the ceiling.
 //
 // TARGET is the performance goal (issue 5: under 400 KiB gzipped, the whole upload). The build is
-// not there yet (about 442 KiB), so --check holds the line at CEILING: the bundle may not grow
+// not there yet (about 429 KiB), so --check holds the line at CEILING: the bundle may not grow
 // past today's size while the work towards TARGET goes on. Lower CEILING with every cut.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const TARGET_GZIP_KIB = 400;
-const CEILING_GZIP_KIB = 450;
+const CEILING_GZIP_KIB = 440;
 
 const wasm = readFileSync(new URL("../build/index_bg.wasm", import.meta.url));
 const js = readFileSync(new URL("../build/index.js", import.meta.url));

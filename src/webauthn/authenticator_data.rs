@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::cbor;
 use super::cose_key::CoseKey;
-use super::error::{ErrorCode, VerifyError};
+use super::error::{quoted, ErrorCode, VerifyError};
 use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_CREDENTIAL_ID};
 use super::options::UserVerification;
 
@@ -123,7 +123,7 @@ impl AuthenticatorData {
     /// the checks registrations and assertions share, in that order.
     pub fn check_rp_and_flags(&self, rp_id: &str, user_verification: UserVerification) -> Result<(), VerifyError> {
         if self.rp_id_hash != <[u8; 32]>::from(Sha256::digest(rp_id.as_bytes())) {
-            return Err(VerifyError::new(ErrorCode::RpIdHash, format!("rpIdHash is not the hash of {rp_id:?}")));
+            return Err(VerifyError::new(ErrorCode::RpIdHash, format!("rpIdHash is not the hash of {}", quoted(rp_id))));
         }
         if !self.flags.user_present() {
             return Err(VerifyError::new(ErrorCode::UserPresent, "user presence flag not set"));

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::base64url;
-use super::error::{ErrorCode, VerifyError};
+use super::error::{quoted, ErrorCode, VerifyError};
 use super::limits::MAX_CLIENT_DATA_JSON;
 
 /// The ceremony a `clientDataJSON` belongs to.
@@ -73,12 +73,12 @@ impl ClientData {
         if data.type_ != expect.ceremony.type_name() {
             return Err(VerifyError::new(
                 ErrorCode::Type,
-                format!("clientDataJSON.type is {:?}, expected {:?}", data.type_, expect.ceremony.type_name()),
+                format!("clientDataJSON.type is {}, expected {}", quoted(&data.type_), quoted(expect.ceremony.type_name())),
             ));
         }
         check_challenge(&data.challenge, expect.challenge)?;
         if !expect.origins.iter().any(|origin| *origin == data.origin) {
-            return Err(VerifyError::new(ErrorCode::Origin, format!("origin {:?} is not allowed", data.origin)));
+            return Err(VerifyError::new(ErrorCode::Origin, format!("origin {} is not allowed", quoted(&data.origin))));
         }
         self.check_cross_origin(expect)
     }
@@ -92,9 +92,9 @@ impl ClientData {
             return refused("cross-origin use is not allowed".into());
         }
         match &data.top_origin {
-            Some(top) if !expect.allow_cross_origin => refused(format!("topOrigin {top:?} is not allowed")),
+            Some(top) if !expect.allow_cross_origin => refused(format!("topOrigin {} is not allowed", quoted(top))),
             Some(top) if !expect.top_origins.iter().any(|allowed| allowed == top) => {
-                refused(format!("topOrigin {top:?} is not an allowed top origin"))
+                refused(format!("topOrigin {} is not an allowed top origin", quoted(top)))
             }
             _ => Ok(()),
         }

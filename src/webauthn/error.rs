@@ -109,3 +109,9 @@ impl fmt::Display for VerifyError {
 }
 
 impl std::error::Error for VerifyError {}
+
+/// `text` in double quotes with JSON escapes, for naming a received value in a message (the same
+/// as `{:?}` of a string, but without Debug formatting, which the Worker build compiles out).
+pub fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| String::from("\"?\""))
+}

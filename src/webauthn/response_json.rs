@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::base64url;
-use super::error::{ErrorCode, VerifyError};
+use super::error::{quoted, ErrorCode, VerifyError};
 use super::limits::MAX_CREDENTIAL_ID;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,7 +66,7 @@ pub struct AssertionResponseJson {
 /// Check `type` is "public-key" and `id` equals `rawId`; returns the credential id bytes.
 pub fn credential_id(type_: &str, id: &str, raw_id: &str) -> Result<Vec<u8>, VerifyError> {
     if type_ != "public-key" {
-        return Err(VerifyError::malformed(format!("credential type is {type_:?}, not \"public-key\"")));
+        return Err(VerifyError::malformed(format!("credential type is {}, not \"public-key\"", quoted(type_))));
     }
     let raw = base64url::decode(raw_id, 2 * MAX_CREDENTIAL_ID, "rawId")?;
     let id = base64url::decode(id, 2 * MAX_CREDENTIAL_ID, "id")?;

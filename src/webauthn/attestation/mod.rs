@@ -13,7 +13,7 @@ use ciborium::Value;
 use super::authenticator_data::AuthenticatorData;
 use super::cbor;
 use super::cose_key::CoseKey;
-use super::error::{ErrorCode, VerifyError};
+use super::error::{quoted, ErrorCode, VerifyError};
 
 /// Everything a format needs to verify its statement.
 pub struct AttestationInput<'a> {
@@ -72,7 +72,7 @@ pub fn verify(fmt: &str, input: &AttestationInput) -> Result<AttestationOutcome,
         "apple" => apple::verify(input),
         other => Err(VerifyError::new(
             ErrorCode::AttestationFormat,
-            format!("unsupported attestation format {other:?}"),
+            format!("unsupported attestation format {}", quoted(other)),
         )),
     }
 }
@@ -124,7 +124,7 @@ impl<'a> Statement<'a> {
     fn only(&self, allowed: &[&str]) -> Result<(), VerifyError> {
         for (key, _) in self.map {
             if !key.as_text().is_some_and(|name| allowed.contains(&name)) {
-                return Err(attestation_error(format!("unexpected attStmt field {key:?}")));
+                return Err(attestation_error(format!("unexpected attStmt field {}", key.as_text().map_or_else(|| String::from("(not a text key)"), quoted))));
             }
         }
         Ok(())

@@ -9,7 +9,7 @@ use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
 use crate::webauthn::cose_key::CoseKey;
-use crate::webauthn::error::{ErrorCode, VerifyError};
+use crate::webauthn::error::{quoted, ErrorCode, VerifyError};
 
 const TPM_GENERATED_VALUE: u32 = 0xff54_4347;
 const TPM_ST_ATTEST_CERTIFY: u16 = 0x8017;
@@ -42,7 +42,7 @@ const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
     let stmt = TpmStatement::read(input.att_stmt)?;
     if stmt.ver != "2.0" {
-        return Err(attestation_error(format!("unsupported TPM version {:?}", stmt.ver)));
+        return Err(attestation_error(format!("unsupported TPM version {}", quoted(&stmt.ver))));
     }
     let scheme = SignatureScheme::from_cose_alg(stmt.alg)
         .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, format!("unsupported TPM attestation algorithm {}", stmt.alg)))?;
