@@ -173,10 +173,14 @@ pub fn insert_stmt(db: &D1Database, cred: &StoredCredential) -> ApiResult<D1Prep
 }
 
 /// Records a login with passkey `id`: its new signature counter, backup state and `lastUsedAt`.
+/// A non-zero counter must still be greater than the stored one when the row is written: of two
+/// logins racing with one counter value (a cloned authenticator), one changes the row, the other
+/// changes nothing. The stored counter never goes down.
 pub fn record_login_stmt(db: &D1Database, id: &str, sign_count: u32, backed_up: bool, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
-        "UPDATE credentials SET sign_count = ?1, backed_up = ?2, last_used_at = ?3 WHERE id = ?4",
+        "UPDATE credentials SET sign_count = MAX(sign_count, ?1), backed_up = ?2, last_used_at = ?3
+         WHERE id = ?4 AND (?1 = 0 OR sign_count < ?1)",
         i64::from(sign_count),
         i64::from(backed_up),
         now_ms,

@@ -31,6 +31,9 @@ const MAX_REFRESH_TOKEN_LEN: usize = 128;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionJson {
+    /// The session's id (not part of the answer).
+    #[serde(skip)]
+    pub id: String,
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: u64,
@@ -51,6 +54,8 @@ pub enum RevokeReason {
     Logout,
     RefreshTokenReused,
     OperatorReset,
+    /// Stored with a login that was then refused (its tokens were never handed out).
+    LoginRefused,
 }
 
 impl RevokeReason {
@@ -59,6 +64,7 @@ impl RevokeReason {
             Self::Logout => "logout",
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::OperatorReset => "operator_reset",
+            Self::LoginRefused => "login_refused",
         }
     }
 }
@@ -81,7 +87,7 @@ pub async fn new_session(env: &Env, req: &Request, app_id: &str, user_id: &str, 
     .map_err(|e| failed("prepare session insert", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session_id, now_ms, expires_at)?;
     let access_token = access_token(env, req, app_id, user_id, &session_id, now_ms).await?;
-    Ok((session_json(access_token, refresh_token), vec![session_row, refresh_row]))
+    Ok((session_json(session_id, access_token, refresh_token), vec![session_row, refresh_row]))
 }
 
 /// Checks the request's `Authorization: Bearer <access token>` for `app_id` at `now_ms`: a valid
@@ -163,7 +169,7 @@ pub async fn refresh(env: &Env, req: &Request, app_id: &str, presented: &str, no
         return Err(unauthorized("the refresh token was already used; the session has ended"));
     }
     let access_token = access_token(env, req, app_id, &session.user_id, &session.id, now_ms).await?;
-    Ok(session_json(access_token, refresh_token))
+    Ok(session_json(session.id.clone(), access_token, refresh_token))
 }
 
 /// Ends session `session_id` (for `.run()` or a `db.batch`). Ending an ended session changes nothing.
@@ -258,8 +264,8 @@ async fn access_token(env: &Env, req: &Request, app_id: &str, user_id: &str, ses
     Ok(jwt::finish(signing_input, &signature))
 }
 
-fn session_json(access_token: String, refresh_token: String) -> SessionJson {
-    SessionJson { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECS, refresh_token }
+fn session_json(id: String, access_token: String, refresh_token: String) -> SessionJson {
+    SessionJson { id, access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECS, refresh_token }
 }
 
 /// Checks an access token as `SigningKeys::verify` does, its signature through WebCrypto.

@@ -701,6 +701,19 @@ test("the signature counter: a non-zero counter must grow; counter, backup state
   expectError(await softLogin(directApp, counting.auth, { signCount: 5 }), 400, "verification_failed", "counter 5 again", /^sign_count/);
   expectError(await softLogin(directApp, counting.auth, { signCount: 3 }), 400, "verification_failed", "counter 3", /^sign_count/);
   expectStatus(await softLogin(directApp, counting.auth, { signCount: 6 }), 200, "counter 6");
+  // A cloned authenticator used twice at once with one counter value: one login, not two.
+  for (const [attempt, signCount] of [[1, 9], [2, 12]]) {
+    const starts = await Promise.all([1, 2].map(() => post("login/start", {}, directApp)));
+    const assertions = starts.map((s) => counting.auth.get(s.body, { origin: w.base, signCount }));
+    const before = tableCounts();
+    const results = await Promise.all(assertions.map((a) => post("login/complete", a, directApp)));
+    assert.equal(results.filter((r) => r.status === 200).length, 1, `race ${attempt}: ${results.map((r) => r.status).join(",")}`);
+    const loser = results.find((r) => r.status !== 200);
+    expectError(loser, 400, "verification_failed", `race ${attempt}: the second login with counter ${signCount}`, /^sign_count/);
+    assert.equal(tableCounts().sessions - before.sessions <= 2, true, "at most the winner's session and the refused one's (ended)");
+  }
+  expectError(await softLogin(directApp, counting.auth, { signCount: 12 }), 400, "verification_failed", "counter 12 again", /^sign_count/);
+  expectStatus(await softLogin(directApp, counting.auth, { signCount: 13 }), 200, "counter 13");
 
   const synced = await softSignup(directApp, { auth: new SoftAuthenticator({ backupEligible: true, backedUp: false }) });
   assert.equal(synced.passkey.backupEligible, true);

@@ -7,14 +7,15 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 use super::{
-    body_fields, commit, complete_body, keep_pending, optional_string, take_pending,
+    body_fields, complete_body, keep_pending, optional_string, take_pending,
     timeout_ms, user_verification, verification_failed, Ceremony,
 };
 use crate::api_error::ApiError;
 use crate::application::Application;
-use crate::edge::db::database;
+use crate::edge::db::{changes, database, failed};
 use crate::edge::rate_limits;
 use crate::edge::http::{json, read_json, ApiResult};
+use crate::edge::sessions::RevokeReason;
 use crate::edge::{credentials, sessions, users, web_crypto};
 use crate::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
@@ -92,6 +93,15 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms).await?;
     let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
     writes.extend(session_rows);
-    commit(&db, writes, "store login").await?;
+    let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;
+    if results.first().map_or(0, changes) != 1 {
+        // Another login with this counter value got there first. End the session stored with
+        // this one (its tokens are never handed out).
+        sessions::revoke_stmt(&db, &session.id, now_ms, RevokeReason::LoginRefused)?
+            .run()
+            .await
+            .map_err(|e| failed("end refused login's session", e))?;
+        return Err(ApiError::verification_failed("sign_count: the signature counter did not grow"));
+    }
     Ok(json(200, &json!({ "user": owner.to_json(), "session": session })))
 }
