@@ -100,6 +100,7 @@ impl DurableObject for RateLimiter {
     }
 }
 
+/// A limit: at most `limit` hits per `window_ms` for one key.
 #[derive(Clone, Copy)]
 pub struct Limit {
     pub limit: u32,
