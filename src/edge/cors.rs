@@ -73,7 +73,7 @@ pub async fn decide(req: &Request, env: &worker::Env, scope: Scope) -> Decision 
     // An unknown application is the handler's to report (404 app_not_found), with CORS so the
     // page can read why.
     match app_lookup::for_request(req, env).await {
-        Ok(app) if app.origins.iter().any(|allowed| *allowed == origin) => Decision::Allow(origin),
+        Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin),
         Ok(_) => {
             // Readable by the page, so its developer learns why.
             let refused = ApiError::forbidden(format!("{origin} is not one of this application's origins"));

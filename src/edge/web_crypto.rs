@@ -53,10 +53,13 @@ pub async fn verify_credential_signature(key: &CoseKey, data: &[u8], signature: 
 const ES256_KEY: Algorithm = Algorithm { name: "ECDSA", named_curve: Some("P-256"), hash: None, salt_length: None };
 const ES256_SIG: Algorithm = Algorithm { name: "ECDSA", named_curve: None, hash: Some("SHA-256"), salt_length: None };
 
+/// An access-token key imported into WebCrypto: (private key to sign, public key to verify).
+type ImportedPair = (Option<JsValue>, Option<JsValue>);
+
 thread_local! {
-    /// Access-token keys imported into WebCrypto, by kid: (private key, public key). A kid is a
-    /// hash of the public key, so an entry stays right whatever the secret holds next.
-    static TOKEN_KEYS: RefCell<HashMap<String, (Option<JsValue>, Option<JsValue>)>> = RefCell::new(HashMap::new());
+    /// Access-token keys imported into WebCrypto, by kid. A kid is a hash of the public key, so
+    /// an entry stays right whatever the secret holds next.
+    static TOKEN_KEYS: RefCell<HashMap<String, ImportedPair>> = RefCell::new(HashMap::new());
 }
 
 /// ES256 signature (`r || s`, as a JWS wants it) of `data` by access-token key `index`.

@@ -42,7 +42,7 @@ const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
     let stmt = TpmStatement::read(input.att_stmt)?;
     if stmt.ver != "2.0" {
-        return Err(attestation_error(format!("unsupported TPM version {}", quoted(&stmt.ver))));
+        return Err(attestation_error(format!("unsupported TPM version {}", quoted(stmt.ver))));
     }
     let scheme = SignatureScheme::from_cose_alg(stmt.alg)
         .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, format!("unsupported TPM attestation algorithm {}", stmt.alg)))?;
