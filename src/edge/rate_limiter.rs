@@ -9,7 +9,7 @@
 use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
+use worker::{console_error, durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State, Storage};
 
 use crate::api_error::ApiError;
 
@@ -53,7 +53,7 @@ impl DurableObject for RateLimiter {
         let cached = self.hits.borrow_mut().take();
         let mut hits = match cached {
             Some(hits) => hits,
-            None => storage.get::<Hits>(HITS_KEY).await?.map(|h| h.times).unwrap_or_default(),
+            None => stored_hits(&storage).await.map(|h| h.times).unwrap_or_default(),
         };
         let now = js_sys::Date::now() as i64;
         hits.retain(|t| now - t < body.window_ms);
@@ -78,7 +78,7 @@ impl DurableObject for RateLimiter {
         let storage = self.state.storage();
         self.alarm_at.set(None);
         let now = js_sys::Date::now() as i64;
-        let Some(Hits { mut times, window_ms }) = storage.get::<Hits>(HITS_KEY).await? else {
+        let Some(Hits { mut times, window_ms }) = stored_hits(&storage).await else {
             *self.hits.borrow_mut() = None;
             storage.delete_all().await?;
             return Response::empty();
@@ -98,6 +98,14 @@ impl DurableObject for RateLimiter {
         }
         Response::empty()
     }
+}
+
+/// The stored hits; an entry that cannot be read (an older format) counts as none.
+async fn stored_hits(storage: &Storage) -> Option<Hits> {
+    storage.get::<Hits>(HITS_KEY).await.unwrap_or_else(|e| {
+        console_error!("rate limiter: stored hits unreadable, starting afresh: {e}");
+        None
+    })
 }
 
 /// A limit: at most `limit` hits per `window_ms` for one key.
