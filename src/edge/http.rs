@@ -1,5 +1,8 @@
 //! Request and response helpers: bounded JSON bodies, JSON answers, the error model.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use serde::{de::DeserializeOwned, Serialize};
 use worker::{Headers, Request, Response};
 
@@ -9,6 +12,16 @@ use crate::api_error::{ApiError, ErrorCode};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub type ApiResult<T> = std::result::Result<T, ApiError>;
+
+/// An endpoint's future behind a pointer. Awaited directly, every endpoint's state machine would
+/// be inlined into one giant function that the engine compiles whole on an isolate's first
+/// request, whatever the request; boxed, each endpoint stays a function of its own, compiled when
+/// it first runs.
+pub type Endpoint<'a> = Pin<Box<dyn Future<Output = ApiResult<worker::Response>> + 'a>>;
+
+pub fn separately<'a>(endpoint: impl Future<Output = ApiResult<worker::Response>> + 'a) -> Endpoint<'a> {
+    Box::pin(endpoint)
+}
 
 /// Reads the body, refusing more than 64 KiB, and parses it as JSON.
 /// An empty body parses as `{}` so that `POST` with no body works for endpoints whose fields are optional.

@@ -5,7 +5,7 @@ use worker::{Env, Method, Request, Response};
 use super::admin;
 use super::ceremonies::{self, Endpoint};
 use super::cors::{self, Decision};
-use super::http::{error_response, json, refuse_declared_oversize, ApiResult};
+use super::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::{hand_off, pages, passkey_management, session_endpoints};
 use crate::api_error::{ApiError, ErrorCode};
 
@@ -34,47 +34,47 @@ async fn route(req: Request, env: Env, path: &str, segments: &[&str]) -> ApiResu
             if method != Method::Post {
                 return Err(method_not_allowed());
             }
-            return ceremonies::serve(endpoint, req, &env, now_ms()).await;
+            return separately(ceremonies::serve(endpoint, req, &env, now_ms())).await;
         }
     }
     match (method, segments) {
         (Method::Get, ["healthz"]) => Ok(json(200, &health())),
         (_, ["healthz"]) => Err(method_not_allowed()),
 
-        (Method::Post, ["api", "v1", "applications"]) => admin::create_application(req, &env).await,
-        (Method::Get, ["api", "v1", "applications", app]) => admin::get_application(&req, &env, app).await,
-        (Method::Patch, ["api", "v1", "applications", app]) => admin::patch_application(req, &env, app).await,
-        (Method::Get, ["api", "v1", "applications", app, "auth", "passkey"]) => admin::get_passkey_config(&req, &env, app).await,
+        (Method::Post, ["api", "v1", "applications"]) => separately(admin::create_application(req, &env)).await,
+        (Method::Get, ["api", "v1", "applications", app]) => separately(admin::get_application(&req, &env, app)).await,
+        (Method::Patch, ["api", "v1", "applications", app]) => separately(admin::patch_application(req, &env, app)).await,
+        (Method::Get, ["api", "v1", "applications", app, "auth", "passkey"]) => separately(admin::get_passkey_config(&req, &env, app)).await,
         (Method::Put, ["api", "v1", "applications", app, "auth", "passkey"]) => {
-            admin::put_passkey_config(req, &env, app).await
+            separately(admin::put_passkey_config(req, &env, app)).await
         }
         (_, ["api", "v1", "applications"] | ["api", "v1", "applications", _] | ["api", "v1", "applications", _, "auth", "passkey"]) => {
             Err(method_not_allowed())
         }
 
         // Sessions and passkey management (D1).
-        (Method::Post, ["auth", "token", "refresh"]) => session_endpoints::refresh(req, &env, now_ms()).await,
-        (Method::Post, ["auth", "logout"]) => session_endpoints::logout(req, &env, now_ms()).await,
+        (Method::Post, ["auth", "token", "refresh"]) => separately(session_endpoints::refresh(req, &env, now_ms())).await,
+        (Method::Post, ["auth", "logout"]) => separately(session_endpoints::logout(req, &env, now_ms())).await,
         (Method::Get, [".well-known", "jwks.json"]) => session_endpoints::jwks(&env),
-        (Method::Get, ["api", "v1", "users", "me", "passkeys"]) => passkey_management::list(req, &env, now_ms()).await,
-        (Method::Patch, ["api", "v1", "users", "me", "passkeys", id]) => passkey_management::rename(req, &env, id, now_ms()).await,
-        (Method::Delete, ["auth", "passkey-provider", "passkeys", id]) => passkey_management::delete(req, &env, id, now_ms()).await,
+        (Method::Get, ["api", "v1", "users", "me", "passkeys"]) => separately(passkey_management::list(req, &env, now_ms())).await,
+        (Method::Patch, ["api", "v1", "users", "me", "passkeys", id]) => separately(passkey_management::rename(req, &env, id, now_ms())).await,
+        (Method::Delete, ["auth", "passkey-provider", "passkeys", id]) => separately(passkey_management::delete(req, &env, id, now_ms())).await,
         (Method::Post, ["api", "v1", "users", "me", "recovery-codes"]) => {
-            passkey_management::new_recovery_codes(req, &env, now_ms()).await
+            separately(passkey_management::new_recovery_codes(req, &env, now_ms())).await
         }
         (Method::Delete, ["api", "v1", "users", user, "passkeys"]) => {
-            passkey_management::operator_reset(req, &env, user, now_ms()).await
+            separately(passkey_management::operator_reset(req, &env, user, now_ms())).await
         }
         (_, ["auth", "token", "refresh"] | ["auth", "logout"] | [".well-known", "jwks.json"] | ["api", "v1", "users", "me", "passkeys"]
             | ["api", "v1", "users", "me", "passkeys", _] | ["auth", "passkey-provider", "passkeys", _]
             | ["api", "v1", "users", "me", "recovery-codes"] | ["api", "v1", "users", _, "passkeys"]) => Err(method_not_allowed()),
 
         // Hosted pages and the hand-off to the application (E).
-        (Method::Get, ["sign-in"]) => pages::sign_in(&req, &env).await,
-        (Method::Get, ["account"]) => pages::account(&req, &env).await,
+        (Method::Get, ["sign-in"]) => separately(pages::sign_in(&req, &env)).await,
+        (Method::Get, ["account"]) => separately(pages::account(&req, &env)).await,
         (Method::Get, ["pages", _]) => pages::asset(path),
-        (Method::Post, ["auth", "authorize"]) => hand_off::authorize(req, &env, now_ms()).await,
-        (Method::Post, ["auth", "token"]) => hand_off::exchange(req, &env, now_ms()).await,
+        (Method::Post, ["auth", "authorize"]) => separately(hand_off::authorize(req, &env, now_ms())).await,
+        (Method::Post, ["auth", "token"]) => separately(hand_off::exchange(req, &env, now_ms())).await,
         (_, ["sign-in"] | ["account"] | ["pages", _] | ["auth", "authorize"] | ["auth", "token"]) => Err(method_not_allowed()),
 
         _ => Err(ApiError::not_found("no such endpoint")),

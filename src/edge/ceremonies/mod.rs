@@ -23,7 +23,7 @@ use super::challenge_store;
 use super::credentials::{self, StoredCredential};
 use super::db::failed;
 use super::email_verification;
-use super::http::ApiResult;
+use super::http::{separately, ApiResult};
 use crate::aaguid_names::aaguid_string;
 use crate::api_error::{ApiError, ErrorCode};
 use crate::application::{self, Application};
@@ -126,14 +126,14 @@ pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, now_ms: i64) -> 
             return Err(ApiError::new(ErrorCode::PasskeyDisabled, "passkeys are not enabled for this application"));
         }
         match endpoint {
-            Endpoint::VerifyEmailRequest => email_verification::request(req, env, &app, now_ms).await,
-            Endpoint::VerifyEmailConfirm => email_verification::confirm(req, env, &app, now_ms).await,
-            Endpoint::SignupStart => signup::start(req, env, &app, now_ms).await,
-            Endpoint::SignupComplete => signup::complete(req, env, &app, now_ms).await,
-            Endpoint::RegisterStart => register::start(req, env, &app, now_ms).await,
-            Endpoint::RegisterComplete => register::complete(req, env, &app, now_ms).await,
-            Endpoint::LoginStart => login::start(req, env, &app).await,
-            Endpoint::LoginComplete => login::complete(req, env, &app, now_ms).await,
+            Endpoint::VerifyEmailRequest => separately(email_verification::request(req, env, &app, now_ms)).await,
+            Endpoint::VerifyEmailConfirm => separately(email_verification::confirm(req, env, &app, now_ms)).await,
+            Endpoint::SignupStart => separately(signup::start(req, env, &app, now_ms)).await,
+            Endpoint::SignupComplete => separately(signup::complete(req, env, &app, now_ms)).await,
+            Endpoint::RegisterStart => separately(register::start(req, env, &app, now_ms)).await,
+            Endpoint::RegisterComplete => separately(register::complete(req, env, &app, now_ms)).await,
+            Endpoint::LoginStart => separately(login::start(req, env, &app)).await,
+            Endpoint::LoginComplete => separately(login::complete(req, env, &app, now_ms)).await,
         }
     }
     .await;
