@@ -17,9 +17,9 @@ pub type ApiResult<T> = std::result::Result<T, ApiError>;
 /// be inlined into one giant function that the engine compiles whole on an isolate's first
 /// request, whatever the request; boxed, each endpoint stays a function of its own, compiled when
 /// it first runs.
-pub type Endpoint<'a> = Pin<Box<dyn Future<Output = ApiResult<worker::Response>> + 'a>>;
+pub type EndpointFuture<'a> = Pin<Box<dyn Future<Output = ApiResult<worker::Response>> + 'a>>;
 
-pub fn separately<'a>(endpoint: impl Future<Output = ApiResult<worker::Response>> + 'a) -> Endpoint<'a> {
+pub fn separately<'a>(endpoint: impl Future<Output = ApiResult<worker::Response>> + 'a) -> EndpointFuture<'a> {
     Box::pin(endpoint)
 }
 

@@ -53,29 +53,34 @@ pub async fn verify_credential_signature(key: &CoseKey, data: &[u8], signature: 
 const ES256_KEY: Algorithm = Algorithm { name: "ECDSA", named_curve: Some("P-256"), hash: None, salt_length: None };
 const ES256_SIG: Algorithm = Algorithm { name: "ECDSA", named_curve: None, hash: Some("SHA-256"), salt_length: None };
 
-/// An access-token key imported into WebCrypto: (private key to sign, public key to verify).
-type ImportedPair = (Option<JsValue>, Option<JsValue>);
-
 thread_local! {
-    /// Access-token keys imported into WebCrypto, by kid. A kid is a hash of the public key, so
-    /// an entry stays right whatever the secret holds next.
-    static TOKEN_KEYS: RefCell<HashMap<String, ImportedPair>> = RefCell::new(HashMap::new());
+    /// Access-token keys imported into WebCrypto, by kid and usage ("sign": the private key,
+    /// "verify": the public one). A kid is a hash of the public key, so an entry stays right
+    /// whatever the secret holds next.
+    static TOKEN_KEYS: RefCell<HashMap<(String, &'static str), JsValue>> = RefCell::new(HashMap::new());
+}
+
+/// Access-token key `index` for `usage` ("sign" or "verify"), imported once per isolate.
+async fn token_key(keys: &SigningKeys, index: usize, usage: &'static str) -> Result<JsValue, Failed> {
+    let slot = (keys.kid(index).ok_or(Failed)?.to_owned(), usage);
+    if let Some(key) = TOKEN_KEYS.with(|c| c.borrow().get(&slot).cloned()) {
+        return Ok(key);
+    }
+    let key = if usage == "sign" {
+        let (d, x, y) = keys.private_jwk(index).ok_or(Failed)?;
+        let jwk = object(&[("kty", "EC"), ("crv", "P-256"), ("d", &d), ("x", &x), ("y", &y)])?;
+        import("jwk", &jwk.into(), &ES256_KEY, usage).await?
+    } else {
+        let point = keys.public_point(index).ok_or(Failed)?;
+        import("raw", &Uint8Array::from(point.as_slice()).into(), &ES256_KEY, usage).await?
+    };
+    TOKEN_KEYS.with(|c| c.borrow_mut().insert(slot, key.clone()));
+    Ok(key)
 }
 
 /// ES256 signature (`r || s`, as a JWS wants it) of `data` by access-token key `index`.
 pub async fn sign_es256(keys: &SigningKeys, index: usize, data: &[u8]) -> Result<Vec<u8>, Failed> {
-    let kid = keys.kid(index).ok_or(Failed)?.to_owned();
-    let cached = TOKEN_KEYS.with(|c| c.borrow().get(&kid).and_then(|(private, _)| private.clone()));
-    let key = match cached {
-        Some(key) => key,
-        None => {
-            let (d, x, y) = keys.private_jwk(index).ok_or(Failed)?;
-            let jwk = object(&[("kty", "EC"), ("crv", "P-256"), ("d", &d), ("x", &x), ("y", &y)])?;
-            let key = import("jwk", &jwk.into(), &ES256_KEY, "sign").await?;
-            TOKEN_KEYS.with(|c| c.borrow_mut().entry(kid).or_default().0 = Some(key.clone()));
-            key
-        }
-    };
+    let key = token_key(keys, index, "sign").await?;
     let promise = subtle_sign_call(&algorithm(&ES256_SIG)?, &key, &Uint8Array::from(data)).map_err(|_| Failed)?;
     let signature = JsFuture::from(promise).await.map_err(|_| Failed)?;
     Ok(Uint8Array::new(&signature).to_vec())
@@ -83,17 +88,7 @@ pub async fn sign_es256(keys: &SigningKeys, index: usize, data: &[u8]) -> Result
 
 /// Whether `signature` (`r || s`) is access-token key `index`'s over `data`.
 pub async fn verify_es256(keys: &SigningKeys, index: usize, data: &[u8], signature: &[u8]) -> Result<bool, Failed> {
-    let kid = keys.kid(index).ok_or(Failed)?.to_owned();
-    let cached = TOKEN_KEYS.with(|c| c.borrow().get(&kid).and_then(|(_, public)| public.clone()));
-    let key = match cached {
-        Some(key) => key,
-        None => {
-            let point = keys.public_point(index).ok_or(Failed)?;
-            let key = import("raw", &Uint8Array::from(point.as_slice()).into(), &ES256_KEY, "verify").await?;
-            TOKEN_KEYS.with(|c| c.borrow_mut().entry(kid).or_default().1 = Some(key.clone()));
-            key
-        }
-    };
+    let key = token_key(keys, index, "verify").await?;
     verify(&ES256_SIG, &key, signature, data).await
 }
 
