@@ -34,6 +34,7 @@ const CFG = {
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 const STEPS = ["regStart", "regComplete", "loginStart", "loginComplete"];
 const log = (...a) => console.error("[bench]", ...a);
+const slug = (s) => s.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
 const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "-");
 
 let userCounter = 0;
@@ -96,7 +97,7 @@ async function phase(ctx, endpoint, alg, users, task, profiler) {
   const cpu0 = processCpuMs(ctx.server.workerdPid);
   const { latencies, wallMs } = await runPool(users, CFG.concurrency, task);
   const cpu1 = processCpuMs(ctx.server.workerdPid);
-  const prof = profiler ? await profiler.stop() : null;
+  const prof = profiler ? await profiler.stop(slug(`${ctx.target.name} ${endpoint} ${alg.name}`)) : null;
   const n = users.length;
   return {
     endpoint, alg: alg.name, n,
@@ -170,7 +171,7 @@ async function firstRequest(ctx, step, alg) {
   await target[step](user, payload);
   const latency = performance.now() - t0;
   const cpu1 = processCpuMs(ctx.server.workerdPid);
-  const prof = await profiler.stop();
+  const prof = await profiler.stop(slug(`${target.name} first ${target.steps[step]} ${alg.name} ${Date.now()}`));
   profiler.close();
   return { isolateMs: prof.workerMs, programMs: prof.programMs, workerdMs: cpu1 - cpu0, latency };
 }

@@ -11,6 +11,9 @@
 // "(root)" and "(program)" (native code with no JS on the stack: workerd's own event loop and
 // I/O handling) are not counted; "(program)" is reported apart so the reader can judge.
 
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class Profiler {
@@ -73,8 +76,12 @@ export class Profiler {
   }
 
   /** Stops the profiler and returns the CPU it saw (see cpuOfProfile). */
-  async stop() {
+  async stop(saveAs) {
     const { profile } = await this.send("Profiler.stop");
+    if (saveAs && process.env.BENCH_PROFILES) {
+      mkdirSync(process.env.BENCH_PROFILES, { recursive: true });
+      writeFileSync(join(process.env.BENCH_PROFILES, `${saveAs}.cpuprofile`), JSON.stringify(profile));
+    }
     return cpuOfProfile(profile);
   }
 

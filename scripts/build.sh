@@ -37,6 +37,9 @@ if [ "$mode" = release ]; then
   # worker-build keeps the wasm name section (wasm-opt --debuginfo): about a sixth of the binary,
   # and it is uploaded with every deploy. Drop it (and the producers section) from release builds.
   features=(mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+  # The named copy (same functions, same order) lets profiles and size reports name wasm functions:
+  # node bench/hotspots.mjs and node scripts/bundle-size.mjs --by-crate read target/worker-names.wasm.
+  mkdir -p target && cp build/index_bg.wasm target/worker-names.wasm
   wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --strip-debug --strip-producers -o build/index_bg.stripped.wasm
   mv build/index_bg.stripped.wasm build/index_bg.wasm
 fi

@@ -5,6 +5,8 @@
 // past today's size while the work towards TARGET goes on. Lower CEILING with every cut.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { existsSync } from "node:fs";
+import { cleanName, crateOf, wasmFunctions } from "./wasm-names.mjs";
 
 const TARGET_GZIP_KIB = 400;
 const CEILING_GZIP_KIB = 440;
@@ -20,4 +22,27 @@ console.log(`total gzipped ${kib(total)} KiB (target ${TARGET_GZIP_KIB} KiB: ${t
 if (process.argv.includes("--check") && total > CEILING_GZIP_KIB * 1024) {
   console.error(`the bundle grew past its ceiling of ${CEILING_GZIP_KIB} KiB gzipped`);
   process.exit(1);
+}
+
+// --by-crate: code bytes per crate (and the module path below authaz), from the named copy.
+if (process.argv.includes("--by-crate")) {
+  const named = new URL("../target/worker-names.wasm", import.meta.url);
+  if (!existsSync(named)) {
+    console.error("no target/worker-names.wasm: run bash scripts/build.sh first");
+    process.exit(1);
+  }
+  const { names, sizes } = wasmFunctions(readFileSync(named));
+  const groups = new Map();
+  let code = 0;
+  for (const [index, size] of sizes) {
+    const name = names.get(index) ?? "(unnamed)";
+    let group = crateOf(name);
+    if (group === "authaz") group = cleanName(name).replace(/^<+/, "").split("::").slice(0, 3).join("::").replace(/[<{ ].*$/, "");
+    groups.set(group, (groups.get(group) ?? 0) + size);
+    code += size;
+  }
+  console.log(`\ncode section ${kib(code)} KiB raw (the rest of the wasm is data: strings, tables); by crate:`);
+  for (const [group, size] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(`${kib(size).padStart(8)} KiB  ${group}`);
+  }
 }

@@ -27,14 +27,12 @@ pub async fn for_page(req: &Request, env: &Env) -> ApiResult<Application> {
 
 async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Application> {
     let db = database(env)?;
-    if let Some(host) = request_host(req) {
-        if let Some(app) = applications::find_by_hostname(&db, &host).await? {
-            return Ok(app);
-        }
-    }
-    let named = header(req, "x-authaz-app").or_else(|| query_param.then(|| app_query_param(req)).flatten());
-    if let Some(id) = named.filter(|id| id.len() <= MAX_APP_ID_LEN) {
-        if let Some(app) = applications::find(&db, &id).await? {
+    let host = request_host(req);
+    let named = header(req, "x-authaz-app")
+        .or_else(|| query_param.then(|| app_query_param(req)).flatten())
+        .filter(|id| id.len() <= MAX_APP_ID_LEN);
+    if host.is_some() || named.is_some() {
+        if let Some(app) = applications::find_by_hostname_or_id(&db, host.as_deref(), named.as_deref()).await? {
             return Ok(app);
         }
     }

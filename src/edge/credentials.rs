@@ -5,6 +5,7 @@ use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
 
 use super::db::failed;
+use super::users::{self, User};
 use super::http::ApiResult;
 use crate::aaguid_names::provider_name;
 use crate::time_format::rfc3339_utc;
@@ -122,24 +123,45 @@ pub async fn list_for_user(db: &D1Database, app_id: &str, user_id: &str) -> ApiR
     Ok(rows.into_iter().map(StoredCredential::from).collect())
 }
 
+/// The passkeys of the user of `app_id` with this email (lowercased), oldest first; none for an
+/// unknown email. One query.
+pub async fn list_for_email(db: &D1Database, app_id: &str, email: &str) -> ApiResult<Vec<StoredCredential>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = (SELECT id FROM users WHERE app_id = ?1 AND email = ?2)
+         ORDER BY created_at, id"
+    );
+    let stmt = query!(db, &sql, app_id, email).map_err(|e| failed("list credentials by email", e))?;
+    let rows: Vec<Row> = stmt
+        .all()
+        .await
+        .and_then(|r| r.results())
+        .map_err(|e| failed("list credentials by email", e))?;
+    Ok(rows.into_iter().map(StoredCredential::from).collect())
+}
+
 /// The passkey `id` (the API's id) if it belongs to `user_id` in `app_id`.
 pub async fn find_for_user(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> ApiResult<Option<StoredCredential>> {
     let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = ?2 AND id = ?3");
     first(query!(db, &sql, app_id, user_id, id), "find credential").await
 }
 
-/// The credential of `app_id` with this WebAuthn credential id (base64url).
-pub async fn find_by_credential_id(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<Option<StoredCredential>> {
+/// The credential of `app_id` with this WebAuthn credential id (base64url) and its owner, in one
+/// D1 round trip (a batch of two selects).
+pub async fn find_with_owner(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<Option<(StoredCredential, Option<User>)>> {
+    let doing = "find credential and owner";
     let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND credential_id = ?2");
-    first(query!(db, &sql, app_id, credential_id), "find credential by credential id").await
+    let credential = query!(db, &sql, app_id, credential_id).map_err(|e| failed(doing, e))?;
+    let owner = users::owner_of_credential_stmt(db, app_id, credential_id)?;
+    let results = db.batch(vec![credential, owner]).await.map_err(|e| failed(doing, e))?;
+    let [credential, owner] = results.as_slice() else { return Err(failed_shape(doing)) };
+    let rows: Vec<Row> = credential.results().map_err(|e| failed(doing, e))?;
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    Ok(Some((StoredCredential::from(row), users::from_result(owner, doing)?)))
 }
 
-/// Whether this WebAuthn credential id (base64url) is registered anywhere in `app_id`.
-pub async fn exists(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<bool> {
-    let stmt = query!(db, "SELECT 1 AS found FROM credentials WHERE app_id = ?1 AND credential_id = ?2", app_id, credential_id)
-        .map_err(|e| failed("credential exists", e))?;
-    let found: Option<i64> = stmt.first(Some("found")).await.map_err(|e| failed("credential exists", e))?;
-    Ok(found.is_some())
+fn failed_shape(doing: &str) -> crate::api_error::ApiError {
+    worker::console_error!("D1 failed ({doing}): the batch answered an unexpected number of results");
+    crate::api_error::ApiError::internal()
 }
 
 /// Inserts `cred` (for a `db.batch`).

@@ -1,7 +1,7 @@
 //! Users of an application: the `users` table and the contract's `user` object.
 
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{query, D1Database, D1PreparedStatement, D1Result};
 
 use super::db::failed;
 use super::http::ApiResult;
@@ -79,6 +79,21 @@ pub async fn find_by_id(db: &D1Database, app_id: &str, id: &str) -> ApiResult<Op
 pub async fn find_by_id_in_any_app(db: &D1Database, id: &str) -> ApiResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
     first(query!(db, &sql, id), "find user by id").await
+}
+
+/// Selects the owner of the credential of `app_id` with this WebAuthn credential id (base64url),
+/// for a `db.batch`; read the answer with [`from_result`].
+pub fn owner_of_credential_stmt(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<D1PreparedStatement> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND id = (SELECT user_id FROM credentials WHERE app_id = ?1 AND credential_id = ?2)"
+    );
+    query!(db, &sql, app_id, credential_id).map_err(|e| failed("prepare credential owner lookup", e))
+}
+
+/// The user a batched select answered, if any.
+pub fn from_result(result: &D1Result, doing: &str) -> ApiResult<Option<User>> {
+    let rows: Vec<Row> = result.results().map_err(|e| failed(doing, e))?;
+    Ok(rows.into_iter().next().map(User::from))
 }
 
 /// Inserts `user` (for a `db.batch`). The email must already be lowercased.

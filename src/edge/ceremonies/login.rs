@@ -16,7 +16,7 @@ use crate::edge::db::{changes, database, failed};
 use crate::edge::rate_limits;
 use crate::edge::http::{json, read_json, ApiResult};
 use crate::edge::sessions::RevokeReason;
-use crate::edge::{credentials, sessions, users, web_crypto};
+use crate::edge::{credentials, sessions, web_crypto};
 use crate::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
 use crate::webauthn::response_json::credential_id;
@@ -32,12 +32,9 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
     let fields = body_fields(read_json(&mut req).await?)?;
     let mut allow = Vec::new();
     if let Some(email) = optional_string(&fields, "email")?.and_then(normalize_email) {
-        let db = database(env)?;
-        if let Some(user) = users::find_by_email(&db, &app.id, &email).await? {
-            for cred in credentials::list_for_user(&db, &app.id, &user.id).await? {
-                if let Ok(id) = base64url::decode(&cred.credential_id, MAX_CREDENTIAL_ID, "credential id") {
-                    allow.push(CredentialDescriptor { id, transports: cred.transports });
-                }
+        for cred in credentials::list_for_email(&database(env)?, &app.id, &email).await? {
+            if let Ok(id) = base64url::decode(&cred.credential_id, MAX_CREDENTIAL_ID, "credential id") {
+                allow.push(CredentialDescriptor { id, transports: cred.transports });
             }
         }
     }
@@ -61,12 +58,10 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
 
     let db = database(env)?;
     let id = credential_id(&credential.type_, &credential.id, &credential.raw_id).map_err(verification_failed)?;
-    let stored = credentials::find_by_credential_id(&db, &app.id, &base64url::encode(&id))
+    let (stored, owner) = credentials::find_with_owner(&db, &app.id, &base64url::encode(&id))
         .await?
         .ok_or_else(|| ApiError::verification_failed("credential_id: this passkey is not registered with this application"))?;
-    let owner = users::find_by_id(&db, &app.id, &stored.user_id)
-        .await?
-        .ok_or_else(|| ApiError::verification_failed("credential_id: this passkey's user no longer exists"))?;
+    let owner = owner.ok_or_else(|| ApiError::verification_failed("credential_id: this passkey's user no longer exists"))?;
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
     let assertion = check_assertion(

@@ -20,8 +20,8 @@ use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 use super::app_lookup;
 use super::ceremony_log::{Event, OutcomeLog};
 use super::challenge_store;
-use super::credentials::{self, StoredCredential};
-use super::db::failed;
+use super::credentials::StoredCredential;
+use super::db::{error_text, failed};
 use super::email_verification;
 use super::http::{separately, ApiResult};
 use crate::aaguid_names::aaguid_string;
@@ -307,16 +307,16 @@ fn timeout_ms(app: &Application) -> u32 {
     u32::try_from(app.passkey.timeout_ms).unwrap_or(u32::MAX)
 }
 
-/// Verifies a registration response against the application and the challenge, and refuses a
-/// credential id that is already registered anywhere in the application.
-async fn verify_new_passkey(
-    db: &D1Database,
+/// Verifies a registration response against the application and the challenge. A credential id
+/// already registered in the application is refused when it is stored (the UNIQUE constraint,
+/// see [`commit`]): no extra D1 round trip to look first.
+fn verify_new_passkey(
     app: &Application,
     challenge: &[u8],
     credential: &RegistrationResponseJson,
     now_ms: i64,
 ) -> ApiResult<VerifiedRegistration> {
-    let verified = verify_registration(
+    verify_registration(
         credential,
         &RegistrationPolicy {
             rp_id: &app.rp_id,
@@ -331,11 +331,7 @@ async fn verify_new_passkey(
             now_unix: u64::try_from(now_ms / 1000).ok(),
         },
     )
-    .map_err(verification_failed)?;
-    if credentials::exists(db, &app.id, &base64url::encode(&verified.credential_id)).await? {
-        return Err(already_registered());
-    }
-    Ok(verified)
+    .map_err(verification_failed)
 }
 
 fn already_registered() -> ApiError {
@@ -379,7 +375,7 @@ async fn commit(db: &D1Database, statements: Vec<D1PreparedStatement>, doing: &s
     match db.batch(statements).await {
         Ok(_) => Ok(()),
         Err(e) => {
-            let text = e.to_string();
+            let text = error_text(&e);
             if text.contains("UNIQUE constraint failed: users.") {
                 Err(email_taken())
             } else if text.contains("UNIQUE constraint failed: credentials.") {

@@ -71,10 +71,9 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let (challenge, data): (_, SignupData) =
         take_pending(env, app, Ceremony::Signup, &body.credential.response.client_data_json).await?;
     let db = database(env)?;
-    let verified = verify_new_passkey(&db, app, &challenge, &body.credential, now_ms).await?;
-    if users::find_by_email(&db, &app.id, &data.email).await?.is_some() {
-        return Err(email_taken());
-    }
+    let verified = verify_new_passkey(app, &challenge, &body.credential, now_ms)?;
+    // An email taken since signup/start, or a credential id registered meanwhile, fails the
+    // batch on a UNIQUE constraint (see `commit`), and nothing is stored.
 
     let user = User {
         id: random_id("usr_")?,
