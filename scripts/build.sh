@@ -16,20 +16,22 @@ for arg in "$@"; do
   esac
 done
 stamp=build/.built-$mode
-if [ -z "$force" ] && [ -f "$stamp" ] && [ -f build/index.js ] \
+if [ -z "$force" ] && [ -f "$stamp" ] && [ -f build/index.js ] && [ -d build/assets/pages ] \
    && [ -z "$(find src migrations Cargo.toml Cargo.lock -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   exit 0
 fi
-[ -f .toolchain/route ] || bash scripts/setup.sh
+[ "$(cat .toolchain/route 2>/dev/null)" = debian ] || bash scripts/setup.sh
 wasm_toolchain_env
 rm -f build/.built-*
 # The stamp takes the time the build started: a source saved during the build makes the next run build again.
 started=$(mktemp)
 case "$mode" in
-  # Release builds compile out Debug formatting and panic locations (-Z flags, taken by a stable
-  # rustc with RUSTC_BOOTSTRAP=1, as the Debian route's build-std already needs): about 23 KiB
-  # gzipped. Messages that name a received value use webauthn::error::quoted, not {:?}.
-  release) RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zfmt-debug=none -Zlocation-detail=none" worker-build --release ;;
+  # Release builds compile out Debug formatting and panic locations, and make a panic abort at
+  # once (a wasm trap; the shim then starts a fresh instance) instead of formatting a message:
+  # -Z flags that rustc-web takes with RUSTC_BOOTSTRAP=1, applied to std too as it is built from
+  # source. About 45 KiB gzipped in all. Messages that name a received value use
+  # webauthn::error::quoted, not {:?}; no code may rely on Debug output (see edge::db::error_text).
+  release) RUSTFLAGS="${RUSTFLAGS:-} -Zfmt-debug=none -Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort" worker-build --release ;;
   dev) worker-build --dev ;;
   fast) worker-build --profile fast --no-opt ;;
 esac
@@ -43,4 +45,11 @@ if [ "$mode" = release ]; then
   wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --strip-debug --strip-producers -o build/index_bg.stripped.wasm
   mv build/index_bg.stripped.wasm build/index_bg.wasm
 fi
+# The pages' static assets, named as build.rs names them (the first 16 hex digits of the SHA-256).
+rm -rf build/assets && mkdir -p build/assets/pages
+for asset in app.js style.css; do
+  hash=$(sha256sum "src/hosted_pages/assets/$asset" | cut -c1-16)
+  cp "src/hosted_pages/assets/$asset" "build/assets/pages/${asset%.*}.$hash.${asset##*.}"
+done
+printf '%s\n' '/pages/*' '  Cache-Control: public, max-age=31536000, immutable' '  X-Content-Type-Options: nosniff' >build/assets/_headers
 mv "$started" "$stamp"

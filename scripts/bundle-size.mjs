@@ -1,15 +1,15 @@
-// Prints the Worker's size (wasm raw and gzipped, JS glue); with --check fails above the ceiling.
+// Prints the Worker's size (wasm raw and gzipped, JS glue) and, apart, the static assets served
+// beside it; with --check fails when the Worker is over its budget.
 //
-// TARGET is the performance goal (issue 5: under 400 KiB gzipped, the whole upload). The build is
-// not there yet (about 429 KiB), so --check holds the line at CEILING: the bundle may not grow
-// past today's size while the work towards TARGET goes on. Lower CEILING with every cut.
-import { readFileSync } from "node:fs";
+// The budget is issue 5's: a Worker under 400 KiB gzipped (wasm + JS: what `wrangler deploy`
+// uploads as the script, and what an isolate loads). The hosted pages' script and style sheet are
+// static assets (wrangler.toml [assets]), uploaded and served apart, never loaded by the Worker.
+import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { existsSync } from "node:fs";
 import { cleanName, crateOf, wasmFunctions } from "./wasm-names.mjs";
 
-const TARGET_GZIP_KIB = 400;
-const CEILING_GZIP_KIB = 440;
+const BUDGET_GZIP_KIB = 400;
 
 const wasm = readFileSync(new URL("../build/index_bg.wasm", import.meta.url));
 const js = readFileSync(new URL("../build/index.js", import.meta.url));
@@ -18,9 +18,16 @@ const wasmGz = gzipSync(wasm, { level: 9 }).length;
 const jsGz = gzipSync(js, { level: 9 }).length;
 const total = wasmGz + jsGz;
 console.log(`wasm ${kib(wasm.length)} KiB raw, ${kib(wasmGz)} KiB gzipped; JS ${kib(js.length)} KiB raw, ${kib(jsGz)} KiB gzipped`);
-console.log(`total gzipped ${kib(total)} KiB (target ${TARGET_GZIP_KIB} KiB: ${total <= TARGET_GZIP_KIB * 1024 ? "met" : `${kib(total - TARGET_GZIP_KIB * 1024)} KiB over`}; ceiling ${CEILING_GZIP_KIB} KiB)`);
-if (process.argv.includes("--check") && total > CEILING_GZIP_KIB * 1024) {
-  console.error(`the bundle grew past its ceiling of ${CEILING_GZIP_KIB} KiB gzipped`);
+console.log(`Worker total gzipped ${kib(total)} KiB (budget ${BUDGET_GZIP_KIB} KiB: ${total <= BUDGET_GZIP_KIB * 1024 ? `${kib(BUDGET_GZIP_KIB * 1024 - total)} KiB to spare` : `${kib(total - BUDGET_GZIP_KIB * 1024)} KiB over`})`);
+const assetsDir = new URL("../build/assets/pages/", import.meta.url);
+if (existsSync(assetsDir)) {
+  const files = readdirSync(assetsDir).map((f) => readFileSync(new URL(f, assetsDir)));
+  const raw = files.reduce((n, f) => n + f.length, 0);
+  const gz = files.reduce((n, f) => n + gzipSync(f, { level: 9 }).length, 0);
+  console.log(`static assets (pages' script and style, not part of the Worker): ${kib(raw)} KiB raw, ${kib(gz)} KiB gzipped`);
+}
+if (process.argv.includes("--check") && total > BUDGET_GZIP_KIB * 1024) {
+  console.error(`the Worker is over its budget of ${BUDGET_GZIP_KIB} KiB gzipped`);
   process.exit(1);
 }
 

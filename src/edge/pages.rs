@@ -1,4 +1,4 @@
-//! `GET /sign-in`, `GET /account` and their script and style sheet (`/pages/...`): the hosted
+//! `GET /sign-in` and `GET /account` (their script and style sheet are static assets): the hosted
 //! pages of the application found by Host, `X-Authaz-App` or the `app` query parameter. The HTML
 //! is rendered by `crate::hosted_pages`; this module picks the application, checks a sign-in
 //! link's hand-off parameters and writes the responses with their security headers.
@@ -11,7 +11,7 @@ use super::request_url;
 use crate::api_error::{ApiError, ErrorCode};
 use crate::application::Application;
 use crate::authorization_code::{check_hand_off, HandOff};
-use crate::hosted_pages::{self, find_asset, Page, PageApp, ASSET_CACHE_CONTROL, CONTENT_SECURITY_POLICY};
+use crate::hosted_pages::{self, Page, PageApp, CONTENT_SECURITY_POLICY};
 
 /// The hand-off parameters a sign-in link may carry.
 const HAND_OFF_PARAMS: [&str; 4] = ["redirect_uri", "state", "code_challenge", "code_challenge_method"];
@@ -39,22 +39,6 @@ pub async fn account(req: &Request, env: &Env) -> ApiResult<Response> {
         Ok(app) => html(200, &hosted_pages::render(Page::Account, Some(&page_app(&app)), None, None)),
         Err(problem) => Ok(problem),
     }
-}
-
-/// `GET /pages/<name>.<hash>.<ext>`: the same for every application, cached for good.
-pub fn asset(path: &str) -> ApiResult<Response> {
-    let asset = find_asset(path).ok_or_else(|| ApiError::not_found("no such asset"))?;
-    let mut resp = Response::ok(asset.body).map_err(|_| ApiError::internal())?;
-    let headers = resp.headers_mut();
-    let set = [
-        ("Content-Type", asset.content_type),
-        ("Cache-Control", ASSET_CACHE_CONTROL),
-        ("X-Content-Type-Options", "nosniff"),
-    ];
-    for (name, value) in set {
-        headers.set(name, value).map_err(|_| ApiError::internal())?;
-    }
-    Ok(resp)
 }
 
 /// The page's application, or the page that says there is none here.

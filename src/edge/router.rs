@@ -17,14 +17,14 @@ pub async fn handle(req: Request, env: Env) -> Response {
         Decision::Plain => None,
         Decision::Allow(origin) => Some(origin),
     };
-    let resp = route(req, env, &path, &segments).await.unwrap_or_else(|err| error_response(&err));
+    let resp = route(req, env, &segments).await.unwrap_or_else(|err| error_response(&err));
     match allowed_origin {
         Some(origin) => cors::allow(resp, &origin),
         None => resp,
     }
 }
 
-async fn route(req: Request, env: Env, path: &str, segments: &[&str]) -> ApiResult<Response> {
+async fn route(req: Request, env: Env, segments: &[&str]) -> ApiResult<Response> {
     // Bodies over 64 KiB are refused before anything else, also where the body is never read.
     refuse_declared_oversize(&req)?;
     let method = req.method();
@@ -72,10 +72,9 @@ async fn route(req: Request, env: Env, path: &str, segments: &[&str]) -> ApiResu
         // Hosted pages and the hand-off to the application (E).
         (Method::Get, ["sign-in"]) => separately(pages::sign_in(&req, &env)).await,
         (Method::Get, ["account"]) => separately(pages::account(&req, &env)).await,
-        (Method::Get, ["pages", _]) => pages::asset(path),
         (Method::Post, ["auth", "authorize"]) => separately(hand_off::authorize(req, &env, now_ms())).await,
         (Method::Post, ["auth", "token"]) => separately(hand_off::exchange(req, &env, now_ms())).await,
-        (_, ["sign-in"] | ["account"] | ["pages", _] | ["auth", "authorize"] | ["auth", "token"]) => Err(method_not_allowed()),
+        (_, ["sign-in"] | ["account"] | ["auth", "authorize"] | ["auth", "token"]) => Err(method_not_allowed()),
 
         _ => Err(ApiError::not_found("no such endpoint")),
     }

@@ -1,61 +1,24 @@
 //! The hosted pages every application gets: `/sign-in` and `/account`. Plain HTML rendered from
-//! the templates in `assets/` with the application's values filled in (HTML-escaped), one small
-//! script and one style sheet served under content-hashed paths, and the strict
-//! Content-Security-Policy the Worker sends with them. Pure: the Worker glue in `edge::pages`
-//! finds the application and writes the HTTP responses.
-
-use std::sync::OnceLock;
-
-use sha2::{Digest, Sha256};
+//! the templates in `assets/` with the application's values filled in (HTML-escaped), and the
+//! strict Content-Security-Policy the Worker sends with them. Their one small script and one
+//! style sheet are static assets under content-hashed paths (named by build.rs, served by
+//! Cloudflare from wrangler.toml's `[assets]` without running the Worker). Pure: the Worker glue
+//! in `edge::pages` finds the application and writes the HTTP responses.
 
 use crate::authorization_code::HandOff;
-use crate::secrets::hex;
 
 const SIGN_IN_HTML: &str = include_str!("assets/sign_in.html");
 const ACCOUNT_HTML: &str = include_str!("assets/account.html");
 const RECOVERY_CODES_HTML: &str = include_str!("assets/recovery_codes.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const STYLE_CSS: &str = include_str!("assets/style.css");
+
+/// Where the script and the style sheet are served (see build.rs).
+pub const SCRIPT_PATH: &str = env!("AUTHAZ_APP_JS_PATH");
+pub const STYLE_PATH: &str = env!("AUTHAZ_STYLE_CSS_PATH");
 
 /// Sent with every page: nothing but our own script and style sheet, requests only to
 /// ourselves, never framed, forms only to ourselves.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-/// Assets live under a path holding their content hash, so they can be cached for good.
-pub const ASSET_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
-
-/// Where the assets are served.
-pub const ASSET_PREFIX: &str = "/pages/";
-
-/// The script or the style sheet, with the content-hashed path it is served under.
-#[derive(Debug)]
-pub struct Asset {
-    pub path: String,
-    pub content_type: &'static str,
-    pub body: &'static str,
-}
-
-fn assets() -> &'static [Asset; 2] {
-    static ASSETS: OnceLock<[Asset; 2]> = OnceLock::new();
-    ASSETS.get_or_init(|| {
-        [
-            hashed_asset("app", "js", "text/javascript; charset=utf-8", APP_JS),
-            hashed_asset("style", "css", "text/css; charset=utf-8", STYLE_CSS),
-        ]
-    })
-}
-
-fn hashed_asset(stem: &str, extension: &str, content_type: &'static str, body: &'static str) -> Asset {
-    let digest = hex(&Sha256::digest(body.as_bytes()));
-    let short = digest.get(..16).unwrap_or(&digest);
-    Asset { path: format!("{ASSET_PREFIX}{stem}.{short}.{extension}"), content_type, body }
-}
-
-/// The asset served at exactly `path` (an outdated hash finds nothing).
-pub fn find_asset(path: &str) -> Option<&'static Asset> {
-    assets().iter().find(|asset| asset.path == path)
-}
 
 /// Which page to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +43,6 @@ pub fn render(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, pro
         Page::SignIn => SIGN_IN_HTML,
         Page::Account => ACCOUNT_HTML,
     };
-    let [script, style] = assets();
     let hidden = |yes: bool| if yes { "hidden" } else { "" };
     fill(template, |name| match name {
         "app_id" => escape(app.map_or("", |a| a.id)),
@@ -92,8 +54,8 @@ pub fn render(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, pro
         "problem" => escape(problem.unwrap_or("")),
         "problem_hidden" => hidden(problem.is_none()).to_owned(),
         "main_hidden" => hidden(problem.is_some()).to_owned(),
-        "script_src" => script.path.clone(),
-        "style_href" => style.path.clone(),
+        "script_src" => SCRIPT_PATH.to_owned(),
+        "style_href" => STYLE_PATH.to_owned(),
         "recovery_codes_panel" => RECOVERY_CODES_HTML.to_owned(),
         _ => String::new(),
     })
@@ -138,15 +100,14 @@ mod tests {
     }
 
     #[test]
-    fn assets_are_served_under_their_content_hash() {
-        let [script, style] = assets();
-        assert!(script.path.starts_with("/pages/app.") && script.path.ends_with(".js"));
-        assert!(style.path.starts_with("/pages/style.") && style.path.ends_with(".css"));
-        assert_eq!(script.path.len(), "/pages/app.".len() + 16 + ".js".len());
-        assert_eq!(find_asset(&script.path).map(|a| a.body), Some(APP_JS));
-        assert_eq!(find_asset(&style.path).map(|a| a.content_type), Some("text/css; charset=utf-8"));
-        assert!(find_asset("/pages/app.js").is_none());
-        assert!(find_asset("/pages/app.0000000000000000.js").is_none());
+    fn assets_are_named_by_their_content_hash() {
+        use sha2::{Digest, Sha256};
+        let named = |stem: &str, ext: &str, body: &str| {
+            let hash = crate::secrets::hex(&Sha256::digest(body.as_bytes()));
+            format!("/pages/{stem}.{}.{ext}", &hash[..16])
+        };
+        assert_eq!(SCRIPT_PATH, named("app", "js", include_str!("assets/app.js")));
+        assert_eq!(STYLE_PATH, named("style", "css", include_str!("assets/style.css")));
     }
 
     #[test]
@@ -161,8 +122,8 @@ mod tests {
             assert!(!html.contains("{{") && !html.contains("}}"), "{page:?}");
             assert!(html.contains("Acme &lt;Shop&gt; &amp; &quot;Co&quot;"));
             assert!(!html.contains("<Shop>"));
-            assert!(html.contains(&format!("<script src=\"{}\" defer></script>", assets()[0].path)));
-            assert!(html.contains(&format!("<link rel=\"stylesheet\" href=\"{}\">", assets()[1].path)));
+            assert!(html.contains(&format!("<script src=\"{}\" defer></script>", SCRIPT_PATH)));
+            assert!(html.contains(&format!("<link rel=\"stylesheet\" href=\"{}\">", STYLE_PATH)));
             assert!(html.contains("data-app-id=\"app_1\""));
         }
         let html = render(Page::SignIn, Some(&app()), Some(&hand_off), None);
