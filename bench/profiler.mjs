@@ -100,15 +100,29 @@ export class Profiler {
  */
 export function cpuOfProfile(profile) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const samples = profile.samples ?? [];
   const gaps = (profile.timeDeltas ?? []).slice(1).filter((d) => d > 0 && d < 1000).sort((a, b) => a - b);
   const spacingMs = (gaps.length ? gaps[Math.floor(gaps.length / 2)] : 100) / 1000;
-  const out = { workerMs: 0, jsMs: 0, wasmMs: 0, gcMs: 0, programMs: 0, idleMs: 0, samples: samples.length, spacingMs };
+  const out = { workerMs: 0, jsMs: 0, wasmMs: 0, gcMs: 0, programMs: 0, idleMs: 0, simulatorMs: 0, samples: samples.length, spacingMs };
+  // miniflare wraps each Durable Object class (__mf_do_wrapper.js) and, for every new instance,
+  // writes the object's name into its SQLite storage: local-only work, absent on Cloudflare.
+  const simulated = new Map();
+  const isSimulator = (id) => {
+    if (simulated.has(id)) return simulated.get(id);
+    const url = nodes.get(id)?.callFrame?.url ?? "";
+    const up = parent.get(id);
+    const result = url.includes("__mf_do_wrapper") || (up !== undefined && isSimulator(up));
+    simulated.set(id, result);
+    return result;
+  };
   for (const id of samples) {
     const frame = nodes.get(id)?.callFrame ?? {};
     const name = frame.functionName ?? "";
     if (name === "(program)") out.programMs += spacingMs;
     else if (name === "(idle)" || name === "(root)") out.idleMs += spacingMs;
+    else if (isSimulator(id)) out.simulatorMs += spacingMs;
     else if (name === "(garbage collector)") out.gcMs += spacingMs;
     else if ((frame.url ?? "").startsWith("wasm://")) out.wasmMs += spacingMs;
     else out.jsMs += spacingMs;

@@ -25,15 +25,17 @@ wasm_toolchain_env
 rm -f build/.built-*
 # The stamp takes the time the build started: a source saved during the build makes the next run build again.
 started=$(mktemp)
+# The Worker builds without the `rust-crypto` feature: signatures are checked through WebCrypto.
 case "$mode" in
   # Release builds compile out Debug formatting and panic locations, and make a panic abort at
   # once (a wasm trap; the shim then starts a fresh instance) instead of formatting a message:
   # -Z flags that rustc-web takes with RUSTC_BOOTSTRAP=1, applied to std too as it is built from
   # source. About 45 KiB gzipped in all. Messages that name a received value use
   # webauthn::error::quoted, not {:?}; no code may rely on Debug output (see edge::db::error_text).
-  release) RUSTFLAGS="${RUSTFLAGS:-} -Zfmt-debug=none -Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort" worker-build --release ;;
-  dev) worker-build --dev ;;
-  fast) worker-build --profile fast --no-opt ;;
+  release) RUSTFLAGS="${RUSTFLAGS:-} -Zfmt-debug=none -Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort" \
+    worker-build --release --no-default-features ;;
+  dev) worker-build --dev --no-default-features ;;
+  fast) worker-build --profile fast --no-opt --no-default-features ;;
 esac
 if [ "$mode" = release ]; then
   # worker-build keeps the wasm name section (wasm-opt --debuginfo): about a sixth of the binary,

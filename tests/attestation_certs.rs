@@ -166,6 +166,7 @@ impl Parts {
                 client_data_hash: &self.client_data_hash,
                 credential_public_key: &self.credential_key,
                 now_unix: self.now,
+                verifier: &authaz::webauthn::rust_crypto::VerifyNow,
             },
         )
     }

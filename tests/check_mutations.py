@@ -33,7 +33,7 @@ mutations = [
  ("user_handle", "src/webauthn/authentication.rs", "if owner.is_some_and(|owner| owner != handle.as_slice()) {", "if false {"),
  ("none_empty", "src/webauthn/attestation/none.rs", "Some(map) if map.is_empty() =>", "Some(_) =>"),
  ("self_alg", "src/webauthn/attestation/packed.rs", "if alg != input.credential_public_key.alg {", "if false {"),
- ("self_sig", "src/webauthn/attestation/packed.rs", "    input.credential_public_key.verify(data, sig)?;\n", "    let _ = (data, sig);\n"),
+ ("self_sig", "src/webauthn/attestation/packed.rs", "    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig)?)?;\n", "    let _ = (data, sig);\n"),
  ("trust", "src/webauthn/registration.rs", "if policy.trust_anchors.is_empty() || policy.attestation == AttestationConveyance::None {", "if true {"),
  ("assertion_signature", "src/webauthn/authentication.rs", "    assertion.key.verify(&assertion.signed_data, &assertion.signature)?;\n", ""),
  ("credential_id_length_authdata", "src/webauthn/authenticator_data.rs", "if id_len > MAX_CREDENTIAL_ID {", "if false {"),

@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
             client_data_hash: &[0; 32],
             credential_public_key: &credential.public_key,
             now_unix: Some(1_735_689_600),
+            verifier: &authaz::webauthn::rust_crypto::VerifyNow,
         },
     );
 });

@@ -1,8 +1,10 @@
 //! The runtime's WebCrypto (`crypto.subtle`), which the bench measured at 3-10x faster than the
-//! same work in wasm: credential signatures at login (what to import and which algorithms to name
-//! comes from the pure core, `webauthn::web_crypto`; a key WebCrypto has no algorithm for is
-//! checked in Rust as before), and the ES256 access tokens (signed and verified with the keys of
-//! `AUTHAZ_SIGNING_KEYS`, imported once per isolate).
+//! same work in wasm, and which keeps RSA, P-384 and Ed25519 code out of the wasm: every
+//! signature check of the core (credential signatures at login; attestation statements,
+//! certificate chains and new credential keys at registration, as `signature::Deferred` recorded
+//! them; what to import and which algorithms to name comes from the pure `webauthn::web_crypto`),
+//! and the ES256 access tokens (signed and verified with the keys of `AUTHAZ_SIGNING_KEYS`,
+//! imported once per isolate).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,7 +14,8 @@ use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::jwt::SigningKeys;
-use crate::webauthn::web_crypto::{subtle_verify, Algorithm, KeyData};
+use crate::webauthn::signature::Pending;
+use crate::webauthn::web_crypto::{credential_key, subtle_check, subtle_verify, Algorithm, KeyData, SubtleVerify};
 use crate::webauthn::{CoseKey, ErrorCode, VerifyError};
 
 #[wasm_bindgen]
@@ -31,23 +34,79 @@ extern "C" {
 #[derive(Debug)]
 pub struct Failed;
 
-/// Checks a credential's `signature` over `data`: WebCrypto where it can, else the Rust check.
+/// Checks a credential's `signature` over `data`.
 pub async fn verify_credential_signature(key: &CoseKey, data: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
-    let Some(check) = subtle_verify(key, signature)? else {
-        return key.verify(data, signature);
-    };
     let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
-    let (format, key_data) = match &check.key {
-        KeyData::Raw(bytes) => ("raw", JsValue::from(Uint8Array::from(bytes.as_slice()))),
-        KeyData::RsaJwk { n, e } => ("jwk", JsValue::from(object(&[("kty", "RSA"), ("n", n), ("e", e)]).map_err(|_| bad())?)),
-    };
+    let check = subtle_verify(key, signature)?
+        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "WebCrypto has no algorithm for this key"))?;
     // A key WebCrypto refuses passed the core's key check at registration: refuse the signature
     // rather than guess.
-    let crypto_key = import(format, &key_data, &check.import, "verify").await.map_err(|_| bad())?;
-    match verify(&check.verify, &crypto_key, &check.signature, data).await {
-        Ok(true) => Ok(()),
-        _ => Err(bad()),
+    if verifies(&check, data).await {
+        Ok(())
+    } else {
+        Err(bad())
     }
+}
+
+/// Runs the checks a `signature::Deferred` recorded: every one must pass, else the first
+/// failure's error (a check that cannot even be made fails).
+pub async fn run_pending(pending: Vec<Pending>) -> Result<(), VerifyError> {
+    for item in pending {
+        match item {
+            Pending::One(check) => {
+                let ok = match subtle_check(&check) {
+                    Ok(subtle) => verifies(&subtle, &check.data).await,
+                    Err(_) => false,
+                };
+                if !ok {
+                    return Err(check.failure);
+                }
+            }
+            Pending::Any(checks, failure) => {
+                let mut any = false;
+                for check in &checks {
+                    if let Ok(subtle) = subtle_check(check) {
+                        if verifies(&subtle, &check.data).await {
+                            any = true;
+                            break;
+                        }
+                    }
+                }
+                if !any {
+                    return Err(failure);
+                }
+            }
+            Pending::Key(key) => {
+                let invalid = || VerifyError::malformed("invalid COSE public key");
+                let subtle = credential_key(&key).ok_or_else(invalid)?;
+                let data = key_data(&subtle.data).map_err(|_| invalid())?;
+                import(format_of(&subtle.data), &data, &subtle.import, "verify").await.map_err(|_| invalid())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// importKey + verify; false for a key WebCrypto refuses or a rejected promise.
+async fn verifies(check: &SubtleVerify, data: &[u8]) -> bool {
+    let Ok(key_data) = key_data(&check.key) else { return false };
+    let Ok(crypto_key) = import(format_of(&check.key), &key_data, &check.import, "verify").await else { return false };
+    matches!(verify(&check.verify, &crypto_key, &check.signature, data).await, Ok(true))
+}
+
+fn format_of(key: &KeyData) -> &'static str {
+    match key {
+        KeyData::Raw(_) => "raw",
+        KeyData::RsaJwk { .. } => "jwk",
+        KeyData::Spki(_) => "spki",
+    }
+}
+
+fn key_data(key: &KeyData) -> Result<JsValue, Failed> {
+    Ok(match key {
+        KeyData::Raw(bytes) | KeyData::Spki(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+        KeyData::RsaJwk { n, e } => object(&[("kty", "RSA"), ("n", n), ("e", e)])?.into(),
+    })
 }
 
 const ES256_KEY: Algorithm = Algorithm { name: "ECDSA", named_curve: Some("P-256"), hash: None, salt_length: None };

@@ -92,7 +92,8 @@ pub fn check_assertion(
     })
 }
 
-/// [`check_assertion`], then the signature with the stored key.
+/// [`check_assertion`], then the signature with the stored key (RustCrypto).
+#[cfg(feature = "rust-crypto")]
 pub fn verify_authentication(
     resp: &AuthenticationResponseJson,
     policy: &AuthenticationPolicy,

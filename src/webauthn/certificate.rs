@@ -1,5 +1,6 @@
 //! X.509 certificates of attestation statements: parsing (DER and PEM), public keys,
-//! signatures by COSE algorithm, validity periods and certificate chains.
+//! signatures by COSE algorithm, validity periods and certificate chains. Signatures are checked
+//! by the caller's `SignatureVerifier`.
 //!
 //! Parsing is done by `x509-cert`/`der`; the signed bytes of a certificate (its
 //! `tbsCertificate`) are taken exactly as received, never re-encoded.
@@ -7,12 +8,12 @@
 use const_oid::ObjectIdentifier;
 use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
 use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
-use sha2::Digest;
-use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
 use super::cose_key::CoseKey;
 use super::error::{ErrorCode, VerifyError};
+pub use super::signature::{ecdsa_signature_der, HashAlg, SignatureScheme};
+use super::signature::{rsa_components, strip_leading_zeros, SignatureCheck, SignatureVerifier, SpkiKey};
 
 /// Largest accepted DER certificate, in bytes.
 pub const MAX_CERTIFICATE_LEN: usize = 16 * 1024;
@@ -20,8 +21,6 @@ pub const MAX_CERTIFICATE_LEN: usize = 16 * 1024;
 pub const MAX_CHAIN_LEN: usize = 5;
 /// Largest accepted PEM text (a bundle of trust anchors), in bytes.
 pub const MAX_PEM_LEN: usize = 256 * 1024;
-/// RSA modulus sizes accepted in certificates, in bits.
-const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -42,134 +41,21 @@ const OID_RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 const COSE_CRV_P256: i64 = 1;
 const COSE_CRV_P384: i64 = 2;
 
-/// A hash function used by a signature scheme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HashAlg {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashAlg {
-    pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            HashAlg::Sha1 => sha1::Sha1::digest(data).to_vec(),
-            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        }
-    }
-}
-
-/// A signature scheme: what a COSE algorithm or an X.509 signatureAlgorithm names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SignatureScheme {
-    /// ECDSA, signature DER-encoded (`Ecdsa-Sig-Value`); the curve is the key's.
-    Ecdsa(HashAlg),
-    /// RSASSA-PKCS1-v1_5.
-    RsaPkcs1(HashAlg),
-    /// RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash.
-    RsaPss(HashAlg),
-    /// Ed25519 (pure EdDSA).
-    Ed25519,
-}
-
-impl SignatureScheme {
-    /// The scheme of a COSE algorithm identifier, or None when unsupported.
-    pub fn from_cose_alg(alg: i64) -> Option<SignatureScheme> {
-        use HashAlg::*;
-        Some(match alg {
-            -7 => SignatureScheme::Ecdsa(Sha256),
-            -35 => SignatureScheme::Ecdsa(Sha384),
-            -36 => SignatureScheme::Ecdsa(Sha512),
-            -8 => SignatureScheme::Ed25519,
-            -257 => SignatureScheme::RsaPkcs1(Sha256),
-            -258 => SignatureScheme::RsaPkcs1(Sha384),
-            -259 => SignatureScheme::RsaPkcs1(Sha512),
-            -65535 => SignatureScheme::RsaPkcs1(Sha1),
-            -37 => SignatureScheme::RsaPss(Sha256),
-            -38 => SignatureScheme::RsaPss(Sha384),
-            -39 => SignatureScheme::RsaPss(Sha512),
-            _ => return None,
-        })
-    }
-
-    /// The hash function the scheme signs with (None for Ed25519, which hashes internally).
-    pub fn hash(self) -> Option<HashAlg> {
-        match self {
-            SignatureScheme::Ecdsa(hash) | SignatureScheme::RsaPkcs1(hash) | SignatureScheme::RsaPss(hash) => Some(hash),
-            SignatureScheme::Ed25519 => None,
-        }
-    }
-
-    /// The scheme of an X.509 `signatureAlgorithm`, or None when unsupported.
-    fn from_x509_oid(oid: &ObjectIdentifier) -> Option<SignatureScheme> {
-        use HashAlg::*;
-        Some(match *oid {
-            OID_ECDSA_SHA256 => SignatureScheme::Ecdsa(Sha256),
-            OID_ECDSA_SHA384 => SignatureScheme::Ecdsa(Sha384),
-            OID_ECDSA_SHA512 => SignatureScheme::Ecdsa(Sha512),
-            OID_ECDSA_SHA1 => SignatureScheme::Ecdsa(Sha1),
-            OID_RSA_SHA256 => SignatureScheme::RsaPkcs1(Sha256),
-            OID_RSA_SHA384 => SignatureScheme::RsaPkcs1(Sha384),
-            OID_RSA_SHA512 => SignatureScheme::RsaPkcs1(Sha512),
-            OID_RSA_SHA1 => SignatureScheme::RsaPkcs1(Sha1),
-            OID_ED25519 => SignatureScheme::Ed25519,
-            _ => return None,
-        })
-    }
-}
-
-/// The public key of a certificate, ready to verify signatures.
-enum PublicKey {
-    P256(p256::ecdsa::VerifyingKey),
-    P384(p384::ecdsa::VerifyingKey),
-    Ed25519(ed25519_dalek::VerifyingKey),
-    Rsa(rsa::PublicKey),
-}
-
-impl PublicKey {
-    fn verify(&self, scheme: SignatureScheme, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
-        let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
-        match (self, scheme) {
-            (PublicKey::P256(key), SignatureScheme::Ecdsa(hash)) => {
-                let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
-                key.verify_prehash(&hash.digest(data), &sig).map_err(|_| bad())
-            }
-            (PublicKey::P384(key), SignatureScheme::Ecdsa(hash)) => {
-                let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
-                key.verify_prehash(&hash.digest(data), &sig).map_err(|_| bad())
-            }
-            (PublicKey::Ed25519(key), SignatureScheme::Ed25519) => {
-                let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| bad())?;
-                key.verify_strict(data, &sig).map_err(|_| bad())
-            }
-            (PublicKey::Rsa(key), SignatureScheme::RsaPkcs1(hash)) => {
-                let padding = match hash {
-                    HashAlg::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-                    HashAlg::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                    HashAlg::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
-                    HashAlg::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-                };
-                key.verify(padding, &hash.digest(data), sig).map_err(|_| bad())
-            }
-            (PublicKey::Rsa(key), SignatureScheme::RsaPss(hash)) => {
-                let digest = hash.digest(data);
-                let result = match hash {
-                    HashAlg::Sha1 => key.verify(rsa::Pss::<sha1::Sha1>::new(), &digest, sig),
-                    HashAlg::Sha256 => key.verify(rsa::Pss::<sha2::Sha256>::new(), &digest, sig),
-                    HashAlg::Sha384 => key.verify(rsa::Pss::<sha2::Sha384>::new(), &digest, sig),
-                    HashAlg::Sha512 => key.verify(rsa::Pss::<sha2::Sha512>::new(), &digest, sig),
-                };
-                result.map_err(|_| bad())
-            }
-            _ => Err(VerifyError::new(
-                ErrorCode::Algorithm,
-                "signature algorithm does not fit the certificate's key",
-            )),
-        }
-    }
+/// The scheme of an X.509 `signatureAlgorithm`, or None when unsupported.
+fn scheme_of_x509_oid(oid: &ObjectIdentifier) -> Option<SignatureScheme> {
+    use HashAlg::*;
+    Some(match *oid {
+        OID_ECDSA_SHA256 => SignatureScheme::Ecdsa(Sha256),
+        OID_ECDSA_SHA384 => SignatureScheme::Ecdsa(Sha384),
+        OID_ECDSA_SHA512 => SignatureScheme::Ecdsa(Sha512),
+        OID_ECDSA_SHA1 => SignatureScheme::Ecdsa(Sha1),
+        OID_RSA_SHA256 => SignatureScheme::RsaPkcs1(Sha256),
+        OID_RSA_SHA384 => SignatureScheme::RsaPkcs1(Sha384),
+        OID_RSA_SHA512 => SignatureScheme::RsaPkcs1(Sha512),
+        OID_RSA_SHA1 => SignatureScheme::RsaPkcs1(Sha1),
+        OID_ED25519 => SignatureScheme::Ed25519,
+        _ => return None,
+    })
 }
 
 /// A parsed X.509 certificate together with its DER encoding.
@@ -313,55 +199,24 @@ impl Certificate {
         Ok(())
     }
 
-    fn public_key(&self) -> Result<PublicKey, VerifyError> {
-        let spki = self.cert.tbs_certificate().subject_public_key_info();
-        let key_bytes = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or_else(|| cert_error("public key is not a whole number of bytes"))?;
-        let unsupported = || VerifyError::new(ErrorCode::Algorithm, "unsupported certificate public key");
-        let invalid = || cert_error("invalid certificate public key");
-        match spki.algorithm.oid {
-            OID_EC_PUBLIC_KEY => match named_curve(spki).ok_or_else(unsupported)? {
-                OID_P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                    .map(PublicKey::P256)
-                    .map_err(|_| invalid()),
-                OID_P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                    .map(PublicKey::P384)
-                    .map_err(|_| invalid()),
-                _ => Err(unsupported()),
-            },
-            OID_ED25519 => {
-                let bytes: &[u8; 32] = key_bytes.try_into().map_err(|_| invalid())?;
-                ed25519_dalek::VerifyingKey::from_bytes(bytes)
-                    .map(PublicKey::Ed25519)
-                    .map_err(|_| invalid())
-            }
-            OID_RSA_ENCRYPTION => {
-                let (n, e) = rsa_components(key_bytes).ok_or_else(invalid)?;
-                let n = rsa::BoxedUint::from_be_slice_vartime(n);
-                let e = rsa::BoxedUint::from_be_slice_vartime(e);
-                rsa::PublicKey::new_with_size_limits(n, e, RSA_BITS)
-                    .map(PublicKey::Rsa)
-                    .map_err(|_| invalid())
-            }
-            _ => Err(unsupported()),
-        }
+    /// The subject public key (P-256, P-384, Ed25519 or RSA of 1024 to 4096 bits).
+    pub fn public_key(&self) -> Result<SpkiKey, VerifyError> {
+        SpkiKey::from_spki(self.cert.tbs_certificate().subject_public_key_info())
     }
 
     /// Verify `sig` over `data` with this certificate's public key, by COSE algorithm
     /// (-7 ES256, -35 ES384, -36 ES512, -8 EdDSA, -257/-258/-259 RS256/384/512,
     /// -37/-38/-39 PS256/384/512, -65535 RS1). ECDSA signatures are DER-encoded.
-    pub fn verify_signature(&self, cose_alg: i64, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+    pub fn verify_signature(&self, cose_alg: i64, data: &[u8], sig: &[u8], verifier: &dyn SignatureVerifier) -> Result<(), VerifyError> {
         let scheme = SignatureScheme::from_cose_alg(cose_alg).ok_or_else(|| {
             VerifyError::new(ErrorCode::Algorithm, format!("unsupported signature algorithm {cose_alg}"))
         })?;
-        self.verify_with_scheme(scheme, data, sig)
+        self.verify_with_scheme(scheme, data, sig, verifier)
     }
 
     /// Verify `sig` over `data` with this certificate's public key and the given scheme.
-    pub fn verify_with_scheme(&self, scheme: SignatureScheme, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
-        self.public_key()?.verify(scheme, data, sig)
+    pub fn verify_with_scheme(&self, scheme: SignatureScheme, data: &[u8], sig: &[u8], verifier: &dyn SignatureVerifier) -> Result<(), VerifyError> {
+        verifier.check(SignatureCheck::by_certificate(self.public_key()?, scheme, data, sig)?)
     }
 
     /// Whether this certificate's subject public key is the same key as `key`.
@@ -397,15 +252,17 @@ impl Certificate {
     }
 
     /// Whether `issuer` issued this certificate: names chain and the signature verifies.
-    fn check_issued_by(&self, issuer: &Certificate) -> Result<(), VerifyError> {
-        let issuer_name = self.cert.tbs_certificate().issuer().to_der();
-        let issuer_subject = issuer.cert.tbs_certificate().subject().to_der();
-        match (issuer_name, issuer_subject) {
-            (Ok(a), Ok(b)) if a == b => {}
-            _ => return Err(cert_error("certificate issuer does not match the next certificate's subject")),
+    fn check_issued_by(&self, issuer: &Certificate, verifier: &dyn SignatureVerifier) -> Result<(), VerifyError> {
+        verifier.check(self.issued_by(issuer)?)
+    }
+
+    /// The check that `issuer` signed this certificate, once the names chain.
+    fn issued_by(&self, issuer: &Certificate) -> Result<SignatureCheck, VerifyError> {
+        if !self.names_issuer(issuer) {
+            return Err(cert_error("certificate issuer does not match the next certificate's subject"));
         }
         let alg = self.cert.signature_algorithm();
-        let scheme = SignatureScheme::from_x509_oid(&alg.oid)
+        let scheme = scheme_of_x509_oid(&alg.oid)
             .ok_or_else(|| cert_error(format!("unsupported certificate signature algorithm {}", alg.oid)))?;
         let sig = self
             .cert
@@ -413,10 +270,16 @@ impl Certificate {
             .as_bytes()
             .ok_or_else(|| cert_error("certificate signature is not a whole number of bytes"))?;
         let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| cert_error("certificate is truncated"))?;
-        issuer
-            .public_key()?
-            .verify(scheme, tbs, sig)
-            .map_err(|_| cert_error("certificate signature does not verify with its issuer's key"))
+        let not_issued = || cert_error("certificate signature does not verify with its issuer's key");
+        let key = issuer.public_key().map_err(|_| not_issued())?;
+        Ok(SignatureCheck::by_certificate(key, scheme, tbs, sig).map_err(|_| not_issued())?.failing_with(not_issued()))
+    }
+
+    /// Whether this certificate's issuer name is `issuer`'s subject name.
+    fn names_issuer(&self, issuer: &Certificate) -> bool {
+        let issuer_name = self.cert.tbs_certificate().issuer().to_der();
+        let issuer_subject = issuer.cert.tbs_certificate().subject().to_der();
+        matches!((issuer_name, issuer_subject), (Ok(a), Ok(b)) if a == b)
     }
 }
 
@@ -437,7 +300,7 @@ pub fn parse_chain<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<C
 
 /// Each certificate is issued (named and signed) by the next one, which must be a CA allowed
 /// to sign certificates within its path length; validity is checked when `now_unix` is Some.
-pub fn verify_chain(chain: &[Certificate], now_unix: Option<u64>) -> Result<(), VerifyError> {
+pub fn verify_chain(chain: &[Certificate], now_unix: Option<u64>, verifier: &dyn SignatureVerifier) -> Result<(), VerifyError> {
     if chain.is_empty() {
         return Err(cert_error("empty certificate chain"));
     }
@@ -452,7 +315,7 @@ pub fn verify_chain(chain: &[Certificate], now_unix: Option<u64>) -> Result<(), 
     for (index, pair) in chain.windows(2).enumerate() {
         let [subject, issuer] = pair else { continue };
         check_issuer_may_sign(issuer, index)?;
-        subject.check_issued_by(issuer)?;
+        subject.check_issued_by(issuer, verifier)?;
     }
     Ok(())
 }
@@ -472,40 +335,36 @@ fn check_issuer_may_sign(issuer: &Certificate, intermediates_below: usize) -> Re
 }
 
 /// The chain is valid (see [`verify_chain`]) and ends in one of the anchors: either a
-/// certificate of the chain is an anchor, or the last certificate is issued by one.
-/// Anchor validity is checked too when `now_unix` is Some.
-pub fn chains_to_anchor(chain: &[Certificate], anchors: &[Certificate], now_unix: Option<u64>) -> Result<(), VerifyError> {
-    verify_chain(chain, now_unix)?;
+/// certificate of the chain is an anchor, or the last certificate is issued by one (an anchor
+/// that bears the issuer's name, is valid when `now_unix` is Some, may sign certificates this
+/// deep, and whose signature verifies).
+pub fn chains_to_anchor(
+    chain: &[Certificate],
+    anchors: &[Certificate],
+    now_unix: Option<u64>,
+    verifier: &dyn SignatureVerifier,
+) -> Result<(), VerifyError> {
+    verify_chain(chain, now_unix, verifier)?;
     let untrusted = || VerifyError::new(ErrorCode::UntrustedAttestation, "certificate chain does not lead to a trust anchor");
     if chain.iter().any(|cert| anchors.iter().any(|anchor| anchor.der == cert.der)) {
         return Ok(());
     }
     let last = chain.last().ok_or_else(untrusted)?;
     let intermediates_below = chain.len() - 1;
-    for anchor in anchors {
-        if last.check_issued_by(anchor).is_err() {
-            continue;
-        }
+    let mut candidates = Vec::new();
+    for anchor in anchors.iter().filter(|anchor| last.names_issuer(anchor)) {
         if let Some(now) = now_unix {
             anchor.check_validity(now)?;
         }
         check_issuer_may_sign(anchor, intermediates_below)?;
-        return Ok(());
+        if let Ok(check) = last.issued_by(anchor) {
+            candidates.push(check);
+        }
     }
-    Err(untrusted())
-}
-
-/// DER `Ecdsa-Sig-Value` from the two big-endian integers of a raw ECDSA signature
-/// (as JWS ES256 and TPM signatures carry them).
-pub fn ecdsa_signature_der(r: &[u8], s: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    #[derive(der::Sequence)]
-    struct EcdsaSigValue<'a> {
-        r: der::asn1::UintRef<'a>,
-        s: der::asn1::UintRef<'a>,
+    if candidates.is_empty() {
+        return Err(untrusted());
     }
-    let bad = |_| VerifyError::new(ErrorCode::Signature, "malformed ECDSA signature");
-    let value = EcdsaSigValue { r: der::asn1::UintRef::new(r).map_err(bad)?, s: der::asn1::UintRef::new(s).map_err(bad)? };
-    value.to_der().map_err(bad)
+    verifier.check_any(candidates, untrusted())
 }
 
 /// Byte range of the first element (tbsCertificate) inside the outer Certificate SEQUENCE.
@@ -520,21 +379,11 @@ fn tbs_range(der: &[u8]) -> der::Result<core::ops::Range<usize>> {
     Ok(start..start + tbs.len())
 }
 
-/// Modulus and exponent of a PKCS#1 RSAPublicKey, big-endian, leading zero stripped.
-fn rsa_components(pkcs1_der: &[u8]) -> Option<(&[u8], &[u8])> {
-    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(pkcs1_der).ok()?;
-    Some((key.modulus.as_bytes(), key.public_exponent.as_bytes()))
-}
-
 /// The named curve of an EC public key (its algorithm parameters).
 fn named_curve(spki: &spki::SubjectPublicKeyInfoOwned) -> Option<ObjectIdentifier> {
     spki.algorithm.parameters.as_ref()?.decode_as::<ObjectIdentifier>().ok()
 }
 
-fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    bytes.get(first..).unwrap_or(&[])
-}
 
 /// Text of a directory string attribute value (UTF8String, PrintableString or IA5String).
 fn any_to_string(value: &der::asn1::Any) -> Option<String> {
@@ -551,6 +400,7 @@ mod tests {
     //! Certificates and signatures from tests/vectors/certs (made by its generate.sh, valid
     //! 2026-11-25 .. 2036-11-23), plus the recorded real chains in tests/vectors/anchors.
     use super::*;
+    use crate::webauthn::rust_crypto::VerifyNow;
 
     macro_rules! vector {
         ($name:literal) => {
@@ -622,72 +472,72 @@ mod tests {
         assert!(leaf.check_validity(NOW).is_ok());
         assert_eq!(code(leaf.check_validity(1_700_000_000)), ErrorCode::Certificate); // not yet valid
         assert_eq!(code(leaf.check_validity(2_200_000_000)), ErrorCode::Certificate); // expired
-        assert!(verify_chain(&[ec_leaf(), ec_inter()], Some(NOW)).is_ok());
-        assert!(verify_chain(&[ec_leaf(), ec_inter()], Some(2_200_000_000)).is_err());
-        assert!(verify_chain(&[ec_leaf(), ec_inter()], None).is_ok());
+        assert!(verify_chain(&[ec_leaf(), ec_inter()], Some(NOW), &VerifyNow).is_ok());
+        assert!(verify_chain(&[ec_leaf(), ec_inter()], Some(2_200_000_000), &VerifyNow).is_err());
+        assert!(verify_chain(&[ec_leaf(), ec_inter()], None, &VerifyNow).is_ok());
     }
 
     #[test]
     fn verifies_chains_of_each_signature_algorithm() {
         // ecdsa-with-SHA384 by P-384, ecdsa-with-SHA256 by P-256
-        assert!(verify_chain(&[ec_leaf(), ec_inter(), ec_root()], Some(NOW)).is_ok());
+        assert!(verify_chain(&[ec_leaf(), ec_inter(), ec_root()], Some(NOW), &VerifyNow).is_ok());
         // sha1WithRSAEncryption
-        assert!(verify_chain(&[rsa_leaf(), cert(vector!("rsa_root.der"))], Some(NOW)).is_ok());
+        assert!(verify_chain(&[rsa_leaf(), cert(vector!("rsa_root.der"))], Some(NOW), &VerifyNow).is_ok());
         // Ed25519
-        assert!(verify_chain(&[cert(vector!("ed_leaf.der")), cert(vector!("ed_root.der"))], Some(NOW)).is_ok());
+        assert!(verify_chain(&[cert(vector!("ed_leaf.der")), cert(vector!("ed_root.der"))], Some(NOW), &VerifyNow).is_ok());
         // sha256WithRSAEncryption and RSA 4096 (a recorded Pixel 8a chain ends in Google's root)
         let google = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/anchors/google_hardware_attestation_roots.pem"));
         for root in Certificate::from_pem(google).expect("bundle") {
-            assert!(verify_chain(&[root.clone(), root], None).is_ok(), "self-signed root verifies itself");
+            assert!(verify_chain(&[root.clone(), root], None, &VerifyNow).is_ok(), "self-signed root verifies itself");
         }
     }
 
     #[test]
     fn rejects_broken_chains() {
-        assert!(verify_chain(&[], None).is_err());
+        assert!(verify_chain(&[], None, &VerifyNow).is_err());
         // issuer name differs from the next subject
-        assert_eq!(code(verify_chain(&[ec_leaf(), ec_root()], None)), ErrorCode::Certificate);
+        assert_eq!(code(verify_chain(&[ec_leaf(), ec_root()], None, &VerifyNow)), ErrorCode::Certificate);
         // same names, but the signature is not the issuer's: a chain to another root named alike
         let mut forged = vector!("ec_leaf.der").to_vec();
         let last = forged.len() - 2;
         forged[last] ^= 1;
         let forged = cert(&forged);
-        let err = verify_chain(&[forged, ec_inter()], None).unwrap_err();
+        let err = verify_chain(&[forged, ec_inter()], None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("signature"), "{}", err.message);
         // issued by a certificate that is not a CA
-        let err = verify_chain(&[cert(vector!("ec_below_leaf.der")), ec_leaf()], None).unwrap_err();
+        let err = verify_chain(&[cert(vector!("ec_below_leaf.der")), ec_leaf()], None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("not a CA"), "{}", err.message);
         // issued by a CA whose key usage lacks keyCertSign
-        let err = verify_chain(&[cert(vector!("ec_under_no_certsign.der")), cert(vector!("ec_no_certsign.der"))], None).unwrap_err();
+        let err = verify_chain(&[cert(vector!("ec_under_no_certsign.der")), cert(vector!("ec_no_certsign.der"))], None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("not a CA"), "{}", err.message);
         // ec_inter has pathlen 0 but another CA sits below it
         let long = [cert(vector!("ec_leaf2.der")), cert(vector!("ec_inter2.der")), ec_inter(), ec_root()];
-        assert!(verify_chain(&long[..2], None).is_ok());
-        let err = verify_chain(&long, None).unwrap_err();
+        assert!(verify_chain(&long[..2], None, &VerifyNow).is_ok());
+        let err = verify_chain(&long, None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("path length"), "{}", err.message);
         // more than MAX_CHAIN_LEN certificates
         let six = vec![ec_root(); MAX_CHAIN_LEN + 1];
-        assert!(verify_chain(&six, None).is_err());
-        assert!(verify_chain(&six[..MAX_CHAIN_LEN], None).is_ok());
+        assert!(verify_chain(&six, None, &VerifyNow).is_err());
+        assert!(verify_chain(&six[..MAX_CHAIN_LEN], None, &VerifyNow).is_ok());
     }
 
     #[test]
     fn anchors() {
         let root = ec_root();
-        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(NOW)).is_ok());
-        assert!(chains_to_anchor(&[ec_leaf(), ec_inter(), root.clone()], &[root.clone()], Some(NOW)).is_ok());
-        assert!(chains_to_anchor(&[ec_leaf()], &[ec_leaf()], Some(NOW)).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(NOW), &VerifyNow).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter(), root.clone()], &[root.clone()], Some(NOW), &VerifyNow).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf()], &[ec_leaf()], Some(NOW), &VerifyNow).is_ok());
         let other = cert(vector!("rsa_root.der"));
-        let err = chains_to_anchor(&[ec_leaf(), ec_inter()], &[other], Some(NOW)).unwrap_err();
+        let err = chains_to_anchor(&[ec_leaf(), ec_inter()], &[other], Some(NOW), &VerifyNow).unwrap_err();
         assert_eq!(err.code, ErrorCode::UntrustedAttestation);
-        assert_eq!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[], None).unwrap_err().code, ErrorCode::UntrustedAttestation);
+        assert_eq!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[], None, &VerifyNow).unwrap_err().code, ErrorCode::UntrustedAttestation);
         // the anchor's validity counts too
-        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(2_200_000_000)).is_err());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(2_200_000_000), &VerifyNow).is_err());
         // an anchor that may not sign certificates does not anchor what it signed
-        let err = chains_to_anchor(&[cert(vector!("ec_below_leaf.der"))], &[ec_leaf()], None).unwrap_err();
+        let err = chains_to_anchor(&[cert(vector!("ec_below_leaf.der"))], &[ec_leaf()], None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("not a CA"), "{}", err.message);
         // pathlen of the anchor
-        let err = chains_to_anchor(&[cert(vector!("ec_leaf2.der")), cert(vector!("ec_inter2.der"))], &[ec_inter()], None).unwrap_err();
+        let err = chains_to_anchor(&[cert(vector!("ec_leaf2.der")), cert(vector!("ec_inter2.der"))], &[ec_inter()], None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("path length"), "{}", err.message);
     }
 
@@ -704,20 +554,20 @@ mod tests {
             (rsa_leaf(), -37, vector!("ps256.sig")),
         ];
         for (cert, alg, sig) in cases {
-            assert!(cert.verify_signature(alg, DATA, sig).is_ok(), "alg {alg}");
-            assert_eq!(code(cert.verify_signature(alg, b"other data", sig)), ErrorCode::Signature, "alg {alg}");
+            assert!(cert.verify_signature(alg, DATA, sig, &VerifyNow).is_ok(), "alg {alg}");
+            assert_eq!(code(cert.verify_signature(alg, b"other data", sig, &VerifyNow)), ErrorCode::Signature, "alg {alg}");
             let mut bad = sig.to_vec();
             let last = bad.len() - 1;
             bad[last] ^= 1;
-            assert!(cert.verify_signature(alg, DATA, &bad).is_err(), "alg {alg}");
+            assert!(cert.verify_signature(alg, DATA, &bad, &VerifyNow).is_err(), "alg {alg}");
         }
         // the algorithm must fit the key, and be known
-        assert_eq!(code(rsa_leaf().verify_signature(-7, DATA, vector!("es256.sig"))), ErrorCode::Algorithm);
-        assert_eq!(code(ec_leaf().verify_signature(-257, DATA, vector!("rs256.sig"))), ErrorCode::Algorithm);
-        assert_eq!(code(ec_leaf().verify_signature(-9999, DATA, vector!("es256.sig"))), ErrorCode::Algorithm);
+        assert_eq!(code(rsa_leaf().verify_signature(-7, DATA, vector!("es256.sig"), &VerifyNow)), ErrorCode::Algorithm);
+        assert_eq!(code(ec_leaf().verify_signature(-257, DATA, vector!("rs256.sig"), &VerifyNow)), ErrorCode::Algorithm);
+        assert_eq!(code(ec_leaf().verify_signature(-9999, DATA, vector!("es256.sig"), &VerifyNow)), ErrorCode::Algorithm);
         // RS256 must not accept a PSS signature and vice versa
-        assert!(rsa_leaf().verify_signature(-257, DATA, vector!("ps256.sig")).is_err());
-        assert!(rsa_leaf().verify_signature(-37, DATA, vector!("rs256.sig")).is_err());
+        assert!(rsa_leaf().verify_signature(-257, DATA, vector!("ps256.sig"), &VerifyNow).is_err());
+        assert!(rsa_leaf().verify_signature(-37, DATA, vector!("rs256.sig"), &VerifyNow).is_err());
     }
 
     #[test]
@@ -726,6 +576,6 @@ mod tests {
         let raw = der_sig.to_bytes();
         let (r, s) = raw.split_at(32);
         let rebuilt = ecdsa_signature_der(r, s).expect("encodes");
-        assert!(ec_leaf().verify_signature(-7, DATA, &rebuilt).is_ok());
+        assert!(ec_leaf().verify_signature(-7, DATA, &rebuilt, &VerifyNow).is_ok());
     }
 }

@@ -1,13 +1,13 @@
-//! COSE_Key (RFC 9052/9053) credential public keys: EC2 P-256/P-384, OKP Ed25519 and RSA,
-//! and signature verification with them in WebAuthn's encoding (ECDSA signatures DER).
+//! COSE_Key (RFC 9052/9053) credential public keys: EC2 P-256/P-384, OKP Ed25519 and RSA.
+//! Signatures with them are checked by a `signature::SignatureVerifier` (with the `rust-crypto`
+//! feature, also directly by [`CoseKey::verify`]).
 
 use ciborium::Value;
-use p256::ecdsa::signature::Verifier;
-use sha2::Digest;
 
 use super::cbor;
 use super::error::{ErrorCode, VerifyError};
 use super::limits::{MAX_COSE_KEY, RSA_KEY_BITS};
+use super::signature::rsa_key_acceptable;
 
 /// COSE algorithm identifiers this module verifies.
 pub mod alg {
@@ -43,14 +43,6 @@ enum Material {
     Rsa { n: Vec<u8>, e: Vec<u8> },
 }
 
-/// A key ready to verify signatures.
-enum VerifyingKey {
-    P256(p256::ecdsa::VerifyingKey),
-    P384(p384::ecdsa::VerifyingKey),
-    Ed25519(ed25519_dalek::VerifyingKey),
-    Rsa(rsa::PublicKey),
-}
-
 impl CoseKey {
     /// Parse the COSE_Key at the start of `bytes`; returns it and the bytes it took. The key
     /// must be complete and valid for its algorithm (points on the curve, RSA sizes in range).
@@ -60,7 +52,7 @@ impl CoseKey {
             return Err(VerifyError::new(ErrorCode::TooLarge, "COSE key too large"));
         }
         let key = CoseKey::from_value(&value)?;
-        key.verifying_key()?;
+        key.check()?;
         Ok((key, len))
     }
 
@@ -130,56 +122,44 @@ impl CoseKey {
     }
 
     /// Verify `sig` over `data` (ECDSA signatures DER-encoded, as WebAuthn carries them).
+    #[cfg(feature = "rust-crypto")]
     pub fn verify(&self, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
-        let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
-        match self.verifying_key()? {
-            VerifyingKey::P256(key) => {
-                let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
-                key.verify(data, &sig).map_err(|_| bad())
-            }
-            VerifyingKey::P384(key) => {
-                let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
-                key.verify(data, &sig).map_err(|_| bad())
-            }
-            VerifyingKey::Ed25519(key) => {
-                let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| bad())?;
-                key.verify_strict(data, &sig).map_err(|_| bad())
-            }
-            VerifyingKey::Rsa(key) => verify_rsa(&key, self.alg, data, sig).map_err(|_| bad()),
-        }
+        super::rust_crypto::verify_cose(self, data, sig)
     }
 
-    /// The key for this algorithm; an error when the material does not fit the algorithm.
-    fn verifying_key(&self) -> Result<VerifyingKey, VerifyError> {
+    /// The key fits its algorithm and is well formed: coordinates of the curve's size (and, for
+    /// P-256, a point on the curve), a 32-byte Ed25519 key, an RSA key of accepted size and
+    /// exponent. With `rust-crypto` the RustCrypto crates must accept it too; without, whether a
+    /// P-384 point is on its curve is left to the verifier (`SignatureVerifier::check_key`).
+    fn check(&self) -> Result<(), VerifyError> {
         let invalid = || VerifyError::malformed("invalid COSE public key");
         let unfit = || VerifyError::new(ErrorCode::Algorithm, format!("COSE key does not fit algorithm {}", self.alg));
         match (&self.material, self.alg) {
             (Material::Ec2 { crv: CRV_P256, x, y }, alg::ES256) => {
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1_point(x, y, 32).ok_or_else(invalid)?)
-                    .map(VerifyingKey::P256)
-                    .map_err(|_| invalid())
+                let point = sec1_point(x, y, 32).ok_or_else(invalid)?;
+                p256::PublicKey::from_sec1_bytes(&point).map_err(|_| invalid())?;
             }
             (Material::Ec2 { crv: CRV_P384, x, y }, alg::ES384) => {
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1_point(x, y, 48).ok_or_else(invalid)?)
-                    .map(VerifyingKey::P384)
-                    .map_err(|_| invalid())
+                sec1_point(x, y, 48).ok_or_else(invalid)?;
             }
             (Material::Okp { crv: CRV_ED25519, x }, alg::EDDSA) => {
-                let x: &[u8; 32] = x.as_slice().try_into().map_err(|_| invalid())?;
-                ed25519_dalek::VerifyingKey::from_bytes(x).map(VerifyingKey::Ed25519).map_err(|_| invalid())
+                if x.len() != 32 {
+                    return Err(invalid());
+                }
             }
             (Material::Rsa { n, e }, alg::RS256 | alg::RS384 | alg::RS512 | alg::PS256 | alg::RS1) => {
-                let n = rsa::BoxedUint::from_be_slice_vartime(n);
-                let e = rsa::BoxedUint::from_be_slice_vartime(e);
-                rsa::PublicKey::new_with_size_limits(n, e, RSA_KEY_BITS)
-                    .map(VerifyingKey::Rsa)
-                    .map_err(|_| invalid())
+                if !rsa_key_acceptable(n, e, RSA_KEY_BITS) {
+                    return Err(invalid());
+                }
             }
             (_, alg::ES256 | alg::ES384 | alg::EDDSA | alg::RS256 | alg::RS384 | alg::RS512 | alg::PS256 | alg::RS1) => {
-                Err(unfit())
+                return Err(unfit())
             }
-            (_, other) => Err(VerifyError::new(ErrorCode::Algorithm, format!("unsupported algorithm {other}"))),
+            (_, other) => return Err(VerifyError::new(ErrorCode::Algorithm, format!("unsupported algorithm {other}"))),
         }
+        #[cfg(feature = "rust-crypto")]
+        super::rust_crypto::cose_verifying_key(self)?;
+        Ok(())
     }
 }
 
@@ -193,15 +173,4 @@ fn sec1_point(x: &[u8], y: &[u8], size: usize) -> Option<Vec<u8>> {
     point.extend_from_slice(x);
     point.extend_from_slice(y);
     Some(point)
-}
-
-fn verify_rsa(key: &rsa::PublicKey, cose_alg: i64, data: &[u8], sig: &[u8]) -> rsa::Result<()> {
-    match cose_alg {
-        alg::RS256 => key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(data), sig),
-        alg::RS384 => key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), &sha2::Sha384::digest(data), sig),
-        alg::RS512 => key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), &sha2::Sha512::digest(data), sig),
-        alg::RS1 => key.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(data), sig),
-        alg::PS256 => key.verify(rsa::Pss::<sha2::Sha256>::new(), &sha2::Sha256::digest(data), sig),
-        _ => Err(rsa::Error::Verification),
-    }
 }

@@ -15,10 +15,15 @@ pub mod limits;
 pub mod options;
 pub mod registration;
 pub mod response_json;
+#[cfg(feature = "rust-crypto")]
+pub mod rust_crypto;
+pub mod signature;
 pub mod web_crypto;
 
 pub use attestation::{AttestationOutcome, AttestationType};
-pub use authentication::{check_assertion, verify_authentication, AssertionToVerify, AuthenticationPolicy, VerifiedAuthentication};
+#[cfg(feature = "rust-crypto")]
+pub use authentication::verify_authentication;
+pub use authentication::{check_assertion, AssertionToVerify, AuthenticationPolicy, VerifiedAuthentication};
 pub use certificate::Certificate;
 pub use cose_key::CoseKey;
 pub use error::{ErrorCode, VerifyError};
@@ -26,5 +31,8 @@ pub use options::{
     creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
     CredentialDescriptor, RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
 };
-pub use registration::{verify_registration, RegistrationPolicy, VerifiedRegistration};
+#[cfg(feature = "rust-crypto")]
+pub use registration::verify_registration;
+pub use registration::{verify_registration_with, RegistrationPolicy, VerifiedRegistration};
+pub use signature::{Deferred, Pending, SignatureCheck, SignatureVerifier};
 pub use response_json::{AuthenticationResponseJson, RegistrationResponseJson};

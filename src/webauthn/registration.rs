@@ -10,6 +10,7 @@ use super::error::{ErrorCode, VerifyError};
 use super::limits::{MAX_ATTESTATION_OBJECT, MAX_TRANSPORTS, MAX_TRANSPORT_NAME};
 use super::options::{AttestationConveyance, UserVerification};
 use super::response_json::{self, RegistrationResponseJson};
+use super::signature::SignatureVerifier;
 
 /// What the Relying Party expects of a registration.
 #[derive(Clone, Debug)]
@@ -52,9 +53,21 @@ pub struct VerifiedRegistration {
     pub transports: Vec<String>,
 }
 
+/// [`verify_registration_with`] checking every signature at once with the RustCrypto crates.
+#[cfg(feature = "rust-crypto")]
 pub fn verify_registration(
     resp: &RegistrationResponseJson,
     policy: &RegistrationPolicy,
+) -> Result<VerifiedRegistration, VerifyError> {
+    verify_registration_with(resp, policy, &super::rust_crypto::VerifyNow)
+}
+
+/// Verifies a registration, handing every signature (and the new credential key) to `verifier`:
+/// with a `Deferred` verifier the result stands only once all its pending checks have passed.
+pub fn verify_registration_with(
+    resp: &RegistrationResponseJson,
+    policy: &RegistrationPolicy,
+    verifier: &dyn SignatureVerifier,
 ) -> Result<VerifiedRegistration, VerifyError> {
     let credential_id = response_json::credential_id(&resp.type_, &resp.id, &resp.raw_id)?;
     let client_data = ClientData::from_base64url(&resp.response.client_data_json)?;
@@ -70,6 +83,7 @@ pub fn verify_registration(
     let auth_data = AuthenticatorData::parse(&object.auth_data)?;
     auth_data.check_rp_and_flags(policy.rp_id, policy.user_verification)?;
     let credential = attested_credential(&auth_data, &credential_id, policy)?;
+    verifier.check_key(&credential.public_key)?;
     let outcome = attestation::verify(
         &object.fmt,
         &AttestationInput {
@@ -79,9 +93,10 @@ pub fn verify_registration(
             client_data_hash: &client_data.hash,
             credential_public_key: &credential.public_key,
             now_unix: policy.now_unix,
+            verifier,
         },
     )?;
-    check_trust(&outcome, policy)?;
+    check_trust(&outcome, policy, verifier)?;
     Ok(VerifiedRegistration {
         credential_id,
         public_key_cose: credential.public_key_cbor.clone(),
@@ -122,7 +137,7 @@ fn attested_credential<'a>(
 }
 
 /// With trust anchors configured and attestation requested, the trust path must reach one.
-fn check_trust(outcome: &AttestationOutcome, policy: &RegistrationPolicy) -> Result<(), VerifyError> {
+fn check_trust(outcome: &AttestationOutcome, policy: &RegistrationPolicy, verifier: &dyn SignatureVerifier) -> Result<(), VerifyError> {
     if policy.trust_anchors.is_empty() || policy.attestation == AttestationConveyance::None {
         return Ok(());
     }
@@ -133,7 +148,7 @@ fn check_trust(outcome: &AttestationOutcome, policy: &RegistrationPolicy) -> Res
         ));
     }
     let chain = certificate::parse_chain(outcome.trust_path.iter().map(Vec::as_slice))?;
-    certificate::chains_to_anchor(&chain, policy.trust_anchors, policy.now_unix)
+    certificate::chains_to_anchor(&chain, policy.trust_anchors, policy.now_unix, verifier)
 }
 
 /// The transports the browser reported, bounded in number and length.

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startWorker, ROOT } from "./harness.mjs";
 import { launchBrowser, openDevice, VIAS } from "./browser.mjs";
@@ -748,6 +749,33 @@ test("ES256, EdDSA and RS256 passkeys sign up and log in; a signature off by one
     expectError(await softLogin(directApp, account.auth, { signedDataExtra: Buffer.from([1]) }), 400, "verification_failed", `signature over other data, alg ${alg}`, /^signature/);
     expectStatus(await softLogin(directApp, account.auth), 200, `login alg ${alg}`);
   }
+});
+
+test("attestation statements are checked through WebCrypto: packed self attestation and android-safetynet (JWS and certificate chain); a bad signature stores nothing", async () => {
+  // The Worker runs every signature of a statement (and its chain) through crypto.subtle.
+  const signup = async (auth, attestation) => {
+    const start = await post("signup/start", { email: uniqueEmail("att") }, directApp);
+    expectStatus(start, 200, "signup/start");
+    return post("signup/complete", auth.create(start.body, { origin: w.base, attestation }), directApp);
+  };
+  for (const alg of [-7, -8, -257]) {
+    const auth = new SoftAuthenticator({ alg });
+    expectStatus(await signup(auth, { fmt: "packed" }), 201, `packed self attestation, alg ${alg}`);
+    const before = tableCounts();
+    expectError(await signup(auth, { fmt: "packed", bogusSignature: true }), 400, "verification_failed", `packed, bad signature, alg ${alg}`, /^signature/);
+    assert.deepEqual(tableCounts(), before, "nothing stored");
+  }
+  const vector = (name) => readFileSync(join(ROOT, "tests/vectors/certs", name));
+  const safetyNet = { fmt: "android-safetynet", x5c: [vector("sn_leaf.der"), vector("sn_root.der")], leafKey: vector("sn_leaf.pk8") };
+  expectStatus(await signup(new SoftAuthenticator(), safetyNet), 201, "android-safetynet");
+  expectError(await signup(new SoftAuthenticator(), { ...safetyNet, bogusSignature: true }), 400, "verification_failed", "SafetyNet JWS signature", /^signature/);
+  // The leaf's own signature (by the root) broken: the chain check refuses it.
+  const forged = Buffer.from(vector("sn_leaf.der"));
+  forged[forged.length - 1] ^= 1;
+  expectError(await signup(new SoftAuthenticator(), { ...safetyNet, x5c: [forged, vector("sn_root.der")] }), 400, "verification_failed",
+    "SafetyNet leaf not signed by its issuer", /^certificate: certificate signature does not verify/);
+  expectError(await signup(new SoftAuthenticator(), { ...safetyNet, x5c: [vector("sn_other_host.der"), vector("sn_root.der")], leafKey: vector("sn_other_host.pk8") }),
+    400, "verification_failed", "SafetyNet certificate of another host", /^certificate/);
 });
 
 test("a challenge serves only its own application and ceremony, and expires", async () => {

@@ -1,6 +1,7 @@
 // A software WebAuthn authenticator in node:crypto for tests that a browser will not produce:
 // tampered clientDataJSON (wrong origin, wrong type) re-signed with the right key, chosen flags,
-// counters that go backwards, EdDSA and RS256 keys. Attestation "none" only.
+// counters that go backwards, EdDSA and RS256 keys. Attestation "none", "packed" self
+// attestation, and "android-safetynet" with a given certificate chain and leaf key.
 //
 //   const auth = new SoftAuthenticator({ alg: -8 });
 //   const reg = auth.create(creationOptionsJSON, { origin });          // RegistrationResponseJSON
@@ -8,7 +9,7 @@
 //
 // Every option that a test may want to break is a parameter: origin, type, challenge, flags
 // (userPresent, userVerified, backupEligible, backedUp), signCount, userHandle, credentialId.
-import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 
 const b64u = (bytes) => Buffer.from(bytes).toString("base64url");
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest();
@@ -65,6 +66,36 @@ function clientData({ type, challenge, origin, crossOrigin = false, extra = {} }
   return Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin, ...extra }), "utf8");
 }
 
+const flipLast = (bytes) => Buffer.from(bytes.map((b, i) => (i === bytes.length - 1 ? b ^ 1 : b)));
+
+/**
+ * The attestation statement over `signed` (authenticatorData || clientDataHash): `undefined` for
+ * "none"; `{ fmt: "packed", bogusSignature? }` for self attestation by the credential key;
+ * `{ fmt: "android-safetynet", x5c: [DER...], leafKey: PKCS#8 DER, timestampMs?, bogusSignature? }`
+ * for a SafetyNet JWS (ES256) signed by the leaf's key.
+ */
+function statement(attestation, key, alg, signed) {
+  if (!attestation) return ["none", new Map()];
+  if (attestation.fmt === "packed") {
+    const sig = key.sign(signed);
+    return ["packed", new Map([["alg", alg], ["sig", attestation.bogusSignature ? flipLast(sig) : sig]])];
+  }
+  if (attestation.fmt === "android-safetynet") {
+    const part = (obj) => Buffer.from(JSON.stringify(obj)).toString("base64url");
+    const header = part({ alg: "ES256", x5c: attestation.x5c.map((der) => Buffer.from(der).toString("base64")) });
+    const payload = part({
+      nonce: sha256(signed).toString("base64"), timestampMs: attestation.timestampMs ?? Date.now(),
+      ctsProfileMatch: true, basicIntegrity: true, apkPackageName: "com.google.android.gms",
+    });
+    const leafKey = createPrivateKey({ key: Buffer.from(attestation.leafKey), format: "der", type: "pkcs8" });
+    let sig = sign("sha256", Buffer.from(`${header}.${payload}`), { key: leafKey, dsaEncoding: "ieee-p1363" });
+    if (attestation.bogusSignature) sig = flipLast(sig);
+    const jws = `${header}.${payload}.${sig.toString("base64url")}`;
+    return ["android-safetynet", new Map([["ver", "14366018"], ["response", Buffer.from(jws)]])];
+  }
+  throw new Error(`soft authenticator: unknown attestation ${JSON.stringify(attestation)}`);
+}
+
 export class SoftAuthenticator {
   /** alg: COSE algorithm of new keys; aaguid: 16 bytes; the flags default to a synced passkey's. */
   constructor({ alg = -7, aaguid = Buffer.alloc(16), backupEligible = false, backedUp = false } = {}) {
@@ -80,7 +111,7 @@ export class SoftAuthenticator {
    * navigator.credentials.create() on PublicKeyCredentialCreationOptionsJSON. opts: origin
    * (required), type, challenge, crossOrigin, clientDataExtra, userPresent, userVerified,
    * backupEligible, backedUp, alg, signCount (initial counter), rpId (to hash instead of rp.id),
-   * credentialId (base64url: reuse an id, e.g. another user's).
+   * credentialId (base64url: reuse an id, e.g. another user's), attestation (see `statement`).
    */
   create(options, opts = {}) {
     const alg = opts.alg ?? this.alg;
@@ -99,7 +130,8 @@ export class SoftAuthenticator {
     const publicKey = cbor(key.cose);
     const flags = flagsByte({ backupEligible: this.backupEligible, backedUp: this.backedUp, ...opts }, true);
     const authData = Buffer.concat([sha256(rpId), Buffer.from([flags]), counter, this.aaguid, idLen, credentialId, publicKey]);
-    const attestationObject = cbor(new Map([["fmt", "none"], ["attStmt", new Map()], ["authData", authData]]));
+    const [fmt, attStmt] = statement(opts.attestation, key, alg, Buffer.concat([authData, sha256(cdj)]));
+    const attestationObject = cbor(new Map([["fmt", fmt], ["attStmt", attStmt], ["authData", authData]]));
     const id = b64u(credentialId);
     this.credentials.set(id, { key, rpId, userHandle: options.user?.id, signCount });
     return {

@@ -23,6 +23,7 @@ use super::challenge_store;
 use super::credentials::StoredCredential;
 use super::db::{error_text, failed};
 use super::email_verification;
+use super::web_crypto;
 use super::http::{separately, ApiResult};
 use crate::aaguid_names::aaguid_string;
 use crate::api_error::{ApiError, ErrorCode};
@@ -31,7 +32,7 @@ use crate::email_address::normalize_email;
 use crate::secrets::{random_token, RandomSource, SystemRandom};
 use crate::webauthn::client_data::ClientData;
 use crate::webauthn::{
-    base64url, creation_options, verify_registration, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
+    base64url, creation_options, verify_registration_with, AttestationConveyance, Deferred, AuthenticatorAttachment, CreationOptionsInput,
     CredentialDescriptor, RegistrationPolicy, RegistrationResponseJson, ResidentKey, UserVerification, VerifiedRegistration,
     VerifyError, DEFAULT_ALGORITHMS,
 };
@@ -307,16 +308,17 @@ fn timeout_ms(app: &Application) -> u32 {
     u32::try_from(app.passkey.timeout_ms).unwrap_or(u32::MAX)
 }
 
-/// Verifies a registration response against the application and the challenge. A credential id
-/// already registered in the application is refused when it is stored (the UNIQUE constraint,
-/// see [`commit`]): no extra D1 round trip to look first.
-fn verify_new_passkey(
+/// Verifies a registration response against the application and the challenge, its signatures
+/// and new key through WebCrypto. A credential id already registered in the application is
+/// refused when it is stored (the UNIQUE constraint, see [`commit`]): no extra D1 round trip.
+async fn verify_new_passkey(
     app: &Application,
     challenge: &[u8],
     credential: &RegistrationResponseJson,
     now_ms: i64,
 ) -> ApiResult<VerifiedRegistration> {
-    verify_registration(
+    let signatures = Deferred::new();
+    let verified = verify_registration_with(
         credential,
         &RegistrationPolicy {
             rp_id: &app.rp_id,
@@ -330,8 +332,11 @@ fn verify_new_passkey(
             trust_anchors: &[],
             now_unix: u64::try_from(now_ms / 1000).ok(),
         },
+        &signatures,
     )
-    .map_err(verification_failed)
+    .map_err(verification_failed)?;
+    web_crypto::run_pending(signatures.into_pending()).await.map_err(verification_failed)?;
+    Ok(verified)
 }
 
 fn already_registered() -> ApiError {

@@ -29,7 +29,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let chain = certificate::parse_chain(x5c)?;
     let leaf = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
 
-    leaf.verify_signature(alg, &signed_data(input), sig)?;
+    leaf.verify_signature(alg, &signed_data(input), sig, input.verifier)?;
     if !leaf.public_key_matches(input.credential_public_key) {
         return Err(attestation_error("attestation certificate key differs from the credential public key"));
     }
@@ -41,7 +41,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         .map_err(|e| attestation_error(format!("malformed Android key description: {e}")))?;
     check_key_description(&description, input.client_data_hash)?;
 
-    certificate::verify_chain(&chain, input.now_unix)?;
+    certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
     Ok(AttestationOutcome {
         attestation_type: AttestationType::Basic,
         trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
 use crate::webauthn::error::{ErrorCode, VerifyError};
+use crate::webauthn::signature::SignatureVerifier;
 
 /// The host name SafetyNet attestation certificates are issued to.
 const SAFETYNET_HOSTNAME: &str = "attest.android.com";
@@ -68,7 +69,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         .as_bytes()
         .get(..header_b64.len() + 1 + payload_b64.len())
         .ok_or_else(|| attestation_error("SafetyNet response is not a compact JWS"))?;
-    verify_jws_signature(leaf, &header.alg, signing_input, &signature)?;
+    verify_jws_signature(leaf, &header.alg, signing_input, &signature, input.verifier)?;
 
     if payload.nonce != STANDARD.encode(Sha256::digest(signed_data(input))) {
         return Err(attestation_error("SafetyNet nonce is not base64(SHA-256(authenticatorData || clientDataHash))"));
@@ -86,7 +87,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         }
     }
 
-    certificate::verify_chain(&chain, input.now_unix)?;
+    certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
     Ok(AttestationOutcome {
         attestation_type: AttestationType::Basic,
         trust_path: x5c,
@@ -131,16 +132,22 @@ fn issued_to_safetynet(leaf: &Certificate) -> bool {
 }
 
 /// Verify the JWS signature (RS256 or ES256; an ES256 JWS signature is raw r || s).
-fn verify_jws_signature(leaf: &Certificate, alg: &str, signing_input: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+fn verify_jws_signature(
+    leaf: &Certificate,
+    alg: &str,
+    signing_input: &[u8],
+    signature: &[u8],
+    verifier: &dyn SignatureVerifier,
+) -> Result<(), VerifyError> {
     match alg {
-        "RS256" => leaf.verify_with_scheme(SignatureScheme::RsaPkcs1(HashAlg::Sha256), signing_input, signature),
+        "RS256" => leaf.verify_with_scheme(SignatureScheme::RsaPkcs1(HashAlg::Sha256), signing_input, signature, verifier),
         "ES256" => {
             if signature.len() != 64 {
                 return Err(VerifyError::new(ErrorCode::Signature, "ES256 JWS signature is not 64 bytes"));
             }
             let (r, s) = signature.split_at(32);
             let der = certificate::ecdsa_signature_der(r, s)?;
-            leaf.verify_with_scheme(SignatureScheme::Ecdsa(HashAlg::Sha256), signing_input, &der)
+            leaf.verify_with_scheme(SignatureScheme::Ecdsa(HashAlg::Sha256), signing_input, &der, verifier)
         }
         other => Err(VerifyError::new(ErrorCode::Algorithm, format!("unsupported SafetyNet JWS algorithm {other}"))),
     }

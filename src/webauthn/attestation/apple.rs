@@ -32,7 +32,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         return Err(attestation_error("credential certificate key differs from the credential public key"));
     }
 
-    certificate::verify_chain(&chain, input.now_unix)?;
+    certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
     Ok(AttestationOutcome {
         attestation_type: AttestationType::AnonCa,
         trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),

@@ -23,8 +23,8 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     if !has_p256_key(&cert) {
         return Err(attestation_error("fido-u2f attestation certificate key is not P-256"));
     }
-    cert.verify_signature(alg::ES256, &verification_data(input)?, sig)?;
-    certificate::verify_chain(std::slice::from_ref(&cert), input.now_unix)?;
+    cert.verify_signature(alg::ES256, &verification_data(input)?, sig, input.verifier)?;
+    certificate::verify_chain(std::slice::from_ref(&cert), input.now_unix, input.verifier)?;
     Ok(AttestationOutcome { attestation_type: AttestationType::Basic, trust_path: vec![cert_der.to_vec()] })
 }
 

@@ -14,6 +14,7 @@ use super::authenticator_data::AuthenticatorData;
 use super::cbor;
 use super::cose_key::CoseKey;
 use super::error::{quoted, ErrorCode, VerifyError};
+use super::signature::SignatureVerifier;
 
 /// Everything a format needs to verify its statement.
 pub struct AttestationInput<'a> {
@@ -28,6 +29,8 @@ pub struct AttestationInput<'a> {
     pub credential_public_key: &'a CoseKey,
     /// Certificate validity is checked when Some.
     pub now_unix: Option<u64>,
+    /// Checks (or takes charge of) every signature of the statement.
+    pub verifier: &'a dyn SignatureVerifier,
 }
 
 /// WebAuthn attestation types (§6.5.4).

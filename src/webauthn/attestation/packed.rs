@@ -7,6 +7,7 @@ use der::Decode;
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate};
 use crate::webauthn::error::{ErrorCode, VerifyError};
+use crate::webauthn::signature::SignatureCheck;
 
 /// id-fido-gen-ce-aaguid: the authenticator's AAGUID in an attestation certificate.
 const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
@@ -38,7 +39,7 @@ fn verify_self(input: &AttestationInput, alg: i64, sig: &[u8], data: &[u8]) -> R
             format!("self attestation alg {alg} differs from the credential key's {}", input.credential_public_key.alg),
         ));
     }
-    input.credential_public_key.verify(data, sig)?;
+    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig)?)?;
     Ok(AttestationOutcome { attestation_type: AttestationType::Self_, trust_path: Vec::new() })
 }
 
@@ -52,10 +53,10 @@ fn verify_certified(
 ) -> Result<AttestationOutcome, VerifyError> {
     let chain = certificate::parse_chain(x5c.iter().copied())?;
     let leaf = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
-    leaf.verify_signature(alg, data, sig)?;
+    leaf.verify_signature(alg, data, sig, input.verifier)?;
     let aaguid = input.auth_data.attested_credential.as_ref().map(|c| c.aaguid);
     check_attestation_certificate(leaf, aaguid)?;
-    certificate::verify_chain(&chain, input.now_unix)?;
+    certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
     Ok(AttestationOutcome {
         attestation_type: AttestationType::Basic,
         trust_path: x5c.iter().map(|der| der.to_vec()).collect(),

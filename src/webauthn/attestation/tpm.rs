@@ -59,7 +59,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let aik = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
     let aaguid = input.auth_data.attested_credential.as_ref().map(|c| c.aaguid);
     check_aik_certificate(aik, aaguid)?;
-    aik.verify_with_scheme(scheme, stmt.cert_info, stmt.sig)?;
+    aik.verify_with_scheme(scheme, stmt.cert_info, stmt.sig, input.verifier)?;
 
     let cert_info = CertInfo::parse(stmt.cert_info)?;
     if cert_info.magic != TPM_GENERATED_VALUE {
@@ -75,7 +75,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
         return Err(attestation_error("certInfo.attested.name is not the Name of pubArea"));
     }
 
-    certificate::verify_chain(&chain, input.now_unix)?;
+    certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
     Ok(AttestationOutcome {
         attestation_type: AttestationType::AttCa,
         trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
