@@ -4,7 +4,9 @@
 // to the given depth. Samples are counted as bench/profiler.mjs counts them.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { existsSync } from "node:fs";
 import { cpuOfProfile } from "./profiler.mjs";
+import { cleanName, wasmFunctions } from "../scripts/wasm-names.mjs";
 
 const [file, topArg = "25", depthArg = "6"] = process.argv.slice(2);
 if (!file) {
@@ -18,8 +20,14 @@ const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
+// wasm functions by name, from the named copy of the same release build (scripts/build.sh), when
+// WASM_NAMES (default target/worker-names.wasm) is that build's.
+const namesFile = process.env.WASM_NAMES ?? new URL("../target/worker-names.wasm", import.meta.url).pathname;
+const wasmNames = existsSync(namesFile) ? wasmFunctions(readFileSync(namesFile)).names : new Map();
 const label = (node) => {
   const f = node.callFrame;
+  const index = /^wasm-function\[(\d+)\]$/.exec(f.functionName)?.[1];
+  if (index !== undefined && wasmNames.has(Number(index))) return `wasm ${cleanName(wasmNames.get(Number(index))).slice(0, 140)}`;
   const where = f.url ? `${basename(f.url)}:${f.lineNumber + 1}:${f.columnNumber + 1}` : "";
   return `${f.functionName || "(anonymous)"} ${where}`.trim();
 };

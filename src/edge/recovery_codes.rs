@@ -14,23 +14,28 @@ pub const SET_SIZE: usize = 10;
 /// The purpose under which recovery codes are hashed (`secrets::keyed_hash`).
 const HASH_PURPOSE: &str = "recovery-code";
 
-/// A fresh set for `user_id`: the codes in plain text (to show once) and the statements that
-/// replace the user's old set with it (for a `db.batch`).
+/// A fresh set for `user_id`: the codes in plain text (to show once) and the two statements that
+/// replace the user's old set with it (for a `db.batch`; the new hashes go in as one JSON array).
 pub fn new_set(db: &D1Database, hmac_key: &[u8], user_id: &str, now_ms: i64) -> ApiResult<(Vec<String>, Vec<D1PreparedStatement>)> {
     let mut codes = Vec::with_capacity(SET_SIZE);
-    let mut statements = Vec::with_capacity(SET_SIZE + 1);
-    statements.push(
-        query!(db, "DELETE FROM recovery_codes WHERE user_id = ?1", user_id).map_err(|e| failed("prepare recovery code delete", e))?,
-    );
+    let mut hashes = Vec::with_capacity(SET_SIZE);
     for _ in 0..SET_SIZE {
         let code = recovery_code(&mut SystemRandom).map_err(|_| ApiError::internal())?;
-        let hash = keyed_hash(hmac_key, HASH_PURPOSE, &code);
-        statements.push(
-            query!(db, "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES (?1, ?2, ?3)", &hash, user_id, now_ms)
-                .map_err(|e| failed("prepare recovery code insert", e))?,
-        );
+        hashes.push(keyed_hash(hmac_key, HASH_PURPOSE, &code));
         codes.push(code);
     }
+    let hashes = serde_json::to_string(&hashes).map_err(|_| ApiError::internal())?;
+    let statements = vec![
+        query!(db, "DELETE FROM recovery_codes WHERE user_id = ?1", user_id).map_err(|e| failed("prepare recovery code delete", e))?,
+        query!(
+            db,
+            "INSERT INTO recovery_codes (code_hash, user_id, created_at) SELECT value, ?2, ?3 FROM json_each(?1)",
+            &hashes,
+            user_id,
+            now_ms
+        )
+        .map_err(|e| failed("prepare recovery code insert", e))?,
+    ];
     Ok((codes, statements))
 }
 
