@@ -11,9 +11,7 @@
 
 use std::cell::RefCell;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State, Storage};
 
 use crate::api_error::{ApiError, ErrorCode};
 
@@ -21,17 +19,36 @@ use crate::api_error::{ApiError, ErrorCode};
 const EXPIRED_GRACE_MS: i64 = 10 * 60 * 1000;
 const ENTRY_KEY: &str = "entry";
 
-#[derive(Clone, Serialize, Deserialize)]
+/// What the object keeps: when the challenge expires, whether it was taken, and the ceremony's
+/// data as the JSON text the Worker sent (never parsed here). Stored as one string,
+/// `"<expires_at> <0|1> <data>"`: the cheapest value for Durable Object storage to write.
+#[derive(Clone)]
 struct Entry {
-    data: Value,
     expires_at: i64,
     taken: bool,
+    data: String,
 }
 
-#[derive(Serialize, Deserialize)]
-struct PutBody {
-    data: Value,
-    ttl_ms: i64,
+impl Entry {
+    fn to_text(&self) -> String {
+        format!("{} {} {}", self.expires_at, u8::from(self.taken), self.data)
+    }
+
+    fn from_text(text: &str) -> Option<Entry> {
+        let mut parts = text.splitn(3, ' ');
+        let expires_at = parts.next()?.parse().ok()?;
+        let taken = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        Some(Entry { expires_at, taken, data: parts.next().unwrap_or_default().to_owned() })
+    }
+}
+
+/// The stored entry; one that cannot be read (an older format) counts as none.
+async fn stored_entry(storage: &Storage) -> Option<Entry> {
+    storage.get::<String>(ENTRY_KEY).await.ok().flatten().as_deref().and_then(Entry::from_text)
 }
 
 #[durable_object]
@@ -51,12 +68,12 @@ impl DurableObject for ChallengeStore {
         let storage = self.state.storage();
         match req.path().as_str() {
             "/put" => {
-                let body: PutBody = req.json().await?;
-                let expires_at = now + body.ttl_ms.max(1);
-                let entry = Entry { data: body.data, expires_at, taken: false };
-                storage.put(ENTRY_KEY, &entry).await?;
+                let ttl_ms = req.headers().get("x-ttl-ms")?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
+                let entry = Entry { expires_at: now.saturating_add(ttl_ms), taken: false, data: req.text().await? };
+                storage.put_raw(ENTRY_KEY, entry.to_text()).await?;
+                let forget_at = entry.expires_at.saturating_add(EXPIRED_GRACE_MS);
                 *self.entry.borrow_mut() = Some(entry);
-                storage.set_alarm(expires_at + EXPIRED_GRACE_MS - now).await?;
+                storage.set_alarm(forget_at - now).await?;
                 Response::empty().map(|r| r.with_status(204))
             }
             "/take" => {
@@ -65,7 +82,7 @@ impl DurableObject for ChallengeStore {
                 let cached = self.entry.borrow_mut().take();
                 let entry = match cached {
                     Some(entry) => Some(entry),
-                    None => storage.get::<Entry>(ENTRY_KEY).await?,
+                    None => stored_entry(&storage).await,
                 };
                 let Some(mut entry) = entry else {
                     return Response::error("unknown", 404);
@@ -75,14 +92,15 @@ impl DurableObject for ChallengeStore {
                     return Response::error("used", 409);
                 }
                 entry.taken = true;
-                let expired = now >= entry.expires_at;
                 let data = std::mem::take(&mut entry.data);
-                *self.entry.borrow_mut() = Some(entry.clone());
-                storage.put(ENTRY_KEY, entry).await?;
+                let expired = now >= entry.expires_at;
+                let text = entry.to_text();
+                *self.entry.borrow_mut() = Some(entry);
+                storage.put_raw(ENTRY_KEY, text).await?;
                 if expired {
                     return Response::error("expired", 410);
                 }
-                Response::from_json(&data)
+                Response::ok(data)
             }
             _ => Response::error("not found", 404),
         }
@@ -90,8 +108,8 @@ impl DurableObject for ChallengeStore {
 
     async fn alarm(&self) -> Result<Response> {
         let storage = self.state.storage();
-        if let Some(entry) = storage.get::<Entry>(ENTRY_KEY).await? {
-            let forget_at = entry.expires_at + EXPIRED_GRACE_MS;
+        if let Some(entry) = stored_entry(&storage).await {
+            let forget_at = entry.expires_at.saturating_add(EXPIRED_GRACE_MS);
             let now = now_ms();
             if now < forget_at {
                 storage.set_alarm(forget_at - now).await?;
@@ -108,10 +126,9 @@ fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// Stores `data` under `challenge` (base64url) for `ttl_ms`.
-pub async fn put(env: &Env, challenge: &str, data: &Value, ttl_ms: i64) -> std::result::Result<(), ApiError> {
-    let body = serde_json::to_string(&PutBody { data: data.clone(), ttl_ms }).map_err(|_| ApiError::internal())?;
-    let resp = call(env, challenge, "put", Some(body)).await?;
+/// Stores `data` (JSON text) under `challenge` (base64url) for `ttl_ms`.
+pub async fn put(env: &Env, challenge: &str, data: String, ttl_ms: i64) -> std::result::Result<(), ApiError> {
+    let resp = call(env, challenge, "put", Some((data, ttl_ms))).await?;
     if resp.status_code() == 204 {
         Ok(())
     } else {
@@ -119,25 +136,27 @@ pub async fn put(env: &Env, challenge: &str, data: &Value, ttl_ms: i64) -> std::
     }
 }
 
-/// Takes the data stored under `challenge`: at most one caller ever gets it.
-pub async fn take(env: &Env, challenge: &str) -> std::result::Result<Value, ApiError> {
+/// Takes the data (JSON text) stored under `challenge`: at most one caller ever gets it.
+pub async fn take(env: &Env, challenge: &str) -> std::result::Result<String, ApiError> {
     let mut resp = call(env, challenge, "take", None).await?;
     match resp.status_code() {
-        200 => resp.json().await.map_err(|_| ApiError::internal()),
+        200 => resp.text().await.map_err(|_| ApiError::internal()),
         410 => Err(ApiError::new(ErrorCode::ChallengeExpired, "the challenge has expired; start again")),
         _ => Err(ApiError::verification_failed("unknown or already used challenge")),
     }
 }
 
-async fn call(env: &Env, challenge: &str, op: &str, body: Option<String>) -> std::result::Result<Response, ApiError> {
+async fn call(env: &Env, challenge: &str, op: &str, put: Option<(String, i64)>) -> std::result::Result<Response, ApiError> {
     let stub = env
         .durable_object("CHALLENGES")
         .and_then(|ns| ns.id_from_name(challenge).and_then(|id| id.get_stub()))
         .map_err(|_| ApiError::internal())?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
-    if let Some(body) = body {
-        init.with_body(Some(body.into()));
+    if let Some((data, ttl_ms)) = put {
+        let headers = worker::Headers::new();
+        headers.set("x-ttl-ms", &ttl_ms.to_string()).map_err(|_| ApiError::internal())?;
+        init.with_headers(headers).with_body(Some(data.into()));
     }
     let req = Request::new_with_init(&format!("https://challenge/{op}"), &init).map_err(|_| ApiError::internal())?;
     stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())

@@ -144,9 +144,9 @@ pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, now_ms: i64) -> 
 /// Keeps `data` under a fresh challenge until the application's timeout, and answers the challenge.
 async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Ceremony, data: T) -> ApiResult<Vec<u8>> {
     let challenge = random_bytes(CHALLENGE_LEN)?;
-    let pending = serde_json::to_value(Pending { app_id: app.id.clone(), ceremony, data }).map_err(|_| ApiError::internal())?;
+    let pending = serde_json::to_string(&Pending { app_id: app.id.clone(), ceremony, data }).map_err(|_| ApiError::internal())?;
     let ttl_ms = i64::try_from(app.passkey.timeout_ms).unwrap_or(i64::MAX);
-    challenge_store::put(env, &base64url::encode(&challenge), &pending, ttl_ms).await?;
+    challenge_store::put(env, &base64url::encode(&challenge), pending, ttl_ms).await?;
     Ok(challenge)
 }
 
@@ -166,7 +166,7 @@ async fn take_pending<T: DeserializeOwned>(
         .filter(|c| c.len() == CHALLENGE_LEN)
         .ok_or_else(|| ApiError::verification_failed("challenge: unknown challenge"))?;
     let kept = challenge_store::take(env, &base64url::encode(&challenge)).await?;
-    let pending: Pending<Value> = serde_json::from_value(kept).map_err(|_| ApiError::internal())?;
+    let pending: Pending<Value> = serde_json::from_str(&kept).map_err(|_| ApiError::internal())?;
     if pending.app_id != app.id {
         return Err(ApiError::verification_failed("challenge: the challenge was issued by another application"));
     }
