@@ -17,6 +17,7 @@ use super::app_lookup;
 use super::http::error_response;
 use super::request_url;
 use crate::api_error::ApiError;
+use crate::application::Application;
 
 const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE";
 const ALLOW_HEADERS: &str = "authorization, content-type, x-authaz-app";
@@ -46,8 +47,9 @@ pub fn scope(segments: &[&str]) -> Scope {
 pub enum Decision {
     /// Not cross-origin, or not a CORS endpoint: route as usual, add nothing.
     Plain,
-    /// Route, then allow `origin` to read the answer.
-    Allow(String),
+    /// Route, then allow `origin` to read the answer; with the application when the decision
+    /// looked it up (the handler then needs no second lookup).
+    Allow(String, Option<Application>),
     /// Answer this at once (a preflight, or a refusal of an origin the application does not list).
     Answer(Response),
 }
@@ -68,18 +70,18 @@ pub async fn decide(req: &Request, env: &worker::Env, scope: Scope) -> Decision 
         return Decision::Answer(preflight(&origin));
     }
     if scope == Scope::Anyone {
-        return Decision::Allow("*".to_string());
+        return Decision::Allow("*".to_string(), None);
     }
     // An unknown application is the handler's to report (404 app_not_found), with CORS so the
     // page can read why.
     match app_lookup::for_request(req, env).await {
-        Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin),
+        Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin, Some(app)),
         Ok(_) => {
             // Readable by the page, so its developer learns why.
             let refused = ApiError::forbidden(format!("{origin} is not one of this application's origins"));
             Decision::Answer(allow(error_response(&refused), &origin))
         }
-        Err(_) => Decision::Allow(origin),
+        Err(_) => Decision::Allow(origin, None),
     }
 }
 

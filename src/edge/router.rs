@@ -3,6 +3,7 @@
 use worker::{Env, Method, Request, Response};
 
 use super::admin;
+use super::app_lookup;
 use super::ceremonies::{self, Endpoint};
 use super::cors::{self, Decision};
 use super::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
@@ -12,12 +13,13 @@ use crate::api_error::{ApiError, ErrorCode};
 pub async fn handle(req: Request, env: Env) -> Response {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let allowed_origin = match cors::decide(&req, &env, cors::scope(&segments)).await {
+    let (allowed_origin, known_app) = match cors::decide(&req, &env, cors::scope(&segments)).await {
         Decision::Answer(resp) => return resp,
-        Decision::Plain => None,
-        Decision::Allow(origin) => Some(origin),
+        Decision::Plain => (None, None),
+        Decision::Allow(origin, app) => (Some(origin), app),
     };
-    let resp = route(req, env, &segments).await.unwrap_or_else(|err| error_response(&err));
+    let routed = app_lookup::knowing(known_app, route(req, env, &segments)).await;
+    let resp = routed.unwrap_or_else(|err| error_response(&err));
     match allowed_origin {
         Some(origin) => cors::allow(resp, &origin),
         None => resp,
