@@ -114,13 +114,7 @@ impl StoredCredential {
 /// The user's passkeys, oldest first.
 pub async fn list_for_user(db: &D1Database, app_id: &str, user_id: &str) -> ApiResult<Vec<StoredCredential>> {
     let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = ?2 ORDER BY created_at, id");
-    let stmt = query!(db, &sql, app_id, user_id).map_err(|e| failed("list credentials", e))?;
-    let rows: Vec<Row> = stmt
-        .all()
-        .await
-        .and_then(|r| r.results())
-        .map_err(|e| failed("list credentials", e))?;
-    Ok(rows.into_iter().map(StoredCredential::from).collect())
+    all(query!(db, &sql, app_id, user_id), "list credentials").await
 }
 
 /// The passkeys of the user of `app_id` with this email (lowercased), oldest first; none for an
@@ -130,12 +124,12 @@ pub async fn list_for_email(db: &D1Database, app_id: &str, email: &str) -> ApiRe
         "SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = (SELECT id FROM users WHERE app_id = ?1 AND email = ?2)
          ORDER BY created_at, id"
     );
-    let stmt = query!(db, &sql, app_id, email).map_err(|e| failed("list credentials by email", e))?;
-    let rows: Vec<Row> = stmt
-        .all()
-        .await
-        .and_then(|r| r.results())
-        .map_err(|e| failed("list credentials by email", e))?;
+    all(query!(db, &sql, app_id, email), "list credentials by email").await
+}
+
+async fn all(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Vec<StoredCredential>> {
+    let stmt = stmt.map_err(|e| failed(doing, e))?;
+    let rows: Vec<Row> = stmt.all().await.and_then(|r| r.results()).map_err(|e| failed(doing, e))?;
     Ok(rows.into_iter().map(StoredCredential::from).collect())
 }
 
