@@ -14,7 +14,7 @@ use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::jwt::SigningKeys;
-use crate::webauthn::signature::Pending;
+use crate::webauthn::signature::{Pending, SignatureCheck};
 use crate::webauthn::web_crypto::{credential_key, subtle_check, subtle_verify, Algorithm, KeyData, SubtleVerify};
 use crate::webauthn::{CoseKey, ErrorCode, VerifyError};
 
@@ -54,22 +54,16 @@ pub async fn run_pending(pending: Vec<Pending>) -> Result<(), VerifyError> {
     for item in pending {
         match item {
             Pending::One(check) => {
-                let ok = match subtle_check(&check) {
-                    Ok(subtle) => verifies(&subtle, &check.data).await,
-                    Err(_) => false,
-                };
-                if !ok {
+                if !passes(&check).await {
                     return Err(check.failure);
                 }
             }
             Pending::Any(checks, failure) => {
                 let mut any = false;
                 for check in &checks {
-                    if let Ok(subtle) = subtle_check(check) {
-                        if verifies(&subtle, &check.data).await {
-                            any = true;
-                            break;
-                        }
+                    if passes(check).await {
+                        any = true;
+                        break;
                     }
                 }
                 if !any {
@@ -85,6 +79,14 @@ pub async fn run_pending(pending: Vec<Pending>) -> Result<(), VerifyError> {
         }
     }
     Ok(())
+}
+
+/// Whether a check of the core verifies through WebCrypto (a check it cannot make does not).
+async fn passes(check: &SignatureCheck) -> bool {
+    match subtle_check(check) {
+        Ok(subtle) => verifies(&subtle, &check.data).await,
+        Err(_) => false,
+    }
 }
 
 /// importKey + verify; false for a key WebCrypto refuses or a rejected promise.

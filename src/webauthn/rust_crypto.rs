@@ -3,7 +3,6 @@
 //! `rust-crypto`, on by default; the Worker builds without it and checks through WebCrypto).
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
-use p256::ecdsa::signature::Verifier;
 
 use super::cose_key::{alg, CoseKey, CRV_ED25519, CRV_P256, CRV_P384};
 use super::error::{ErrorCode, VerifyError};
@@ -55,22 +54,9 @@ fn verify(check: &SignatureCheck) -> Result<(), ()> {
 
 /// `sig` over `data` by a credential key, by its COSE algorithm.
 pub fn verify_cose(key: &CoseKey, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
-    let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
-    match cose_verifying_key(key)? {
-        VerifyingKey::P256(k) => {
-            let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
-            k.verify(data, &sig).map_err(|_| bad())
-        }
-        VerifyingKey::P384(k) => {
-            let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| bad())?;
-            k.verify(data, &sig).map_err(|_| bad())
-        }
-        VerifyingKey::Ed25519(k) => {
-            let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| bad())?;
-            k.verify_strict(data, &sig).map_err(|_| bad())
-        }
-        VerifyingKey::Rsa(k) => verify_rsa_cose(&k, key.alg, data, sig).map_err(|_| bad()),
-    }
+    let verifying_key = cose_verifying_key(key)?;
+    let scheme = SignatureScheme::from_cose_alg(key.alg).ok_or_else(|| unfit(key.alg))?;
+    verify_prehashed(&verifying_key, scheme, data, sig).map_err(|_| VerifyError::new(ErrorCode::Signature, "signature does not verify"))
 }
 
 /// The credential key for its algorithm; an error when the material does not fit the algorithm
@@ -155,17 +141,5 @@ fn verify_prehashed(key: &VerifyingKey, scheme: SignatureScheme, data: &[u8], si
             result.map_err(|_| ())
         }
         _ => Err(()),
-    }
-}
-
-fn verify_rsa_cose(key: &rsa::PublicKey, cose_alg: i64, data: &[u8], sig: &[u8]) -> rsa::Result<()> {
-    use sha2::Digest;
-    match cose_alg {
-        alg::RS256 => key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(data), sig),
-        alg::RS384 => key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), &sha2::Sha384::digest(data), sig),
-        alg::RS512 => key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), &sha2::Sha512::digest(data), sig),
-        alg::RS1 => key.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(data), sig),
-        alg::PS256 => key.verify(rsa::Pss::<sha2::Sha256>::new(), &sha2::Sha256::digest(data), sig),
-        _ => Err(rsa::Error::Verification),
     }
 }

@@ -66,19 +66,24 @@ fn no_algorithm() -> VerifyError {
 
 /// The import of a credential key for its COSE algorithm (None: WebCrypto has no algorithm).
 pub fn credential_key(key: &CoseKey) -> Option<SubtleKey> {
+    credential_key_and_kind(key).map(|(subtle, _)| subtle)
+}
+
+fn credential_key_and_kind(key: &CoseKey) -> Option<(SubtleKey, KeyKind)> {
     let scheme = SignatureScheme::from_cose_alg(key.alg)?;
     if let Some((crv, x, y)) = key.ec2_point() {
-        let curve = match (key.alg, crv) {
-            (alg::ES256, CRV_P256) => "P-256",
-            (alg::ES384, CRV_P384) => "P-384",
+        let (curve, kind) = match (key.alg, crv) {
+            (alg::ES256, CRV_P256) => ("P-256", KeyKind::P256),
+            (alg::ES384, CRV_P384) => ("P-384", KeyKind::P384),
             _ => return None,
         };
         let point = [&[0x04][..], x, y].concat();
-        return Some(SubtleKey { data: KeyData::Raw(point), import: Algorithm { named_curve: Some(curve), ..named("ECDSA") } });
+        let import = Algorithm { named_curve: Some(curve), ..named("ECDSA") };
+        return Some((SubtleKey { data: KeyData::Raw(point), import }, kind));
     }
     if let Some(x) = key.okp_x() {
         let eddsa = key.alg == alg::EDDSA && key.okp_crv() == Some(CRV_ED25519);
-        return eddsa.then(|| SubtleKey { data: KeyData::Raw(x.to_vec()), import: named("Ed25519") });
+        return eddsa.then(|| (SubtleKey { data: KeyData::Raw(x.to_vec()), import: named("Ed25519") }, KeyKind::Ed25519));
     }
     let (n, e) = key.rsa_parts()?;
     let minimal = |bytes: &[u8]| {
@@ -86,7 +91,7 @@ pub fn credential_key(key: &CoseKey) -> Option<SubtleKey> {
         base64url::encode(&bytes[start..])
     };
     let import = rsa_import(scheme)?;
-    Some(SubtleKey { data: KeyData::RsaJwk { n: minimal(n), e: minimal(e) }, import })
+    Some((SubtleKey { data: KeyData::RsaJwk { n: minimal(n), e: minimal(e) }, import }, KeyKind::Rsa))
 }
 
 /// The import algorithm of an RSA key used with `scheme`.
@@ -115,21 +120,10 @@ fn verify_parts(kind: KeyKind, scheme: SignatureScheme, sig: &[u8]) -> Result<(A
     })
 }
 
-fn kind_of_credential(key: &CoseKey) -> Option<KeyKind> {
-    match (key.ec2_point(), key.okp_x(), key.rsa_parts()) {
-        (Some((CRV_P256, _, _)), _, _) => Some(KeyKind::P256),
-        (Some((CRV_P384, _, _)), _, _) => Some(KeyKind::P384),
-        (None, Some(_), _) => Some(KeyKind::Ed25519),
-        (None, None, Some(_)) => Some(KeyKind::Rsa),
-        _ => None,
-    }
-}
-
 /// The WebCrypto check of `sig` (WebAuthn's encoding) by a credential `key`; `Ok(None)` when
 /// WebCrypto has no algorithm for this key. A signature that cannot even be decoded fails here.
 pub fn subtle_verify(key: &CoseKey, sig: &[u8]) -> Result<Option<SubtleVerify>, VerifyError> {
-    let (Some(subtle_key), Some(kind), Some(scheme)) = (credential_key(key), kind_of_credential(key), SignatureScheme::from_cose_alg(key.alg))
-    else {
+    let (Some((subtle_key, kind)), Some(scheme)) = (credential_key_and_kind(key), SignatureScheme::from_cose_alg(key.alg)) else {
         return Ok(None);
     };
     let (verify, signature) = verify_parts(kind, scheme, sig)?;
