@@ -1,19 +1,19 @@
 //! Authaz Edge: a passkey (WebAuthn) sign-in provider that runs as one Cloudflare Worker.
 //!
-//! The verification core and the other pure modules compile natively (tests, `authaz-verify`)
-//! and for wasm32; the Worker glue in `edge` exists only on wasm32.
+//! Two floors. The pure modules compile natively (tests, `authaz-verify`, the bench) and for
+//! wasm32, and know nothing of the Worker: `webauthn` (the verification core), `contract` (the
+//! HTTP contract's errors, routes and formats), `tenancy` (applications and their users'
+//! addresses), `tokens` (access tokens, hand-off codes, secrets), `mail` (the messages sent),
+//! `metadata` (what is known of authenticators), `hosted_pages` (the pages' HTML). The Worker
+//! glue in `edge` exists only on wasm32 and owns every I/O: routing, D1, Durable Objects, mail.
+//! No pure module imports `edge`.
 
-pub mod aaguid_names;
-pub mod api_error;
-pub mod application;
-pub mod authorization_code;
-pub mod email_address;
+pub mod contract;
 pub mod hosted_pages;
-pub mod jwt;
-pub mod mail_message;
-pub mod secrets;
-pub mod time_format;
-pub mod verification_mail;
+pub mod mail;
+pub mod metadata;
+pub mod tenancy;
+pub mod tokens;
 pub mod webauthn;
 
 #[cfg(target_arch = "wasm32")]

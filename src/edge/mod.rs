@@ -1,34 +1,20 @@
-//! The Worker glue: routing, D1, Durable Objects and email around the pure core.
+//! The Worker glue: routing, D1, Durable Objects and email around the pure modules.
 //! Compiled only for wasm32.
+//!
+//! One folder per capability, each owning its endpoints and its D1 queries; `platform` is the
+//! plumbing they share; `router` maps every request to its endpoint.
 
 mod admin;
-mod admin_auth;
-mod api_keys;
-mod app_lookup;
-mod applications;
 mod ceremonies;
-mod ceremony_log;
-mod challenge_store;
-mod config;
-mod cors;
-mod credentials;
-mod db;
 mod email_verification;
 mod hand_off;
-mod http;
-mod mail;
 mod pages;
-mod passkey_management;
-mod rate_limiter;
-mod rate_limits;
-mod recovery_codes;
-mod request_url;
+mod passkeys;
+mod platform;
 mod router;
-mod session_endpoints;
 mod sessions;
+mod tenancy;
 mod users;
-mod web_crypto;
-
 
 use worker::{event, Context, Env, Request, Response, Result};
 

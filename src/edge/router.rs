@@ -2,13 +2,15 @@
 
 use worker::{Env, Method, Request, Response};
 
-use super::admin;
-use super::app_lookup;
+use super::admin::endpoints as admin;
 use super::ceremonies::{self, Endpoint};
-use super::cors::{self, Decision};
-use super::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
-use super::{hand_off, pages, passkey_management, session_endpoints};
-use crate::api_error::{ApiError, ErrorCode};
+use super::passkeys::endpoints as passkey_management;
+use super::platform::cors::{self, Decision};
+use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
+use super::sessions::endpoints as session_endpoints;
+use super::tenancy::app_lookup;
+use super::{hand_off, pages};
+use crate::contract::error::{ApiError, ErrorCode};
 
 pub async fn handle(req: Request, env: Env) -> Response {
     let path = req.path();

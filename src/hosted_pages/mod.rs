@@ -5,7 +5,7 @@
 //! Cloudflare from wrangler.toml's `[assets]` without running the Worker). Pure: the Worker glue
 //! in `edge::pages` finds the application and writes the HTTP responses.
 
-use crate::authorization_code::HandOff;
+use crate::tokens::hand_off::HandOff;
 
 const SIGN_IN_HTML: &str = include_str!("assets/sign_in.html");
 const ACCOUNT_HTML: &str = include_str!("assets/account.html");
@@ -103,7 +103,7 @@ mod tests {
     fn assets_are_named_by_their_content_hash() {
         use sha2::{Digest, Sha256};
         let named = |stem: &str, ext: &str, body: &str| {
-            let hash = crate::secrets::hex(&Sha256::digest(body.as_bytes()));
+            let hash = crate::tokens::secrets::hex(&Sha256::digest(body.as_bytes()));
             format!("/pages/{stem}.{}.{ext}", &hash[..16])
         };
         assert_eq!(SCRIPT_PATH, named("app", "js", include_str!("assets/app.js")));

@@ -10,14 +10,16 @@ use super::{
     body_fields, complete_body, keep_pending, optional_string, take_pending,
     timeout_ms, user_verification, verification_failed, Ceremony,
 };
-use crate::api_error::ApiError;
-use crate::application::Application;
-use crate::edge::db::{changes, database, failed};
-use crate::edge::rate_limits;
-use crate::edge::http::{json, read_json, ApiResult};
+use crate::contract::error::ApiError;
+use crate::tenancy::application::Application;
+use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::rate_limits;
+use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::sessions::RevokeReason;
-use crate::edge::{credentials, sessions, web_crypto};
-use crate::email_address::normalize_email;
+use crate::edge::passkeys::credentials;
+use crate::edge::sessions;
+use crate::edge::platform::web_crypto;
+use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
 use crate::webauthn::response_json::credential_id;
 use crate::webauthn::{base64url, check_assertion, request_options, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, RequestOptionsInput};

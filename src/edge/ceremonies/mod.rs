@@ -17,19 +17,19 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
-use super::app_lookup;
-use super::ceremony_log::{Event, OutcomeLog};
-use super::challenge_store;
-use super::credentials::StoredCredential;
-use super::db::{error_text, failed};
-use super::email_verification;
-use super::web_crypto;
-use super::http::{separately, ApiResult};
-use crate::aaguid_names::aaguid_string;
-use crate::api_error::{ApiError, ErrorCode};
-use crate::application::{self, Application};
-use crate::email_address::normalize_email;
-use crate::secrets::{random_token, RandomSource, SystemRandom};
+use crate::edge::tenancy::app_lookup;
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::platform::challenge_store;
+use crate::edge::passkeys::credentials::StoredCredential;
+use crate::edge::platform::db::{error_text, failed};
+use crate::edge::email_verification;
+use crate::edge::platform::web_crypto;
+use crate::edge::platform::http::{separately, ApiResult};
+use crate::metadata::provider_names::aaguid_string;
+use crate::contract::error::{ApiError, ErrorCode};
+use crate::tenancy::application::{self, Application};
+use crate::tenancy::email_address::normalize_email;
+use crate::tokens::secrets::{random_token, RandomSource, SystemRandom};
 use crate::webauthn::client_data::ClientData;
 use crate::webauthn::{
     base64url, creation_options, verify_registration_with, AttestationConveyance, Deferred, AuthenticatorAttachment, CreationOptionsInput,

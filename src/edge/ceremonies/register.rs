@@ -11,15 +11,17 @@ use super::{
     body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential,
     optional_name, optional_string, take_pending, verify_new_passkey, Ceremony, NewPasskeyOwner,
 };
-use crate::api_error::ApiError;
-use crate::application::Application;
-use crate::edge::config::hmac_key;
-use crate::edge::db::database;
-use crate::edge::rate_limits;
-use crate::edge::http::{json, read_json, ApiResult};
+use crate::contract::error::ApiError;
+use crate::tenancy::application::Application;
+use crate::edge::platform::config::hmac_key;
+use crate::edge::platform::db::database;
+use crate::edge::platform::rate_limits;
+use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::users::{self, User};
-use crate::edge::{credentials, recovery_codes, sessions};
-use crate::email_address::normalize_email;
+use crate::edge::passkeys::credentials;
+use crate::edge::passkeys::recovery_codes;
+use crate::edge::sessions;
+use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, RegistrationResponseJson};
 
 /// What register/start keeps for register/complete.

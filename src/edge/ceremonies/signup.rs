@@ -13,14 +13,17 @@ use super::{
     new_stored_credential, optional_name, optional_string, random_bytes, random_id, required_email, take_pending,
     verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
 };
-use crate::api_error::{ApiError, ErrorCode};
-use crate::application::Application;
-use crate::edge::config::hmac_key;
-use crate::edge::db::database;
-use crate::edge::rate_limits;
-use crate::edge::http::{json, read_json, ApiResult};
+use crate::contract::error::{ApiError, ErrorCode};
+use crate::tenancy::application::Application;
+use crate::edge::platform::config::hmac_key;
+use crate::edge::platform::db::database;
+use crate::edge::platform::rate_limits;
+use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::users::{self, User};
-use crate::edge::{credentials, email_verification, recovery_codes, sessions};
+use crate::edge::passkeys::credentials;
+use crate::edge::email_verification;
+use crate::edge::passkeys::recovery_codes;
+use crate::edge::sessions;
 use crate::webauthn::{base64url, RegistrationResponseJson};
 
 /// What signup/start keeps for signup/complete.

@@ -1,0 +1,78 @@
+//! The admin API of applications: create, read and patch them, and their passkey config.
+//! Every handler checks the key first, then the body; a bad body changes nothing.
+
+use serde_json::{json, Value};
+use worker::{Env, Request, Response};
+
+use crate::edge::admin::caller::{authenticate, require_app_key};
+use crate::edge::admin::api_keys;
+use crate::edge::tenancy::applications;
+use crate::edge::platform::config;
+use crate::edge::platform::db::database;
+use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::contract::error::ApiError;
+use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfigPatch};
+use crate::tokens::secrets::{random_token, SystemRandom};
+
+/// `POST /api/v1/applications` (operator) → 201 `{application, apiKey}`; the key is shown only here.
+pub async fn create_application(mut req: Request, env: &Env) -> ApiResult<Response> {
+    authenticate(&req, env).await?.require_operator()?;
+    let body: Value = read_json(&mut req).await?;
+    let new = NewApplication::from_json(&body)?;
+    let db = database(env)?;
+    applications::check_hostnames_free(&db, &new.hostnames, None).await?;
+    let id = random_token(&mut SystemRandom, "app_", 12).map_err(|_| ApiError::internal())?;
+    let now = now_ms();
+    let api_key = api_keys::new_key(&db, &config::hmac_key(env)?, &id, now)?;
+    let app = applications::create(&db, &id, &new, now, api_key.insert).await?;
+    Ok(json(201, &json!({ "application": app, "apiKey": api_key.key })))
+}
+
+/// `GET /api/v1/applications/{appId}` → `{application}`.
+pub async fn get_application(req: &Request, env: &Env, app_id: &str) -> ApiResult<Response> {
+    let app = authorized_app(req, env, app_id).await?;
+    Ok(json(200, &json!({ "application": app })))
+}
+
+/// `PATCH /api/v1/applications/{appId}`: any of `name, rpName, origins, hostnames, redirectUris`.
+pub async fn patch_application(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Response> {
+    let current = authorized_app(&req, env, app_id).await?;
+    let body: Value = read_json(&mut req).await?;
+    let patch = ApplicationPatch::from_json(&body, &current.rp_id)?;
+    let db = database(env)?;
+    if let Some(hostnames) = &patch.hostnames {
+        applications::check_hostnames_free(&db, hostnames, Some(app_id)).await?;
+    }
+    let app = applications::update(&db, app_id, &patch, now_ms()).await?.ok_or_else(no_such_app)?;
+    Ok(json(200, &json!({ "application": app })))
+}
+
+/// `GET /api/v1/applications/{appId}/auth/passkey` → `{passkey}`.
+pub async fn get_passkey_config(req: &Request, env: &Env, app_id: &str) -> ApiResult<Response> {
+    let app = authorized_app(req, env, app_id).await?;
+    Ok(json(200, &json!({ "passkey": app.passkey })))
+}
+
+/// `PUT /api/v1/applications/{appId}/auth/passkey` → `{passkey}`; fields left out keep their values.
+pub async fn put_passkey_config(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Response> {
+    require_app_key(&req, env, app_id).await?;
+    let body: Value = read_json(&mut req).await?;
+    let patch = PasskeyConfigPatch::from_json(&body)?;
+    let db = database(env)?;
+    let config = applications::update_passkey_config(&db, app_id, &patch, now_ms()).await?.ok_or_else(no_such_app)?;
+    Ok(json(200, &json!({ "passkey": config })))
+}
+
+/// The application `app_id` once the caller may see it.
+async fn authorized_app(req: &Request, env: &Env, app_id: &str) -> ApiResult<Application> {
+    require_app_key(req, env, app_id).await?;
+    applications::find(&database(env)?, app_id).await?.ok_or_else(no_such_app)
+}
+
+fn no_such_app() -> ApiError {
+    ApiError::not_found("no such application")
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}

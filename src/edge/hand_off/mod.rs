@@ -1,0 +1,180 @@
+//! The hosted sign-in page's hand-off to the application (contract: "Hand-off to the
+//! application"). After sign-in the page asks `POST /auth/authorize` (Bearer) for a one-time code
+//! bound to the application and a registered redirect URI, and sends the browser to
+//! `redirect_uri?code=K&state=S`. The application exchanges the code at `POST /auth/token` with
+//! its API key, or with the PKCE verifier when the link carried a `code_challenge`, and gets the
+//! user and a session of its own.
+//!
+//! Codes are stored only as keyed hashes, live 60 seconds and are used up by the first exchange
+//! that passes every check; a refused exchange changes nothing.
+
+use serde::Deserialize;
+use worker::{query, Env, Request, Response};
+
+use crate::edge::tenancy::app_lookup;
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::edge::admin::caller;
+use crate::edge::platform::config;
+use crate::edge::sessions;
+use crate::edge::users;
+use crate::contract::error::{ApiError, ErrorCode};
+use crate::tenancy::application::Application;
+use crate::tokens::hand_off::{check_hand_off, redirect_target, verifier_matches, CODE_TTL_MS};
+use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
+
+/// The purpose under which codes are hashed (`secrets::keyed_hash`).
+const CODE_PURPOSE: &str = "authorization-code";
+const CODE_PREFIX: &str = "ac_";
+/// Codes longer than this cannot be ours and are not even hashed.
+const MAX_CODE_LEN: usize = 64;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizeBody {
+    redirect_uri: String,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+}
+
+/// `POST /auth/authorize` (Bearer): `{redirect_uri, state?, code_challenge?, code_challenge_method?}`
+/// → `{redirectTo, expiresIn}`.
+pub async fn authorize(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "POST /auth/authorize");
+    let result = async {
+        let app = app_lookup::for_request(&req, env).await?;
+        log.set_app(&app.id);
+        issue_code(&mut req, env, &app, now_ms).await
+    }
+    .await;
+    log.finish(result)
+}
+
+async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    let bearer = sessions::authenticate_bearer(req, env, &app.id, now_ms).await?;
+    let body: AuthorizeBody = read_json(req).await?;
+    let hand_off = check_hand_off(
+        &app.redirect_uris,
+        &body.redirect_uri,
+        body.state.as_deref(),
+        body.code_challenge.as_deref(),
+        body.code_challenge_method.as_deref(),
+    )
+    .map_err(|e| ApiError::invalid_request(e.message()))?;
+
+    let code = random_token(&mut SystemRandom, CODE_PREFIX, 32).map_err(|_| ApiError::internal())?;
+    let hash = keyed_hash(&config::hmac_key(env)?, CODE_PURPOSE, &code);
+    let db = database(env)?;
+    query!(
+        &db,
+        "INSERT INTO authorization_codes (code_hash, app_id, user_id, redirect_uri, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &hash,
+        &app.id,
+        &bearer.user_id,
+        &hand_off.redirect_uri,
+        hand_off.code_challenge.as_deref(),
+        now_ms + CODE_TTL_MS,
+    )
+    .map_err(|e| failed("prepare authorization code insert", e))?
+    .run()
+    .await
+    .map_err(|e| failed("store authorization code", e))?;
+    Ok(json(200, &serde_json::json!({
+        "redirectTo": redirect_target(&hand_off.redirect_uri, &code, hand_off.state.as_deref()),
+        "expiresIn": CODE_TTL_MS / 1000,
+    })))
+}
+
+/// Other fields (an OAuth client's `grant_type`, `client_id`) are ignored.
+#[derive(Deserialize)]
+struct TokenBody {
+    code: String,
+    code_verifier: Option<String>,
+    /// Optional: when given it must be the one the code was issued for (as in OAuth 2.0).
+    redirect_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeRow {
+    app_id: String,
+    user_id: String,
+    redirect_uri: String,
+    code_challenge: Option<String>,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+/// `POST /auth/token`: `{code, code_verifier?, redirect_uri?}` with the app's `X-API-Key`, or
+/// with `code_verifier` for a code issued with a `code_challenge` → `{user, session}`.
+pub async fn exchange(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "POST /auth/token");
+    let result = async {
+        let app = app_lookup::for_request(&req, env).await?;
+        log.set_app(&app.id);
+        redeem_code(&mut req, env, &app, now_ms).await
+    }
+    .await;
+    log.finish(result)
+}
+
+async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
+    let has_key = req.headers().get("x-api-key").ok().flatten().is_some();
+    if has_key {
+        caller::require_app_key(req, env, &app.id).await?;
+    }
+    let body: TokenBody = read_json(req).await?;
+    if body.code.is_empty() || body.code.len() > MAX_CODE_LEN {
+        return Err(invalid_code());
+    }
+    let hash = keyed_hash(&config::hmac_key(env)?, CODE_PURPOSE, &body.code);
+    let db = database(env)?;
+    let row: CodeRow = query!(
+        &db,
+        "SELECT app_id, user_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = ?1",
+        &hash,
+    )
+    .map_err(|e| failed("prepare authorization code lookup", e))?
+    .first(None)
+    .await
+    .map_err(|e| failed("find authorization code", e))?
+    .ok_or_else(invalid_code)?;
+    if row.app_id != app.id || row.used_at.is_some() || row.expires_at <= now_ms {
+        return Err(invalid_code());
+    }
+    if body.redirect_uri.as_ref().is_some_and(|uri| *uri != row.redirect_uri) {
+        return Err(ApiError::new(ErrorCode::InvalidCode, "the code was issued for another redirect_uri"));
+    }
+    match (&row.code_challenge, &body.code_verifier) {
+        (Some(challenge), Some(verifier)) if verifier_matches(verifier, challenge) => {}
+        (Some(_), Some(_)) => return Err(ApiError::new(ErrorCode::InvalidCode, "code_verifier does not match the code_challenge")),
+        (Some(_), None) => return Err(ApiError::invalid_request("this code was issued with a code_challenge: send its code_verifier")),
+        (None, Some(_)) => return Err(ApiError::invalid_request("this code was issued without a code_challenge: leave out code_verifier")),
+        (None, None) if has_key => {}
+        (None, None) => return Err(ApiError::unauthorized("send the application's X-API-Key to exchange this code")),
+    }
+    let user = users::find_by_id(&db, &app.id, &row.user_id).await?.ok_or_else(invalid_code)?;
+
+    // Use the code up first: of two racing exchanges only the one whose update used it goes on.
+    let used = query!(
+        &db,
+        "UPDATE authorization_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL",
+        now_ms,
+        &hash,
+    )
+    .map_err(|e| failed("prepare authorization code use", e))?
+    .run()
+    .await
+    .map_err(|e| failed("use authorization code", e))?;
+    if changes(&used) != 1 {
+        return Err(invalid_code());
+    }
+    let (session, statements) = sessions::new_session(env, req, &app.id, &user.id, now_ms).await?;
+    db.batch(statements).await.map_err(|e| failed("store session", e))?;
+    Ok(json(200, &serde_json::json!({ "user": user.to_json(), "session": session })))
+}
+
+fn invalid_code() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCode, "unknown, expired or already used code")
+}

@@ -1,0 +1,237 @@
+//! Passkeys (WebAuthn credentials) of users: the `credentials` table and the contract's
+//! `passkey` object.
+
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement};
+
+use crate::edge::platform::db::failed;
+use crate::edge::users::{self, User};
+use crate::edge::platform::http::ApiResult;
+use crate::metadata::provider_names::provider_name;
+use crate::contract::time_format::rfc3339_utc;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    /// The passkey id of the API.
+    pub id: String,
+    pub app_id: String,
+    pub user_id: String,
+    /// The WebAuthn credential id, base64url.
+    pub credential_id: String,
+    /// The COSE_Key, base64url.
+    pub public_key: String,
+    pub alg: i64,
+    pub sign_count: u32,
+    pub transports: Vec<String>,
+    /// Hyphenated lowercase (`aaguid_names::aaguid_string`).
+    pub aaguid: String,
+    pub fmt: String,
+    pub attestation_type: String,
+    pub user_verified: bool,
+    pub backup_eligible: bool,
+    pub backed_up: bool,
+    /// The name the user gave it, if any.
+    pub name: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A row as D1 answers it (booleans are integers, lists are JSON text).
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    app_id: String,
+    user_id: String,
+    credential_id: String,
+    public_key: String,
+    alg: i64,
+    sign_count: i64,
+    transports: String,
+    aaguid: String,
+    fmt: String,
+    attestation_type: String,
+    user_verified: i64,
+    backup_eligible: i64,
+    backed_up: i64,
+    name: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl From<Row> for StoredCredential {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            app_id: r.app_id,
+            user_id: r.user_id,
+            credential_id: r.credential_id,
+            public_key: r.public_key,
+            alg: r.alg,
+            sign_count: u32::try_from(r.sign_count).unwrap_or(u32::MAX),
+            transports: serde_json::from_str(&r.transports).unwrap_or_default(),
+            aaguid: r.aaguid,
+            fmt: r.fmt,
+            attestation_type: r.attestation_type,
+            user_verified: r.user_verified != 0,
+            backup_eligible: r.backup_eligible != 0,
+            backed_up: r.backed_up != 0,
+            name: r.name,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, app_id, user_id, credential_id, public_key, alg, sign_count, transports, aaguid, fmt, \
+                       attestation_type, user_verified, backup_eligible, backed_up, name, created_at, last_used_at";
+
+/// What a passkey is called when neither its user nor the AAGUID list names it.
+const DEFAULT_NAME: &str = "Passkey";
+
+impl StoredCredential {
+    /// The name shown for it: the user's, else the provider's (by AAGUID), else "Passkey".
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().or_else(|| provider_name(&self.aaguid)).unwrap_or(DEFAULT_NAME)
+    }
+
+    /// The contract's `passkey`:
+    /// `{id, name, aaguid, createdAt, lastUsedAt, backupEligible, backedUp, transports[]}`.
+    pub fn to_passkey_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "name": self.display_name(),
+            "aaguid": self.aaguid,
+            "createdAt": rfc3339_utc(self.created_at),
+            "lastUsedAt": self.last_used_at.map(rfc3339_utc),
+            "backupEligible": self.backup_eligible,
+            "backedUp": self.backed_up,
+            "transports": self.transports,
+        })
+    }
+}
+
+/// The user's passkeys, oldest first.
+pub async fn list_for_user(db: &D1Database, app_id: &str, user_id: &str) -> ApiResult<Vec<StoredCredential>> {
+    let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = ?2 ORDER BY created_at, id");
+    all(query!(db, &sql, app_id, user_id), "list credentials").await
+}
+
+/// The passkeys of the user of `app_id` with this email (lowercased), oldest first; none for an
+/// unknown email. One query.
+pub async fn list_for_email(db: &D1Database, app_id: &str, email: &str) -> ApiResult<Vec<StoredCredential>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = (SELECT id FROM users WHERE app_id = ?1 AND email = ?2)
+         ORDER BY created_at, id"
+    );
+    all(query!(db, &sql, app_id, email), "list credentials by email").await
+}
+
+async fn all(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Vec<StoredCredential>> {
+    let stmt = stmt.map_err(|e| failed(doing, e))?;
+    let rows: Vec<Row> = stmt.all().await.and_then(|r| r.results()).map_err(|e| failed(doing, e))?;
+    Ok(rows.into_iter().map(StoredCredential::from).collect())
+}
+
+/// The passkey `id` (the API's id) if it belongs to `user_id` in `app_id`.
+pub async fn find_for_user(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> ApiResult<Option<StoredCredential>> {
+    let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = ?2 AND id = ?3");
+    first(query!(db, &sql, app_id, user_id, id), "find credential").await
+}
+
+/// The credential of `app_id` with this WebAuthn credential id (base64url) and its owner, in one
+/// D1 round trip (a batch of two selects).
+pub async fn find_with_owner(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<Option<(StoredCredential, Option<User>)>> {
+    let doing = "find credential and owner";
+    let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND credential_id = ?2");
+    let credential = query!(db, &sql, app_id, credential_id).map_err(|e| failed(doing, e))?;
+    let owner = users::owner_of_credential_stmt(db, app_id, credential_id)?;
+    let results = db.batch(vec![credential, owner]).await.map_err(|e| failed(doing, e))?;
+    let [credential, owner] = results.as_slice() else { return Err(failed_shape(doing)) };
+    let rows: Vec<Row> = credential.results().map_err(|e| failed(doing, e))?;
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    Ok(Some((StoredCredential::from(row), users::from_result(owner, doing)?)))
+}
+
+fn failed_shape(doing: &str) -> crate::contract::error::ApiError {
+    worker::console_error!("D1 failed ({doing}): the batch answered an unexpected number of results");
+    crate::contract::error::ApiError::internal()
+}
+
+/// Inserts `cred` (for a `db.batch`).
+pub fn insert_stmt(db: &D1Database, cred: &StoredCredential) -> ApiResult<D1PreparedStatement> {
+    let transports = serde_json::to_string(&cred.transports).unwrap_or_else(|_| "[]".into());
+    query!(
+        db,
+        "INSERT INTO credentials (id, app_id, user_id, credential_id, public_key, alg, sign_count, transports, aaguid,
+                                  fmt, attestation_type, user_verified, backup_eligible, backed_up, name, created_at,
+                                  last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        &cred.id,
+        &cred.app_id,
+        &cred.user_id,
+        &cred.credential_id,
+        &cred.public_key,
+        cred.alg,
+        i64::from(cred.sign_count),
+        &transports,
+        &cred.aaguid,
+        &cred.fmt,
+        &cred.attestation_type,
+        i64::from(cred.user_verified),
+        i64::from(cred.backup_eligible),
+        i64::from(cred.backed_up),
+        &cred.name,
+        cred.created_at,
+        &cred.last_used_at,
+    )
+    .map_err(|e| failed("prepare credential insert", e))
+}
+
+/// Records a login with passkey `id`: its new signature counter, backup state and `lastUsedAt`.
+/// A non-zero counter must still be greater than the stored one when the row is written: of two
+/// logins racing with one counter value (a cloned authenticator), one changes the row, the other
+/// changes nothing. The stored counter never goes down.
+pub fn record_login_stmt(db: &D1Database, id: &str, sign_count: u32, backed_up: bool, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    query!(
+        db,
+        "UPDATE credentials SET sign_count = MAX(sign_count, ?1), backed_up = ?2, last_used_at = ?3
+         WHERE id = ?4 AND (?1 = 0 OR sign_count < ?1)",
+        i64::from(sign_count),
+        i64::from(backed_up),
+        now_ms,
+        id,
+    )
+    .map_err(|e| failed("prepare credential login update", e))
+}
+
+/// Renames passkey `id` of `user_id`.
+pub fn rename_stmt(db: &D1Database, user_id: &str, id: &str, name: &str) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE credentials SET name = ?1 WHERE user_id = ?2 AND id = ?3", name, user_id, id)
+        .map_err(|e| failed("prepare credential rename", e))
+}
+
+/// Deletes passkey `id` of `user_id`, unless it is the user's last one (the statement then
+/// changes nothing: the check and the delete are one statement, so two deletes racing for a
+/// user's last two passkeys cannot remove both).
+pub fn delete_unless_last_stmt(db: &D1Database, user_id: &str, id: &str) -> ApiResult<D1PreparedStatement> {
+    query!(
+        db,
+        "DELETE FROM credentials WHERE user_id = ?1 AND id = ?2
+           AND (SELECT COUNT(*) FROM credentials WHERE user_id = ?1) > 1",
+        user_id,
+        id,
+    )
+    .map_err(|e| failed("prepare credential delete", e))
+}
+
+/// Deletes every passkey of `user_id`.
+pub fn delete_all_for_user_stmt(db: &D1Database, user_id: &str) -> ApiResult<D1PreparedStatement> {
+    query!(db, "DELETE FROM credentials WHERE user_id = ?1", user_id).map_err(|e| failed("prepare credentials delete", e))
+}
+
+async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<StoredCredential>> {
+    let stmt = stmt.map_err(|e| failed(doing, e))?;
+    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
+    Ok(row.map(StoredCredential::from))
+}

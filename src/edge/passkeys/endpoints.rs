@@ -1,0 +1,167 @@
+//! What signed-in users do with their passkeys and recovery codes, and the operator's reset:
+//! `GET /api/v1/users/me/passkeys`, `PATCH /api/v1/users/me/passkeys/{id}`,
+//! `DELETE /auth/passkey-provider/passkeys/{id}`, `POST /api/v1/users/me/recovery-codes`,
+//! `DELETE /api/v1/users/{userId}/passkeys`.
+
+use serde::Deserialize;
+use worker::{Env, Request, Response};
+
+use crate::edge::admin::caller::{self, Caller};
+use crate::edge::tenancy::app_lookup;
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::platform::config;
+use crate::edge::passkeys::credentials;
+use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::passkeys::recovery_codes;
+use crate::edge::sessions::{self, BearerAuth, RevokeReason};
+use crate::edge::users;
+use crate::contract::error::{ApiError, ErrorCode};
+
+/// Longest passkey name, in characters.
+const MAX_NAME_CHARS: usize = 64;
+
+/// `GET /api/v1/users/me/passkeys` (Bearer) → `{passkeys: [passkey]}`, oldest first.
+pub async fn list(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "GET /api/v1/users/me/passkeys");
+    let result = async {
+        let auth = signed_in_any_app(&req, env, now_ms, &mut log).await?;
+        let db = database(env)?;
+        let passkeys = credentials::list_for_user(&db, &auth.app_id, &auth.user_id).await?;
+        let passkeys: Vec<_> = passkeys.iter().map(|p| p.to_passkey_json()).collect();
+        Ok(json(200, &serde_json::json!({ "passkeys": passkeys })))
+    }
+    .await;
+    log.finish(result)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameBody {
+    name: String,
+}
+
+/// `PATCH /api/v1/users/me/passkeys/{id}` (Bearer) `{name}` → `{passkey}`.
+pub async fn rename(mut req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "PATCH /api/v1/users/me/passkeys/{id}");
+    let result = async {
+        let auth = signed_in_any_app(&req, env, now_ms, &mut log).await?;
+        let body: RenameBody = read_json(&mut req).await?;
+        let name = valid_name(&body.name)?;
+        let db = database(env)?;
+        let mut passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id)
+            .await?
+            .ok_or_else(no_such_passkey)?;
+        credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?
+            .run()
+            .await
+            .map_err(|e| failed("rename credential", e))?;
+        passkey.name = Some(name);
+        Ok(json(200, &serde_json::json!({ "passkey": passkey.to_passkey_json() })))
+    }
+    .await;
+    log.finish(result)
+}
+
+/// `DELETE /auth/passkey-provider/passkeys/{id}` (Bearer) → 204; `409 last_passkey` for the
+/// user's only passkey (without one the user could never sign in again).
+pub async fn delete(req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "DELETE /auth/passkey-provider/passkeys/{id}");
+    let result = async {
+        let app = app_lookup::for_request(&req, env).await?;
+        log.set_app(&app.id);
+        let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
+        let db = database(env)?;
+        let passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id)
+            .await?
+            .ok_or_else(no_such_passkey)?;
+        let deleted = credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?
+            .run()
+            .await
+            .map_err(|e| failed("delete credential", e))?;
+        if changes(&deleted) == 0 {
+            return Err(ApiError::new(ErrorCode::LastPasskey, "this is the user's only passkey; add another one before removing it"));
+        }
+        Ok(no_content())
+    }
+    .await;
+    log.finish(result)
+}
+
+/// `POST /api/v1/users/me/recovery-codes` (Bearer) → `{recoveryCodes}`: 10 new codes, shown
+/// this once; the old set stops working.
+pub async fn new_recovery_codes(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "POST /api/v1/users/me/recovery-codes");
+    let result = async {
+        let auth = signed_in_any_app(&req, env, now_ms, &mut log).await?;
+        let db = database(env)?;
+        let (codes, statements) = recovery_codes::new_set(&db, &config::hmac_key(env)?, &auth.user_id, now_ms)?;
+        db.batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
+        Ok(json(200, &serde_json::json!({ "recoveryCodes": codes })))
+    }
+    .await;
+    log.finish(result)
+}
+
+/// `DELETE /api/v1/users/{userId}/passkeys` (operator key, or the key of the user's
+/// application) → `{removed: n}`: removes every passkey of the user and ends all their sessions.
+/// The user's recovery codes are kept on purpose: with no passkey left, a recovery code is how
+/// the user registers a new one.
+pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "DELETE /api/v1/users/{userId}/passkeys");
+    let result = async {
+        let caller = caller::authenticate(&req, env).await?;
+        let db = database(env)?;
+        let user = users::find_by_id_in_any_app(&db, user_id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+        // An application key acts on its own application's users only, as on applications.
+        if let Caller::Application(app_id) = &caller {
+            if *app_id != user.app_id {
+                return Err(ApiError::forbidden("this API key is for another application"));
+            }
+        }
+        log.set_app(&user.app_id);
+        let results = db
+            .batch(vec![
+                credentials::delete_all_for_user_stmt(&db, &user.id)?,
+                sessions::revoke_all_for_user_stmt(&db, &user.id, now_ms, RevokeReason::OperatorReset)?,
+            ])
+            .await
+            .map_err(|e| failed("reset user's passkeys", e))?;
+        let removed = results.first().map_or(0, changes);
+        Ok(json(200, &serde_json::json!({ "removed": removed })))
+    }
+    .await;
+    log.finish(result)
+}
+
+/// The Bearer check of the `/api/v1/users/me/...` endpoints. The application is the one the
+/// request names (host or `X-Authaz-App`), else the token's audience: an API client holding an
+/// access token need not say which application it is for. Either way the token must verify
+/// for that application and its session must be live.
+async fn signed_in_any_app(req: &Request, env: &Env, now_ms: i64, log: &mut OutcomeLog) -> ApiResult<BearerAuth> {
+    let app_id = match app_lookup::for_request(req, env).await {
+        Ok(app) => app.id,
+        Err(e) if e.code == ErrorCode::AppNotFound => {
+            sessions::unverified_audience(req).ok_or_else(|| ApiError::unauthorized("missing or invalid Bearer token"))?
+        }
+        Err(e) => return Err(e),
+    };
+    log.set_app(&app_id);
+    sessions::authenticate_bearer(req, env, &app_id, now_ms).await
+}
+
+/// A passkey name as stored: trimmed, 1 to 64 characters, no control characters.
+fn valid_name(raw: &str) -> ApiResult<String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_request(format!(
+            "`name` must be 1 to {MAX_NAME_CHARS} characters without control characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+fn no_such_passkey() -> ApiError {
+    ApiError::not_found("no such passkey")
+}
+

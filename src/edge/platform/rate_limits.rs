@@ -1,0 +1,71 @@
+//! The rate limits of the public endpoints, in one place: what is counted, under which key, and
+//! how many hits a window allows. The email-code limits (the contract's, with windows of 15 and 60
+//! minutes) are counted by `rate_limiter::hit`, a Durable Object per key. Ceremony starts, which
+//! are many and only need a guard against floods, are counted by Cloudflare's Rate Limiting
+//! binding (`[[ratelimits]] CEREMONY_STARTS` in wrangler.toml: 300 per minute and client IP,
+//! counted per Cloudflare location): no Durable Object call, no storage write per start.
+//!
+//! Keys of per-IP limits are global (not per application): the client's address is what is
+//! limited, whichever application it calls. Requests without `CF-Connecting-IP` (only possible
+//! outside Cloudflare) share one key.
+
+use worker::{console_error, Env, Request};
+
+use crate::contract::error::ApiError;
+
+use crate::edge::platform::http::ApiResult;
+use crate::edge::platform::rate_limiter::{hit, Limit};
+
+const MINUTE_MS: i64 = 60 * 1000;
+
+/// Email code requests per address and application: 5 per 15 minutes (contract default).
+const CODE_REQUESTS_PER_EMAIL: Limit = Limit { limit: 5, window_ms: 15 * MINUTE_MS };
+/// Email code requests per client IP: 50 per hour (contract default).
+const CODE_REQUESTS_PER_IP: Limit = Limit { limit: 50, window_ms: 60 * MINUTE_MS };
+/// Code confirmations per client IP: each code already burns after 5 wrong tries; this bounds
+/// guessing across many addresses from one client.
+const CODE_CONFIRMS_PER_IP: Limit = Limit { limit: 100, window_ms: 60 * MINUTE_MS };
+/// The binding that counts ceremony starts (signup, register, login) per client IP: generous,
+/// against floods of challenges, not against people. Its limit and period are in wrangler.toml.
+const CEREMONY_STARTS: &str = "CEREMONY_STARTS";
+/// The binding's period, in seconds: a refused client may try again after it.
+const CEREMONY_STARTS_PERIOD_SECS: u64 = 60;
+
+/// The client's address as Cloudflare reports it.
+pub fn client_ip(req: &Request) -> String {
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .map(|ip| ip.trim().to_ascii_lowercase())
+        .filter(|ip| !ip.is_empty() && ip.len() <= 64)
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Counts an email code request: per client IP first, then per (application, address).
+pub async fn code_request(env: &Env, req: &Request, app_id: &str, email: &str) -> ApiResult<()> {
+    hit(env, &format!("code-request-ip:{}", client_ip(req)), CODE_REQUESTS_PER_IP).await?;
+    hit(env, &format!("code-request-email:{app_id}:{email}"), CODE_REQUESTS_PER_EMAIL).await
+}
+
+/// Counts a code confirmation attempt of the client.
+pub async fn code_confirm(env: &Env, req: &Request) -> ApiResult<()> {
+    hit(env, &format!("code-confirm-ip:{}", client_ip(req)), CODE_CONFIRMS_PER_IP).await
+}
+
+/// Counts a ceremony start of the client.
+pub async fn ceremony_start(env: &Env, req: &Request) -> ApiResult<()> {
+    let limiter = env.rate_limiter(CEREMONY_STARTS).map_err(|e| {
+        console_error!("rate limit binding {CEREMONY_STARTS}: {e}");
+        ApiError::internal()
+    })?;
+    let outcome = limiter.limit(format!("ceremony-start-ip:{}", client_ip(req))).await.map_err(|e| {
+        console_error!("rate limit binding {CEREMONY_STARTS} failed: {e}");
+        ApiError::internal()
+    })?;
+    if outcome.success {
+        Ok(())
+    } else {
+        Err(ApiError::rate_limited(CEREMONY_STARTS_PERIOD_SECS))
+    }
+}

@@ -1,0 +1,64 @@
+//! The session endpoints: `POST /auth/token/refresh`, `POST /auth/logout` and
+//! `GET /.well-known/jwks.json`.
+
+use serde::Deserialize;
+use worker::{Env, Request, Response};
+
+use crate::edge::tenancy::app_lookup;
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::sessions::{self, RevokeReason};
+
+/// How long clients may cache the JWKS. Short, so that a rotation's new key is seen quickly
+/// (the new key signs only once it is first in AUTHAZ_SIGNING_KEYS; publish it second first).
+const JWKS_MAX_AGE_SECS: u32 = 300;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+/// `POST /auth/token/refresh` `{refreshToken}` → `{session}`: rotates the refresh token.
+pub async fn refresh(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "POST /auth/token/refresh");
+    let result = async {
+        let app = app_lookup::for_request(&req, env).await?;
+        log.set_app(&app.id);
+        let body: RefreshBody = read_json(&mut req).await?;
+        let session = sessions::refresh(env, &req, &app.id, &body.refresh_token, now_ms).await?;
+        Ok(json(200, &serde_json::json!({ "session": session })))
+    }
+    .await;
+    log.finish(result)
+}
+
+/// `POST /auth/logout` (Bearer) → 204: ends this session only.
+pub async fn logout(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, "POST /auth/logout");
+    let result = async {
+        let app = app_lookup::for_request(&req, env).await?;
+        log.set_app(&app.id);
+        let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
+        let db = database(env)?;
+        sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?
+            .run()
+            .await
+            .map_err(|e| failed("revoke session", e))?;
+        Ok(no_content())
+    }
+    .await;
+    log.finish(result)
+}
+
+/// `GET /.well-known/jwks.json`: every key that may have signed a live access token.
+pub fn jwks(env: &Env) -> ApiResult<Response> {
+    let log = OutcomeLog::start(Event::Request, "GET /.well-known/jwks.json");
+    let result = sessions::jwks(env).map(|keys| {
+        let mut resp = json(200, &keys);
+        let _ = resp.headers_mut().set("Cache-Control", &format!("public, max-age={JWKS_MAX_AGE_SECS}"));
+        resp
+    });
+    log.finish(result)
+}

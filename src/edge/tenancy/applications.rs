@@ -1,0 +1,277 @@
+//! Applications in D1: the `applications` table, with each hostname mirrored in
+//! `application_hostnames` (one application per hostname) for the Host lookup of public requests.
+//! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all.
+
+use serde::Deserialize;
+use worker::{console_error, query, D1Database, D1PreparedStatement, D1Result};
+
+use crate::edge::platform::db::{error_text, failed};
+use crate::edge::platform::http::ApiResult;
+use crate::contract::error::ApiError;
+use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
+
+const COLUMNS: &str =
+    "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at";
+
+/// A row as D1 answers it: lists and the passkey config are JSON text.
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    name: String,
+    rp_id: String,
+    rp_name: String,
+    origins: String,
+    hostnames: String,
+    redirect_uris: String,
+    passkey_config: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl Row {
+    fn into_application(self) -> ApiResult<Application> {
+        let list = |text: &str, column: &str| {
+            serde_json::from_str::<Vec<String>>(text).map_err(|_| corrupt(&self.id, column))
+        };
+        Ok(Application {
+            origins: list(&self.origins, "origins")?,
+            hostnames: list(&self.hostnames, "hostnames")?,
+            redirect_uris: list(&self.redirect_uris, "redirect_uris")?,
+            passkey: parse_config(&self.id, &self.passkey_config)?,
+            id: self.id,
+            name: self.name,
+            rp_id: self.rp_id,
+            rp_name: self.rp_name,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn parse_config(app_id: &str, text: &str) -> ApiResult<PasskeyConfig> {
+    serde_json::from_str(text).map_err(|_| corrupt(app_id, "passkey_config"))
+}
+
+fn corrupt(app_id: &str, column: &str) -> ApiError {
+    console_error!("D1: application {app_id} has an unreadable {column}");
+    ApiError::internal()
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|_| ApiError::internal())
+}
+
+/// The application `id`.
+pub async fn find(db: &D1Database, id: &str) -> ApiResult<Option<Application>> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = ?1");
+    let stmt = query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?;
+    first(stmt, "find application").await
+}
+
+/// The application served at `hostname` (lowercase, without port), else the application `id`:
+/// one query, so a request named by `X-Authaz-App` costs one D1 round trip, not two.
+pub async fn find_by_hostname_or_id(db: &D1Database, hostname: Option<&str>, id: Option<&str>) -> ApiResult<Option<Application>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications
+         WHERE id = (SELECT app_id FROM application_hostnames WHERE hostname = ?1) OR id = ?2
+         ORDER BY id IS ?2 LIMIT 1"
+    );
+    let stmt = query!(db, &sql, &hostname, &id).map_err(|e| failed("prepare application lookup", e))?;
+    first(stmt, "find application by hostname or id").await
+}
+
+async fn first(stmt: D1PreparedStatement, doing: &str) -> ApiResult<Option<Application>> {
+    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
+    row.map(Row::into_application).transpose()
+}
+
+/// Refuses hostnames that another application already serves (`400 invalid_request`: the
+/// contract has no conflict code for applications).
+pub async fn check_hostnames_free(db: &D1Database, hostnames: &[String], app_id: Option<&str>) -> ApiResult<()> {
+    if hostnames.is_empty() {
+        return Ok(());
+    }
+    let hostnames = json_text(&hostnames)?;
+    let taken: Option<String> = query!(
+        db,
+        "SELECT hostname FROM application_hostnames
+         WHERE hostname IN (SELECT value FROM json_each(?1)) AND app_id IS NOT ?2 LIMIT 1",
+        &hostnames,
+        &app_id
+    )
+    .map_err(|e| failed("prepare hostname check", e))?
+    .first(Some("hostname"))
+    .await
+    .map_err(|e| failed("check hostnames", e))?;
+    match taken {
+        Some(hostname) => Err(hostname_taken(Some(&hostname))),
+        None => Ok(()),
+    }
+}
+
+fn hostname_taken(hostname: Option<&str>) -> ApiError {
+    let which = hostname.map(|h| format!("\"{h}\"")).unwrap_or_else(|| "a hostname".to_owned());
+    ApiError::invalid_request(format!("`hostnames`: {which} is already used by another application"))
+}
+
+/// A batch failed: a hostname taken meanwhile by another application is the caller's problem
+/// (the batch was rolled back); anything else is ours.
+fn batch_failed(doing: &str, err: worker::Error) -> ApiError {
+    if error_text(&err).contains("application_hostnames.hostname") {
+        return hostname_taken(None);
+    }
+    failed(doing, err)
+}
+
+fn insert_hostnames(db: &D1Database, app_id: &str, hostnames: &[String]) -> ApiResult<D1PreparedStatement> {
+    let hostnames = json_text(&hostnames)?;
+    query!(
+        db,
+        "INSERT INTO application_hostnames (hostname, app_id) SELECT value, ?2 FROM json_each(?1)",
+        &hostnames,
+        app_id
+    )
+    .map_err(|e| failed("prepare hostnames insert", e))
+}
+
+/// Stores a new application, its hostnames and `extra` (its API key) in one transaction.
+pub async fn create(
+    db: &D1Database,
+    id: &str,
+    new: &NewApplication,
+    now_ms: i64,
+    extra: D1PreparedStatement,
+) -> ApiResult<Application> {
+    let app = Application {
+        id: id.to_owned(),
+        name: new.name.clone(),
+        rp_id: new.rp_id.clone(),
+        rp_name: new.rp_name.clone(),
+        origins: new.origins.clone(),
+        hostnames: new.hostnames.clone(),
+        redirect_uris: new.redirect_uris.clone(),
+        passkey: PasskeyConfig::default(),
+        created_at: now_ms,
+        updated_at: now_ms,
+    };
+    let (origins, hostnames) = (json_text(&app.origins)?, json_text(&app.hostnames)?);
+    let (redirect_uris, passkey) = (json_text(&app.redirect_uris)?, json_text(&app.passkey)?);
+    let insert_app = query!(
+        db,
+        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"),
+        &app.id,
+        &app.name,
+        &app.rp_id,
+        &app.rp_name,
+        &origins,
+        &hostnames,
+        &redirect_uris,
+        &passkey,
+        now_ms
+    )
+    .map_err(|e| failed("prepare application insert", e))?;
+    let mut statements = vec![insert_app, extra];
+    if !app.hostnames.is_empty() {
+        statements.push(insert_hostnames(db, id, &app.hostnames)?);
+    }
+    db.batch(statements).await.map_err(|e| batch_failed("create application", e))?;
+    Ok(app)
+}
+
+/// Applies `patch` to the application `id`; `None` when there is no such application. The
+/// fields left out of the patch are not written, so concurrent patches of different fields
+/// both take effect.
+pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms: i64) -> ApiResult<Option<Application>> {
+    let list = |l: &Option<Vec<String>>| l.as_ref().map(json_text).transpose();
+    let (origins, hostnames, redirect_uris) = (list(&patch.origins)?, list(&patch.hostnames)?, list(&patch.redirect_uris)?);
+    let update = query!(
+        db,
+        "UPDATE applications SET
+           name = coalesce(?2, name), rp_name = coalesce(?3, rp_name), origins = coalesce(?4, origins),
+           hostnames = coalesce(?5, hostnames), redirect_uris = coalesce(?6, redirect_uris), updated_at = ?7
+         WHERE id = ?1",
+        id,
+        &patch.name,
+        &patch.rp_name,
+        &origins,
+        &hostnames,
+        &redirect_uris,
+        now_ms
+    )
+    .map_err(|e| failed("prepare application update", e))?;
+    let mut statements = vec![update];
+    if let (Some(list), Some(hostnames)) = (&patch.hostnames, &hostnames) {
+        statements.push(
+            query!(db, "DELETE FROM application_hostnames WHERE app_id = ?1", id)
+                .map_err(|e| failed("prepare hostnames delete", e))?,
+        );
+        if !list.is_empty() {
+            // Only while the application exists: a patch of an unknown id must leave no rows.
+            statements.push(
+                query!(
+                    db,
+                    "INSERT INTO application_hostnames (hostname, app_id)
+                     SELECT value, ?2 FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM applications WHERE id = ?2)",
+                    hostnames,
+                    id
+                )
+                .map_err(|e| failed("prepare hostnames insert", e))?,
+            );
+        }
+    }
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = ?1");
+    statements.push(query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?);
+    let results = db.batch(statements).await.map_err(|e| batch_failed("update application", e))?;
+    let rows: Vec<Row> = last_rows(&results, "update application")?;
+    rows.into_iter().next().map(Row::into_application).transpose()
+}
+
+fn last_rows(results: &[D1Result], doing: &str) -> ApiResult<Vec<Row>> {
+    match results.last() {
+        Some(result) => result.results().map_err(|e| failed(doing, e)),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// How often a passkey-config write is retried when another write changed the config between
+/// our read and our write.
+const CONFIG_WRITE_ATTEMPTS: usize = 5;
+
+/// Merges `patch` into the passkey config of application `id`; `None` when there is no such
+/// application. Read, merge, then write only if the stored config is still what was read (a
+/// compare-and-set), so a concurrent PUT of other fields is never lost.
+pub async fn update_passkey_config(
+    db: &D1Database,
+    id: &str,
+    patch: &PasskeyConfigPatch,
+    now_ms: i64,
+) -> ApiResult<Option<PasskeyConfig>> {
+    for _ in 0..CONFIG_WRITE_ATTEMPTS {
+        let stored: Option<String> = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
+            .map_err(|e| failed("prepare passkey config read", e))?
+            .first(Some("passkey_config"))
+            .await
+            .map_err(|e| failed("read passkey config", e))?;
+        let Some(stored) = stored else { return Ok(None) };
+        let merged = patch.apply(&parse_config(id, &stored)?);
+        let merged_text = json_text(&merged)?;
+        let result = query!(
+            db,
+            "UPDATE applications SET passkey_config = ?1, updated_at = ?2 WHERE id = ?3 AND passkey_config = ?4",
+            &merged_text,
+            now_ms,
+            id,
+            &stored
+        )
+        .map_err(|e| failed("prepare passkey config write", e))?
+        .run()
+        .await
+        .map_err(|e| failed("write passkey config", e))?;
+        let changes = result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0);
+        if changes == 1 {
+            return Ok(Some(merged));
+        }
+    }
+    console_error!("passkey config of {id}: gave up after {CONFIG_WRITE_ATTEMPTS} concurrent writes");
+    Err(ApiError::internal())
+}

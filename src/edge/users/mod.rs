@@ -1,0 +1,120 @@
+//! Users of an application: the `users` table and the contract's `user` object.
+
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement, D1Result};
+
+use crate::edge::platform::db::failed;
+use crate::edge::platform::http::ApiResult;
+use crate::contract::time_format::rfc3339_utc;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub app_id: String,
+    /// Lowercased.
+    pub email: String,
+    pub email_verified: bool,
+    pub display_name: String,
+    /// The WebAuthn `user.id`: base64url of 32 random bytes.
+    pub user_handle: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A row as D1 answers it (booleans are integers there).
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    app_id: String,
+    email: String,
+    email_verified: i64,
+    display_name: String,
+    user_handle: String,
+    created_at: i64,
+}
+
+impl From<Row> for User {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            app_id: r.app_id,
+            email: r.email,
+            email_verified: r.email_verified != 0,
+            display_name: r.display_name,
+            user_handle: r.user_handle,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at";
+
+impl User {
+    /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "email": self.email,
+            "emailVerified": self.email_verified,
+            "displayName": self.display_name,
+            "createdAt": rfc3339_utc(self.created_at),
+        })
+    }
+}
+
+/// The user of `app_id` with this email (compared lowercased).
+pub async fn find_by_email(db: &D1Database, app_id: &str, email: &str) -> ApiResult<Option<User>> {
+    let email = email.trim().to_lowercase();
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND email = ?2");
+    first(query!(db, &sql, app_id, &email), "find user by email").await
+}
+
+/// The user `id` of `app_id`.
+pub async fn find_by_id(db: &D1Database, app_id: &str, id: &str) -> ApiResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND id = ?2");
+    first(query!(db, &sql, app_id, id), "find user by id").await
+}
+
+/// The user `id` whatever its application (admin endpoints check the application themselves).
+pub async fn find_by_id_in_any_app(db: &D1Database, id: &str) -> ApiResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+    first(query!(db, &sql, id), "find user by id").await
+}
+
+/// Selects the owner of the credential of `app_id` with this WebAuthn credential id (base64url),
+/// for a `db.batch`; read the answer with [`from_result`].
+pub fn owner_of_credential_stmt(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<D1PreparedStatement> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND id = (SELECT user_id FROM credentials WHERE app_id = ?1 AND credential_id = ?2)"
+    );
+    query!(db, &sql, app_id, credential_id).map_err(|e| failed("prepare credential owner lookup", e))
+}
+
+/// The user a batched select answered, if any.
+pub fn from_result(result: &D1Result, doing: &str) -> ApiResult<Option<User>> {
+    let rows: Vec<Row> = result.results().map_err(|e| failed(doing, e))?;
+    Ok(rows.into_iter().next().map(User::from))
+}
+
+/// Inserts `user` (for a `db.batch`). The email must already be lowercased.
+pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatement> {
+    query!(
+        db,
+        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &user.id,
+        &user.app_id,
+        &user.email,
+        i64::from(user.email_verified),
+        &user.display_name,
+        &user.user_handle,
+        user.created_at,
+    )
+    .map_err(|e| failed("prepare user insert", e))
+}
+
+async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<User>> {
+    let stmt = stmt.map_err(|e| failed(doing, e))?;
+    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
+    Ok(row.map(User::from))
+}

@@ -1,0 +1,5 @@
+//! Tenancy: applications (tenants), their passkey configuration and the web addresses they
+//! own, and the one canonical form of their users' email addresses.
+
+pub mod application;
+pub mod email_address;
