@@ -2,4 +2,5 @@
 //! text forms of its values. The Worker answers through these; the native tests check them.
 
 pub mod error;
+pub mod routes;
 pub mod time_format;

@@ -27,6 +27,7 @@ use crate::edge::platform::web_crypto;
 use crate::edge::platform::http::{separately, ApiResult};
 use crate::metadata::provider_names::aaguid_string;
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::routes::Endpoint;
 use crate::tenancy::application::{self, Application};
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{random_token, RandomSource, SystemRandom};
@@ -72,56 +73,13 @@ struct Pending<T> {
     data: T,
 }
 
-/// The endpoints served here, all `POST /auth/passkey-provider/...`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    VerifyEmailRequest,
-    VerifyEmailConfirm,
-    SignupStart,
-    SignupComplete,
-    RegisterStart,
-    RegisterComplete,
-    LoginStart,
-    LoginComplete,
-}
-
-impl Endpoint {
-    /// The endpoint at `/auth/passkey-provider/<segments>`, if any.
-    pub fn at(segments: &[&str]) -> Option<Self> {
-        Some(match segments {
-            ["signup", "verify-email", "request"] => Self::VerifyEmailRequest,
-            ["signup", "verify-email", "confirm"] => Self::VerifyEmailConfirm,
-            ["signup", "start"] => Self::SignupStart,
-            ["signup", "complete"] => Self::SignupComplete,
-            ["register", "start"] => Self::RegisterStart,
-            ["register", "complete"] => Self::RegisterComplete,
-            ["login", "start"] => Self::LoginStart,
-            ["login", "complete"] => Self::LoginComplete,
-            _ => return None,
-        })
-    }
-
-    /// The route, as logged.
-    fn route(self) -> &'static str {
-        match self {
-            Self::VerifyEmailRequest => "POST /auth/passkey-provider/signup/verify-email/request",
-            Self::VerifyEmailConfirm => "POST /auth/passkey-provider/signup/verify-email/confirm",
-            Self::SignupStart => "POST /auth/passkey-provider/signup/start",
-            Self::SignupComplete => "POST /auth/passkey-provider/signup/complete",
-            Self::RegisterStart => "POST /auth/passkey-provider/register/start",
-            Self::RegisterComplete => "POST /auth/passkey-provider/register/complete",
-            Self::LoginStart => "POST /auth/passkey-provider/login/start",
-            Self::LoginComplete => "POST /auth/passkey-provider/login/complete",
-        }
-    }
-}
-
-/// Serves `endpoint` for the request's application: refused while its passkeys are off, and
-/// logged (one JSON line per outcome).
-pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Ceremony, endpoint.route());
+/// Serves `endpoint` (one of the ceremonies or the email verification before signup) for the
+/// request's application (`known` when the router already found it): refused while its passkeys
+/// are off, and logged (one JSON line per outcome).
+pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Ceremony, endpoint.log_name());
     let result = async {
-        let app = app_lookup::for_request(&req, env).await?;
+        let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         if !app.passkey.enabled {
             return Err(ApiError::new(ErrorCode::PasskeyDisabled, "passkeys are not enabled for this application"));
@@ -135,6 +93,7 @@ pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, now_ms: i64) -> 
             Endpoint::RegisterComplete => separately(register::complete(req, env, &app, now_ms)).await,
             Endpoint::LoginStart => separately(login::start(req, env, &app)).await,
             Endpoint::LoginComplete => separately(login::complete(req, env, &app, now_ms)).await,
+            _ => Err(ApiError::not_found("no such endpoint")),
         }
     }
     .await;

@@ -20,6 +20,7 @@ use crate::edge::platform::config;
 use crate::edge::sessions;
 use crate::edge::users;
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::routes::Endpoint;
 use crate::tenancy::application::Application;
 use crate::tokens::hand_off::{check_hand_off, redirect_target, verifier_matches, CODE_TTL_MS};
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
@@ -41,10 +42,10 @@ struct AuthorizeBody {
 
 /// `POST /auth/authorize` (Bearer): `{redirect_uri, state?, code_challenge?, code_challenge_method?}`
 /// → `{redirectTo, expiresIn}`.
-pub async fn authorize(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "POST /auth/authorize");
+pub async fn authorize(mut req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::Authorize.log_name());
     let result = async {
-        let app = app_lookup::for_request(&req, env).await?;
+        let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         issue_code(&mut req, env, &app, now_ms).await
     }
@@ -108,10 +109,10 @@ struct CodeRow {
 
 /// `POST /auth/token`: `{code, code_verifier?, redirect_uri?}` with the app's `X-API-Key`, or
 /// with `code_verifier` for a code issued with a `code_challenge` → `{user, session}`.
-pub async fn exchange(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "POST /auth/token");
+pub async fn exchange(mut req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::ExchangeCode.log_name());
     let result = async {
-        let app = app_lookup::for_request(&req, env).await?;
+        let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         redeem_code(&mut req, env, &app, now_ms).await
     }

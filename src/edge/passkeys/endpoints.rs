@@ -17,15 +17,17 @@ use crate::edge::passkeys::recovery_codes;
 use crate::edge::sessions::{self, BearerAuth, RevokeReason};
 use crate::edge::users;
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::routes::Endpoint;
+use crate::tenancy::application::Application;
 
 /// Longest passkey name, in characters.
 const MAX_NAME_CHARS: usize = 64;
 
 /// `GET /api/v1/users/me/passkeys` (Bearer) → `{passkeys: [passkey]}`, oldest first.
-pub async fn list(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "GET /api/v1/users/me/passkeys");
+pub async fn list(req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::ListPasskeys.log_name());
     let result = async {
-        let auth = signed_in_any_app(&req, env, now_ms, &mut log).await?;
+        let auth = signed_in_any_app(&req, env, known, now_ms, &mut log).await?;
         let db = database(env)?;
         let passkeys = credentials::list_for_user(&db, &auth.app_id, &auth.user_id).await?;
         let passkeys: Vec<_> = passkeys.iter().map(|p| p.to_passkey_json()).collect();
@@ -42,10 +44,10 @@ struct RenameBody {
 }
 
 /// `PATCH /api/v1/users/me/passkeys/{id}` (Bearer) `{name}` → `{passkey}`.
-pub async fn rename(mut req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "PATCH /api/v1/users/me/passkeys/{id}");
+pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::RenamePasskey.log_name());
     let result = async {
-        let auth = signed_in_any_app(&req, env, now_ms, &mut log).await?;
+        let auth = signed_in_any_app(&req, env, known, now_ms, &mut log).await?;
         let body: RenameBody = read_json(&mut req).await?;
         let name = valid_name(&body.name)?;
         let db = database(env)?;
@@ -65,10 +67,10 @@ pub async fn rename(mut req: Request, env: &Env, passkey_id: &str, now_ms: i64) 
 
 /// `DELETE /auth/passkey-provider/passkeys/{id}` (Bearer) → 204; `409 last_passkey` for the
 /// user's only passkey (without one the user could never sign in again).
-pub async fn delete(req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "DELETE /auth/passkey-provider/passkeys/{id}");
+pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::DeletePasskey.log_name());
     let result = async {
-        let app = app_lookup::for_request(&req, env).await?;
+        let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
         let db = database(env)?;
@@ -90,10 +92,10 @@ pub async fn delete(req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> A
 
 /// `POST /api/v1/users/me/recovery-codes` (Bearer) → `{recoveryCodes}`: 10 new codes, shown
 /// this once; the old set stops working.
-pub async fn new_recovery_codes(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "POST /api/v1/users/me/recovery-codes");
+pub async fn new_recovery_codes(req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::NewRecoveryCodes.log_name());
     let result = async {
-        let auth = signed_in_any_app(&req, env, now_ms, &mut log).await?;
+        let auth = signed_in_any_app(&req, env, known, now_ms, &mut log).await?;
         let db = database(env)?;
         let (codes, statements) = recovery_codes::new_set(&db, &config::hmac_key(env)?, &auth.user_id, now_ms)?;
         db.batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
@@ -108,7 +110,7 @@ pub async fn new_recovery_codes(req: Request, env: &Env, now_ms: i64) -> ApiResu
 /// The user's recovery codes are kept on purpose: with no passkey left, a recovery code is how
 /// the user registers a new one.
 pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "DELETE /api/v1/users/{userId}/passkeys");
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::OperatorReset.log_name());
     let result = async {
         let caller = caller::authenticate(&req, env).await?;
         let db = database(env)?;
@@ -138,8 +140,8 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
 /// request names (host or `X-Authaz-App`), else the token's audience: an API client holding an
 /// access token need not say which application it is for. Either way the token must verify
 /// for that application and its session must be live.
-async fn signed_in_any_app(req: &Request, env: &Env, now_ms: i64, log: &mut OutcomeLog) -> ApiResult<BearerAuth> {
-    let app_id = match app_lookup::for_request(req, env).await {
+async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>, now_ms: i64, log: &mut OutcomeLog) -> ApiResult<BearerAuth> {
+    let app_id = match app_lookup::for_request(req, env, known).await {
         Ok(app) => app.id,
         Err(e) if e.code == ErrorCode::AppNotFound => {
             sessions::unverified_audience(req).ok_or_else(|| ApiError::unauthorized("missing or invalid Bearer token"))?

@@ -17,31 +17,13 @@ use crate::edge::tenancy::app_lookup;
 use crate::edge::platform::http::error_response;
 use crate::edge::platform::request_url;
 use crate::contract::error::ApiError;
+use crate::contract::routes::CorsScope;
 use crate::tenancy::application::Application;
 
 const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE";
 const ALLOW_HEADERS: &str = "authorization, content-type, x-authaz-app";
 /// Chromium caps a preflight cache at 2 hours.
 const PREFLIGHT_MAX_AGE_SECS: &str = "7200";
-
-/// Which CORS an endpoint answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Server-to-server only (the admin API, unknown paths): no CORS headers.
-    None,
-    /// Public data: any origin.
-    Anyone,
-    /// Called by the application's pages: its `origins` only.
-    AppOrigins,
-}
-
-pub fn scope(segments: &[&str]) -> Scope {
-    match segments {
-        [".well-known", "jwks.json"] => Scope::Anyone,
-        ["auth", _, ..] | ["api", "v1", "users", "me", ..] => Scope::AppOrigins,
-        _ => Scope::None,
-    }
-}
 
 /// What the router does with a request before and after routing it.
 pub enum Decision {
@@ -61,20 +43,20 @@ fn foreign_origin(req: &Request) -> Option<String> {
     (own.as_deref() != Some(origin.as_str())).then_some(origin)
 }
 
-pub async fn decide(req: &Request, env: &worker::Env, scope: Scope) -> Decision {
-    if scope == Scope::None {
+pub async fn decide(req: &Request, env: &worker::Env, scope: CorsScope) -> Decision {
+    if scope == CorsScope::None {
         return Decision::Plain;
     }
     let Some(origin) = foreign_origin(req) else { return Decision::Plain };
     if req.method() == Method::Options {
         return Decision::Answer(preflight(&origin));
     }
-    if scope == Scope::Anyone {
+    if scope == CorsScope::Anyone {
         return Decision::Allow("*".to_string(), None);
     }
     // An unknown application is the handler's to report (404 app_not_found), with CORS so the
     // page can read why.
-    match app_lookup::for_request(req, env).await {
+    match app_lookup::for_request(req, env, None).await {
         Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin, Some(app)),
         Ok(_) => {
             // Readable by the page, so its developer learns why.

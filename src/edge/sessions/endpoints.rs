@@ -9,6 +9,8 @@ use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::db::{database, failed};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
 use crate::edge::sessions::{self, RevokeReason};
+use crate::contract::routes::Endpoint;
+use crate::tenancy::application::Application;
 
 /// How long clients may cache the JWKS. Short, so that a rotation's new key is seen quickly
 /// (the new key signs only once it is first in AUTHAZ_SIGNING_KEYS; publish it second first).
@@ -21,10 +23,10 @@ struct RefreshBody {
 }
 
 /// `POST /auth/token/refresh` `{refreshToken}` → `{session}`: rotates the refresh token.
-pub async fn refresh(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "POST /auth/token/refresh");
+pub async fn refresh(mut req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::RefreshToken.log_name());
     let result = async {
-        let app = app_lookup::for_request(&req, env).await?;
+        let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         let body: RefreshBody = read_json(&mut req).await?;
         let session = sessions::refresh(env, &req, &app.id, &body.refresh_token, now_ms).await?;
@@ -35,10 +37,10 @@ pub async fn refresh(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Resp
 }
 
 /// `POST /auth/logout` (Bearer) → 204: ends this session only.
-pub async fn logout(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, "POST /auth/logout");
+pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
+    let mut log = OutcomeLog::start(Event::Request, Endpoint::Logout.log_name());
     let result = async {
-        let app = app_lookup::for_request(&req, env).await?;
+        let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
         let db = database(env)?;
@@ -54,7 +56,7 @@ pub async fn logout(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response>
 
 /// `GET /.well-known/jwks.json`: every key that may have signed a live access token.
 pub fn jwks(env: &Env) -> ApiResult<Response> {
-    let log = OutcomeLog::start(Event::Request, "GET /.well-known/jwks.json");
+    let log = OutcomeLog::start(Event::Request, Endpoint::Jwks.log_name());
     let result = sessions::jwks(env).map(|keys| {
         let mut resp = json(200, &keys);
         let _ = resp.headers_mut().set("Cache-Control", &format!("public, max-age={JWKS_MAX_AGE_SECS}"));

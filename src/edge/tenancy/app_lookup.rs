@@ -3,14 +3,8 @@
 //! query parameter; else `404 app_not_found`.
 //!
 //! A request is looked up once: when the router's CORS check has already found the application
-//! (every call from an application's own pages), [`knowing`] hands it to the handler's
-//! [`for_request`] instead of a second D1 query.
-
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll};
+//! (every call from an application's own pages), the router hands it to the handler, whose
+//! [`for_request`] answers it instead of making a second D1 query.
 
 use worker::{Env, Request};
 
@@ -24,41 +18,13 @@ use crate::tenancy::application::Application;
 /// Longest application id looked up (ids are 20 characters).
 const MAX_APP_ID_LEN: usize = 64;
 
-/// The application of a public API request (`/auth/...`): by host, else `X-Authaz-App`.
-pub async fn for_request(req: &Request, env: &Env) -> ApiResult<Application> {
-    if let Some(app) = KNOWN.with(|known| known.borrow().clone()) {
-        return Ok(Application::clone(&app));
+/// The application of a public API request (`/auth/...`): `known` when the router already found
+/// it, else by host, else `X-Authaz-App`.
+pub async fn for_request(req: &Request, env: &Env, known: Option<&Application>) -> ApiResult<Application> {
+    if let Some(app) = known {
+        return Ok(app.clone());
     }
     find(req, env, false).await
-}
-
-thread_local! {
-    /// The application of the request whose future is being polled, when already known.
-    static KNOWN: RefCell<Option<Rc<Application>>> = const { RefCell::new(None) };
-}
-
-/// Runs `fut` (one request's handling) with `app`, when Some, as the application that
-/// [`for_request`] answers. Requests interleave only between polls, and each poll of this future
-/// sets the application for exactly that poll, so no other request ever sees it.
-pub fn knowing<F: Future>(app: Option<Application>, fut: F) -> impl Future<Output = F::Output> {
-    Knowing { app: app.map(Rc::new), fut: Box::pin(fut) }
-}
-
-struct Knowing<F> {
-    app: Option<Rc<Application>>,
-    fut: Pin<Box<F>>,
-}
-
-impl<F: Future> Future for Knowing<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let app = self.app.clone();
-        let previous = KNOWN.with(|known| known.replace(app));
-        let result = self.fut.as_mut().poll(cx);
-        KNOWN.with(|known| *known.borrow_mut() = previous);
-        result
-    }
 }
 
 /// The application of a hosted page (`/sign-in`, `/account`): by host, else `X-Authaz-App`,

@@ -1,0 +1,244 @@
+//! The route table: every endpoint of the contract by method and path, with the CORS it answers
+//! and the name it is logged under. The one place a route is spelled; the Worker's router maps
+//! each [`Endpoint`] to its handler.
+
+/// Which CORS an endpoint answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CorsScope {
+    /// Server-to-server only (the admin API, hosted pages, unknown paths): no CORS headers.
+    None,
+    /// Public data: any origin.
+    Anyone,
+    /// Called by the application's pages: its `origins` only.
+    AppOrigins,
+}
+
+/// Every endpoint the Worker serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Health,
+    CreateApplication,
+    GetApplication,
+    PatchApplication,
+    GetPasskeyConfig,
+    PutPasskeyConfig,
+    VerifyEmailRequest,
+    VerifyEmailConfirm,
+    SignupStart,
+    SignupComplete,
+    RegisterStart,
+    RegisterComplete,
+    LoginStart,
+    LoginComplete,
+    RefreshToken,
+    Logout,
+    Jwks,
+    ListPasskeys,
+    RenamePasskey,
+    DeletePasskey,
+    NewRecoveryCodes,
+    OperatorReset,
+    SignInPage,
+    AccountPage,
+    Authorize,
+    ExchangeCode,
+}
+
+/// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
+struct Route {
+    spec: &'static str,
+    endpoint: Endpoint,
+    cors: CorsScope,
+}
+
+const fn r(spec: &'static str, endpoint: Endpoint, cors: CorsScope) -> Route {
+    Route { spec, endpoint, cors }
+}
+
+use CorsScope::{AppOrigins, Anyone, None as NoCors};
+use Endpoint::*;
+
+/// Earlier rows win: literal segments (`me`) come before a parameter in the same place.
+const ROUTES: &[Route] = &[
+    r("GET /healthz", Health, NoCors),
+    // Applications (admin API).
+    r("POST /api/v1/applications", CreateApplication, NoCors),
+    r("GET /api/v1/applications/{appId}", GetApplication, NoCors),
+    r("PATCH /api/v1/applications/{appId}", PatchApplication, NoCors),
+    r("GET /api/v1/applications/{appId}/auth/passkey", GetPasskeyConfig, NoCors),
+    r("PUT /api/v1/applications/{appId}/auth/passkey", PutPasskeyConfig, NoCors),
+    // Email verification and the ceremonies.
+    r("POST /auth/passkey-provider/signup/verify-email/request", VerifyEmailRequest, AppOrigins),
+    r("POST /auth/passkey-provider/signup/verify-email/confirm", VerifyEmailConfirm, AppOrigins),
+    r("POST /auth/passkey-provider/signup/start", SignupStart, AppOrigins),
+    r("POST /auth/passkey-provider/signup/complete", SignupComplete, AppOrigins),
+    r("POST /auth/passkey-provider/register/start", RegisterStart, AppOrigins),
+    r("POST /auth/passkey-provider/register/complete", RegisterComplete, AppOrigins),
+    r("POST /auth/passkey-provider/login/start", LoginStart, AppOrigins),
+    r("POST /auth/passkey-provider/login/complete", LoginComplete, AppOrigins),
+    // Sessions.
+    r("POST /auth/token/refresh", RefreshToken, AppOrigins),
+    r("POST /auth/logout", Logout, AppOrigins),
+    r("GET /.well-known/jwks.json", Jwks, Anyone),
+    // Passkey management.
+    r("GET /api/v1/users/me/passkeys", ListPasskeys, AppOrigins),
+    r("PATCH /api/v1/users/me/passkeys/{id}", RenamePasskey, AppOrigins),
+    r("DELETE /auth/passkey-provider/passkeys/{id}", DeletePasskey, AppOrigins),
+    r("POST /api/v1/users/me/recovery-codes", NewRecoveryCodes, AppOrigins),
+    r("DELETE /api/v1/users/{userId}/passkeys", OperatorReset, NoCors),
+    // Hosted pages and the hand-off to the application.
+    r("GET /sign-in", SignInPage, NoCors),
+    r("GET /account", AccountPage, NoCors),
+    r("POST /auth/authorize", Authorize, AppOrigins),
+    r("POST /auth/token", ExchangeCode, AppOrigins),
+];
+
+/// What the table says of a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Routing<'p> {
+    /// The endpoint, with the path's `{param}` segments in order.
+    Found(Endpoint, Vec<&'p str>),
+    /// The path is served, but not with this method (`405`).
+    MethodNotAllowed,
+    /// No such path (`404`).
+    NotFound,
+}
+
+impl Route {
+    fn method(&self) -> &'static str {
+        self.spec.split_once(' ').map_or("", |(method, _)| method)
+    }
+
+    fn path(&self) -> &'static str {
+        self.spec.split_once(' ').map_or("", |(_, path)| path)
+    }
+
+    /// The path's parameters when `segments` is this route's path.
+    fn matches<'p>(&self, segments: &[&'p str]) -> Option<Vec<&'p str>> {
+        let pattern = self.path().trim_matches('/');
+        let mut params = Vec::new();
+        let mut given = segments.iter();
+        for part in pattern.split('/') {
+            let segment = *given.next()?;
+            if part.starts_with('{') {
+                if segment.is_empty() {
+                    return None;
+                }
+                params.push(segment);
+            } else if part != segment {
+                return None;
+            }
+        }
+        given.next().is_none().then_some(params)
+    }
+}
+
+/// The path's segments: `/a/b/` is `["a", "b"]`, `/` is `[""]`.
+pub fn segments(path: &str) -> Vec<&str> {
+    path.trim_matches('/').split('/').collect()
+}
+
+/// Finds the endpoint for `method` (upper case, as HTTP spells it) and `path`.
+pub fn route<'p>(method: &str, path: &'p str) -> Routing<'p> {
+    let segments = segments(path);
+    let mut path_served = false;
+    for route in ROUTES {
+        if let Some(params) = route.matches(&segments) {
+            if route.method() == method {
+                return Routing::Found(route.endpoint, params);
+            }
+            path_served = true;
+        }
+    }
+    if path_served {
+        Routing::MethodNotAllowed
+    } else {
+        Routing::NotFound
+    }
+}
+
+/// The CORS a path answers, whatever the method (a preflight names none of the route's): the
+/// scope of the first route at that path; none for unknown paths.
+pub fn cors_scope(path: &str) -> CorsScope {
+    let segments = segments(path);
+    ROUTES.iter().find(|route| route.matches(&segments).is_some()).map_or(CorsScope::None, |route| route.cors)
+}
+
+impl Endpoint {
+    /// The route as logged: `"POST /auth/passkey-provider/login/start"`.
+    pub fn log_name(self) -> &'static str {
+        ROUTES.iter().find(|route| route.endpoint == self).map_or("", |route| route.spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_endpoint_with_its_parameters() {
+        assert_eq!(route("GET", "/healthz"), Routing::Found(Health, vec![]));
+        assert_eq!(route("POST", "/api/v1/applications"), Routing::Found(CreateApplication, vec![]));
+        assert_eq!(route("PATCH", "/api/v1/applications/app_1"), Routing::Found(PatchApplication, vec!["app_1"]));
+        assert_eq!(route("PUT", "/api/v1/applications/app_1/auth/passkey"), Routing::Found(PutPasskeyConfig, vec!["app_1"]));
+        assert_eq!(route("POST", "/auth/passkey-provider/login/complete"), Routing::Found(LoginComplete, vec![]));
+        assert_eq!(route("PATCH", "/api/v1/users/me/passkeys/cred"), Routing::Found(RenamePasskey, vec!["cred"]));
+        assert_eq!(route("DELETE", "/api/v1/users/usr_9/passkeys"), Routing::Found(OperatorReset, vec!["usr_9"]));
+        assert_eq!(route("POST", "/auth/token"), Routing::Found(ExchangeCode, vec![]));
+        assert_eq!(route("POST", "/auth/token/refresh"), Routing::Found(RefreshToken, vec![]));
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter() {
+        assert_eq!(route("GET", "/api/v1/users/me/passkeys"), Routing::Found(ListPasskeys, vec![]));
+        // `me` is also a user id to the operator reset, as it was before the table.
+        assert_eq!(route("DELETE", "/api/v1/users/me/passkeys"), Routing::Found(OperatorReset, vec!["me"]));
+    }
+
+    #[test]
+    fn trailing_slashes_are_ignored() {
+        assert_eq!(route("GET", "/healthz/"), Routing::Found(Health, vec![]));
+        assert_eq!(route("GET", "/sign-in/"), Routing::Found(SignInPage, vec![]));
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_is_405() {
+        assert_eq!(route("POST", "/healthz"), Routing::MethodNotAllowed);
+        assert_eq!(route("GET", "/auth/passkey-provider/signup/start"), Routing::MethodNotAllowed);
+        assert_eq!(route("DELETE", "/api/v1/applications"), Routing::MethodNotAllowed);
+        assert_eq!(route("POST", "/api/v1/applications/app_1/auth/passkey"), Routing::MethodNotAllowed);
+        assert_eq!(route("OPTIONS", "/auth/logout"), Routing::MethodNotAllowed);
+    }
+
+    #[test]
+    fn unknown_paths_are_404() {
+        assert_eq!(route("GET", "/"), Routing::NotFound);
+        assert_eq!(route("POST", "/auth/passkey-provider/nope"), Routing::NotFound);
+        assert_eq!(route("GET", "/api/v1/applications/a/b"), Routing::NotFound);
+        assert_eq!(route("PATCH", "/api/v1/users/me/passkeys/"), Routing::MethodNotAllowed);
+        assert_eq!(route("GET", "/api/v1/applications//auth/passkey"), Routing::NotFound);
+    }
+
+    #[test]
+    fn cors_scopes() {
+        assert_eq!(cors_scope("/.well-known/jwks.json"), CorsScope::Anyone);
+        assert_eq!(cors_scope("/auth/passkey-provider/login/start"), CorsScope::AppOrigins);
+        assert_eq!(cors_scope("/api/v1/users/me/recovery-codes"), CorsScope::AppOrigins);
+        assert_eq!(cors_scope("/auth/token"), CorsScope::AppOrigins);
+        assert_eq!(cors_scope("/api/v1/applications"), CorsScope::None);
+        assert_eq!(cors_scope("/api/v1/users/usr_1/passkeys"), CorsScope::None);
+        assert_eq!(cors_scope("/sign-in"), CorsScope::None);
+        assert_eq!(cors_scope("/nowhere"), CorsScope::None);
+    }
+
+    #[test]
+    fn every_endpoint_has_one_route_and_a_log_name() {
+        for route in ROUTES {
+            assert_eq!(route.endpoint.log_name(), route.spec);
+            assert_eq!(ROUTES.iter().filter(|other| other.endpoint == route.endpoint).count(), 1, "{}", route.spec);
+            assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&route.method()), "{}", route.spec);
+            assert!(route.path().starts_with('/'), "{}", route.spec);
+        }
+        assert_eq!(LoginStart.log_name(), "POST /auth/passkey-provider/login/start");
+    }
+}
