@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
+use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
 type Fields = Map<String, Value>;
 type FieldResult<T> = Result<T, ApiError>;
@@ -68,74 +69,17 @@ impl Serialize for Application {
     }
 }
 
-/// WebAuthn's `UserVerificationRequirement` and `ResidentKeyRequirement` share these values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Requirement {
-    Required,
-    Preferred,
-    Discouraged,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuthenticatorAttachment {
-    #[serde(rename = "platform")]
-    Platform,
-    #[serde(rename = "cross-platform")]
-    CrossPlatform,
-}
-
-/// WebAuthn's `AttestationConveyancePreference`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Attestation {
-    None,
-    Indirect,
-    Direct,
-    Enterprise,
-}
-
-impl Requirement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Required => "required",
-            Self::Preferred => "preferred",
-            Self::Discouraged => "discouraged",
-        }
-    }
-}
-
-impl AuthenticatorAttachment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Platform => "platform",
-            Self::CrossPlatform => "cross-platform",
-        }
-    }
-}
-
-impl Attestation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Indirect => "indirect",
-            Self::Direct => "direct",
-            Self::Enterprise => "enterprise",
-        }
-    }
-}
-
 /// An application's passkey configuration. Stored as this same JSON; fields missing from a
 /// stored value take their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PasskeyConfig {
     pub enabled: bool,
-    pub user_verification: Requirement,
-    pub resident_key: Requirement,
+    pub user_verification: UserVerification,
+    pub resident_key: ResidentKey,
     /// `None`: platform and roaming authenticators both.
     pub authenticator_attachment: Option<AuthenticatorAttachment>,
-    pub attestation: Attestation,
+    pub attestation: AttestationConveyance,
     pub direct_signup: bool,
     pub timeout_ms: u64,
 }
@@ -145,10 +89,10 @@ impl Default for PasskeyConfig {
     fn default() -> Self {
         Self {
             enabled: false,
-            user_verification: Requirement::Required,
-            resident_key: Requirement::Required,
+            user_verification: UserVerification::Required,
+            resident_key: ResidentKey::Required,
             authenticator_attachment: None,
-            attestation: Attestation::None,
+            attestation: AttestationConveyance::None,
             direct_signup: false,
             timeout_ms: 300_000,
         }
@@ -160,10 +104,10 @@ impl Default for PasskeyConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PasskeyConfigPatch {
     pub enabled: Option<bool>,
-    pub user_verification: Option<Requirement>,
-    pub resident_key: Option<Requirement>,
+    pub user_verification: Option<UserVerification>,
+    pub resident_key: Option<ResidentKey>,
     pub authenticator_attachment: Option<Option<AuthenticatorAttachment>>,
-    pub attestation: Option<Attestation>,
+    pub attestation: Option<AttestationConveyance>,
     pub direct_signup: Option<bool>,
     pub timeout_ms: Option<u64>,
 }
@@ -182,13 +126,6 @@ impl PasskeyConfigPatch {
     pub fn from_json(body: &Value) -> FieldResult<Self> {
         let fields = object(body)?;
         refuse_unknown(fields, Self::FIELDS, |_| None)?;
-        let requirement = |key: &str| {
-            enum_field(fields, key, &[
-                ("required", Requirement::Required),
-                ("preferred", Requirement::Preferred),
-                ("discouraged", Requirement::Discouraged),
-            ])
-        };
         let authenticator_attachment = match fields.get("authenticatorAttachment") {
             None => None,
             Some(Value::Null) => Some(None),
@@ -211,14 +148,22 @@ impl PasskeyConfigPatch {
         };
         Ok(Self {
             enabled: bool_field(fields, "enabled")?,
-            user_verification: requirement("userVerification")?,
-            resident_key: requirement("residentKey")?,
+            user_verification: enum_field(fields, "userVerification", &[
+                ("required", UserVerification::Required),
+                ("preferred", UserVerification::Preferred),
+                ("discouraged", UserVerification::Discouraged),
+            ])?,
+            resident_key: enum_field(fields, "residentKey", &[
+                ("required", ResidentKey::Required),
+                ("preferred", ResidentKey::Preferred),
+                ("discouraged", ResidentKey::Discouraged),
+            ])?,
             authenticator_attachment,
             attestation: enum_field(fields, "attestation", &[
-                ("none", Attestation::None),
-                ("indirect", Attestation::Indirect),
-                ("direct", Attestation::Direct),
-                ("enterprise", Attestation::Enterprise),
+                ("none", AttestationConveyance::None),
+                ("indirect", AttestationConveyance::Indirect),
+                ("direct", AttestationConveyance::Direct),
+                ("enterprise", AttestationConveyance::Enterprise),
             ])?,
             direct_signup: bool_field(fields, "directSignup")?,
             timeout_ms,

@@ -8,7 +8,7 @@ use worker::{Env, Request, Response};
 
 use super::{
     body_fields, complete_body, keep_pending, optional_string, take_pending,
-    timeout_ms, user_verification, verification_failed, Ceremony,
+    timeout_ms, verification_failed, Ceremony,
 };
 use crate::contract::error::ApiError;
 use crate::tenancy::application::Application;
@@ -45,7 +45,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
         challenge: &challenge,
         rp_id: &app.rp_id,
         allow_credentials: &allow,
-        user_verification: user_verification(app),
+        user_verification: app.passkey.user_verification,
         timeout_ms: timeout_ms(app),
         hints: &[],
     });
@@ -74,7 +74,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
             allow_cross_origin: false,
             top_origins: &[],
             challenge: &challenge,
-            user_verification: user_verification(app),
+            user_verification: app.passkey.user_verification,
             public_key_cose: &public_key,
             stored_sign_count: stored.sign_count,
             backup_eligible: Some(stored.backup_eligible),

@@ -28,13 +28,13 @@ use crate::edge::platform::http::{separately, ApiResult};
 use crate::metadata::provider_names::aaguid_string;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
-use crate::tenancy::application::{self, Application};
+use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{random_token, RandomSource, SystemRandom};
 use crate::webauthn::client_data::ClientData;
 use crate::webauthn::{
-    base64url, creation_options, verify_registration_with, AttestationConveyance, Deferred, AuthenticatorAttachment, CreationOptionsInput,
-    CredentialDescriptor, RegistrationPolicy, RegistrationResponseJson, ResidentKey, UserVerification, VerifiedRegistration,
+    base64url, creation_options, verify_registration_with, Deferred, CreationOptionsInput,
+    CredentialDescriptor, RegistrationPolicy, RegistrationResponseJson, VerifiedRegistration,
     VerifyError, DEFAULT_ALGORITHMS,
 };
 
@@ -230,37 +230,13 @@ fn creation_options_json(app: &Application, challenge: &[u8], owner: &NewPasskey
         algorithms: &DEFAULT_ALGORITHMS,
         timeout_ms: timeout_ms(app),
         exclude_credentials: &exclude,
-        resident_key: match config.resident_key {
-            application::Requirement::Required => ResidentKey::Required,
-            application::Requirement::Preferred => ResidentKey::Preferred,
-            application::Requirement::Discouraged => ResidentKey::Discouraged,
-        },
-        user_verification: user_verification(app),
-        authenticator_attachment: config.authenticator_attachment.map(|a| match a {
-            application::AuthenticatorAttachment::Platform => AuthenticatorAttachment::Platform,
-            application::AuthenticatorAttachment::CrossPlatform => AuthenticatorAttachment::CrossPlatform,
-        }),
-        attestation: attestation(app),
+        resident_key: config.resident_key,
+        user_verification: config.user_verification,
+        authenticator_attachment: config.authenticator_attachment,
+        attestation: config.attestation,
         hints: &[],
     });
     serde_json::to_value(options).unwrap_or(Value::Null)
-}
-
-fn user_verification(app: &Application) -> UserVerification {
-    match app.passkey.user_verification {
-        application::Requirement::Required => UserVerification::Required,
-        application::Requirement::Preferred => UserVerification::Preferred,
-        application::Requirement::Discouraged => UserVerification::Discouraged,
-    }
-}
-
-fn attestation(app: &Application) -> AttestationConveyance {
-    match app.passkey.attestation {
-        application::Attestation::None => AttestationConveyance::None,
-        application::Attestation::Indirect => AttestationConveyance::Indirect,
-        application::Attestation::Direct => AttestationConveyance::Direct,
-        application::Attestation::Enterprise => AttestationConveyance::Enterprise,
-    }
 }
 
 fn timeout_ms(app: &Application) -> u32 {
@@ -285,9 +261,9 @@ async fn verify_new_passkey(
             allow_cross_origin: false,
             top_origins: &[],
             challenge,
-            user_verification: user_verification(app),
+            user_verification: app.passkey.user_verification,
             allowed_algorithms: &DEFAULT_ALGORITHMS,
-            attestation: attestation(app),
+            attestation: app.passkey.attestation,
             trust_anchors: &[],
             now_unix: u64::try_from(now_ms / 1000).ok(),
         },
