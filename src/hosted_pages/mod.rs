@@ -5,6 +5,7 @@
 //! Cloudflare from wrangler.toml's `[assets]` without running the Worker). Pure: the Worker glue
 //! in `edge::pages` finds the application and writes the HTTP responses.
 
+use crate::mail::html::escape;
 use crate::tokens::hand_off::HandOff;
 
 const SIGN_IN_HTML: &str = include_str!("assets/sign_in.html");
@@ -72,22 +73,6 @@ fn fill(template: &str, value: impl Fn(&str) -> String) -> String {
         rest = &rest[start + 2 + len + 2..];
     }
     out.push_str(rest);
-    out
-}
-
-/// Text made safe for HTML element content and double- or single-quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
@@ -165,10 +150,5 @@ mod tests {
     #[test]
     fn fill_is_single_pass_and_tolerates_unclosed_braces() {
         assert_eq!(fill("a {{x}} b {{y", |n| format!("[{{{{{n}}}}}]")), "a [{{x}}] b {{y");
-    }
-
-    #[test]
-    fn escape_covers_quotes_and_markup() {
-        assert_eq!(escape(r#"<a href='x'>&"#), "&lt;a href=&#39;x&#39;&gt;&amp;");
     }
 }

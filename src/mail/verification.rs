@@ -1,5 +1,7 @@
 //! The words of the email-verification mail: subject, plain text and HTML for a code.
 
+use super::html::escape;
+
 /// Subject, text and HTML of the mail that carries `code` for the application `app_name`.
 pub struct VerificationMail {
     pub subject: String,
@@ -15,7 +17,7 @@ pub fn verification_mail(app_name: &str, code: &str, expires_minutes: i64) -> Ve
          Enter it where you asked for it. It works once and expires in {minutes}.\n\
          If you did not ask for a code, you can ignore this message.\n"
     );
-    let (app, code_html) = (escape_html(app_name), escape_html(code));
+    let (app, code_html) = (escape(app_name), escape(code));
     let html = format!(
         "<!DOCTYPE html>\n<html><body style=\"font-family: system-ui, sans-serif; line-height: 1.5\">\n\
          <p>Your {app} verification code is:</p>\n\
@@ -25,21 +27,6 @@ pub fn verification_mail(app_name: &str, code: &str, expires_minutes: i64) -> Ve
          </body></html>\n"
     );
     VerificationMail { subject, text, html }
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
