@@ -2,8 +2,8 @@
 //!
 //! Each `start` answers the WebAuthn options and keeps, under the fresh challenge, what its
 //! `complete` will need (in the ChallengeStore Durable Object, until the application's timeout).
-//! Each `complete` takes that back by the challenge the credential signed (clientDataJSON), once
-//! only, checks it was issued by the same application for the same ceremony, verifies the
+//! Each `complete` takes that back by the challenge the credential signed (its clientDataJSON, as
+//! the core's `ParsedResponse` read it), once only, checks it was issued by the same application for the same ceremony, verifies the
 //! credential with the core and stores what it yields in one D1 batch.
 //!
 //! This module serves the endpoints under `/auth/passkey-provider/` (with the email
@@ -30,10 +30,9 @@ use crate::api_error::{ApiError, ErrorCode};
 use crate::application::{self, Application};
 use crate::email_address::normalize_email;
 use crate::secrets::{random_token, RandomSource, SystemRandom};
-use crate::webauthn::client_data::ClientData;
 use crate::webauthn::{
     base64url, creation_options, verify_registration_with, AttestationConveyance, Deferred, AuthenticatorAttachment, CreationOptionsInput,
-    CredentialDescriptor, RegistrationPolicy, RegistrationResponseJson, ResidentKey, UserVerification, VerifiedRegistration,
+    CredentialDescriptor, ParsedRegistration, RegistrationPolicy, ResidentKey, UserVerification, VerifiedRegistration,
     VerifyError, DEFAULT_ALGORITHMS,
 };
 
@@ -151,19 +150,19 @@ async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Cere
 }
 
 /// Takes, at most once, what the start of `ceremony` kept under the challenge the credential
-/// signed (the `challenge` of its clientDataJSON), and answers that challenge with it.
+/// signed (the `challenge` of its clientDataJSON: `ParsedResponse::challenge`), and answers that
+/// challenge with it.
 /// Unknown or used: 400 verification_failed; expired: 410 challenge_expired; issued by another
 /// application or for another ceremony: 400 verification_failed (and the challenge is used up).
 async fn take_pending<T: DeserializeOwned>(
     env: &Env,
     app: &Application,
     ceremony: Ceremony,
-    client_data_json: &str,
+    signed: Option<&[u8]>,
 ) -> ApiResult<(Vec<u8>, T)> {
-    let client_data = ClientData::from_base64url(client_data_json).map_err(verification_failed)?;
-    let challenge = base64url::decode(&client_data.collected.challenge, CHALLENGE_LEN, "challenge")
-        .ok()
+    let challenge = signed
         .filter(|c| c.len() == CHALLENGE_LEN)
+        .map(<[u8]>::to_vec)
         .ok_or_else(|| ApiError::verification_failed("challenge: unknown challenge"))?;
     let kept = challenge_store::take(env, &base64url::encode(&challenge)).await?;
     let pending: Pending<Value> = serde_json::from_str(&kept).map_err(|_| ApiError::internal())?;
@@ -314,7 +313,7 @@ fn timeout_ms(app: &Application) -> u32 {
 async fn verify_new_passkey(
     app: &Application,
     challenge: &[u8],
-    credential: &RegistrationResponseJson,
+    credential: &ParsedRegistration<'_>,
     now_ms: i64,
 ) -> ApiResult<VerifiedRegistration> {
     let signatures = Deferred::new();

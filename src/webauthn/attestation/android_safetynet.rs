@@ -9,7 +9,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
-use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
+use crate::webauthn::certificate::{self, Certificate};
+use crate::webauthn::keys::{HashAlg, SignatureScheme};
 use crate::webauthn::error::{ErrorCode, VerifyError};
 use crate::webauthn::signature::SignatureVerifier;
 
@@ -146,7 +147,7 @@ fn verify_jws_signature(
                 return Err(VerifyError::new(ErrorCode::Signature, "ES256 JWS signature is not 64 bytes"));
             }
             let (r, s) = signature.split_at(32);
-            let der = certificate::ecdsa_signature_der(r, s)?;
+            let der = crate::webauthn::keys::encoding::ecdsa_signature_der(r, s)?;
             leaf.verify_with_scheme(SignatureScheme::Ecdsa(HashAlg::Sha256), signing_input, &der, verifier)
         }
         other => Err(VerifyError::new(ErrorCode::Algorithm, format!("unsupported SafetyNet JWS algorithm {other}"))),

@@ -33,13 +33,13 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
 
 /// Self attestation: signed by the credential key itself, with its algorithm.
 fn verify_self(input: &AttestationInput, alg: i64, sig: &[u8], data: &[u8]) -> Result<AttestationOutcome, VerifyError> {
-    if alg != input.credential_public_key.alg {
+    if alg != input.credential_public_key.alg().id() {
         return Err(VerifyError::new(
             ErrorCode::Attestation,
-            format!("self attestation alg {alg} differs from the credential key's {}", input.credential_public_key.alg),
+            format!("self attestation alg {alg} differs from the credential key's {}", input.credential_public_key.alg().id()),
         ));
     }
-    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig)?)?;
+    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig))?;
     Ok(AttestationOutcome { attestation_type: AttestationType::Self_, trust_path: Vec::new() })
 }
 
