@@ -150,6 +150,7 @@ impl AuthenticatorData {
 fn parse_attested_credential(reader: &mut Reader) -> Result<AttestedCredential, VerifyError> {
     let aaguid = reader.array::<16>("aaguid")?;
     let id_len = usize::from(u16::from_be_bytes(reader.array::<2>("credentialIdLength")?));
+    // 7.1 step 25: credentialId at most 1023 bytes.
     if id_len > MAX_CREDENTIAL_ID {
         return Err(VerifyError::new(
             ErrorCode::CredentialIdLength,

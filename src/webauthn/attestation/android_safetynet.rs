@@ -124,12 +124,12 @@ fn decode_json<T: serde::de::DeserializeOwned>(part: &str, what: &str) -> Result
 fn issued_to_safetynet(leaf: &Certificate) -> bool {
     use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
     let san_names = leaf
-        .extension("2.5.29.17")
+        .extension(certificate::oid::SUBJECT_ALT_NAME)
         .and_then(|(_, value)| <SubjectAltName as der::Decode>::from_der(value).ok());
     let in_san = san_names.is_some_and(|SubjectAltName(names)| {
         names.iter().any(|name| matches!(name, GeneralName::DnsName(dns) if dns.as_str() == SAFETYNET_HOSTNAME))
     });
-    in_san || leaf.subject_attr("2.5.4.3").as_deref() == Some(SAFETYNET_HOSTNAME)
+    in_san || leaf.subject_attr(certificate::oid::COMMON_NAME).as_deref() == Some(SAFETYNET_HOSTNAME)
 }
 
 /// Verify the JWS signature (RS256 or ES256; an ES256 JWS signature is raw r || s).

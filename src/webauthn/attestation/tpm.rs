@@ -7,6 +7,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
+use crate::webauthn::certificate::oid::{
+    EXTENDED_KEY_USAGE as OID_EXTENDED_KEY_USAGE, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID, SUBJECT_ALT_NAME as OID_SUBJECT_ALT_NAME,
+};
 use crate::webauthn::certificate::{self, Certificate};
 use crate::webauthn::keys::encoding::strip_leading_zeros as strip_zeros;
 use crate::webauthn::keys::{CoseAlgorithm, CoseKey, HashAlg, KeyKind};
@@ -30,13 +33,10 @@ const TPM_ECC_NIST_P384: u16 = 0x0004;
 /// Default RSA public exponent, meant when TPMS_RSA_PARMS.exponent is 0.
 const RSA_DEFAULT_EXPONENT: [u8; 3] = [0x01, 0x00, 0x01];
 
-const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
-const OID_EXTENDED_KEY_USAGE: &str = "2.5.29.37";
 const OID_TCG_KP_AIK_CERTIFICATE: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.8.3");
 const OID_TCG_AT_TPM_MANUFACTURER: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.1");
 const OID_TCG_AT_TPM_MODEL: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.2");
 const OID_TCG_AT_TPM_VERSION: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.3");
-const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 
 /// Verify a `tpm` attestation statement; the attestation type is AttCA, the trust path `x5c`.
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {

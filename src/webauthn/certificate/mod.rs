@@ -17,6 +17,20 @@ use super::error::{ErrorCode, VerifyError};
 use super::keys::{spki, CoseAlgorithm, CoseKey, KeyKind, PublicKey, SignatureScheme};
 use super::signature::{SignatureCheck, SignatureVerifier};
 
+/// The OIDs (dotted form) of the extensions and subject attributes the core reads.
+pub mod oid {
+    pub const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    pub const KEY_USAGE: &str = "2.5.29.15";
+    pub const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+    pub const EXTENDED_KEY_USAGE: &str = "2.5.29.37";
+    /// id-fido-gen-ce-aaguid: the authenticator's AAGUID in an attestation certificate.
+    pub const FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
+    pub const COUNTRY: &str = "2.5.4.6";
+    pub const ORGANIZATION: &str = "2.5.4.10";
+    pub const ORGANIZATIONAL_UNIT: &str = "2.5.4.11";
+    pub const COMMON_NAME: &str = "2.5.4.3";
+}
+
 /// Largest accepted DER certificate, in bytes.
 pub const MAX_CERTIFICATE_LEN: usize = 16 * 1024;
 /// Most certificates accepted in one chain (`x5c`).
@@ -133,7 +147,7 @@ impl Certificate {
     }
 
     fn basic_constraints(&self) -> Option<BasicConstraints> {
-        let (_, value) = self.extension("2.5.29.19")?;
+        let (_, value) = self.extension(oid::BASIC_CONSTRAINTS)?;
         BasicConstraints::from_der(value).ok()
     }
 
@@ -143,7 +157,7 @@ impl Certificate {
         if !self.is_ca() {
             return false;
         }
-        match self.extension("2.5.29.15") {
+        match self.extension(oid::KEY_USAGE) {
             None => true,
             Some((_, value)) => KeyUsage::from_der(value)
                 .map(|ku| ku.0.contains(KeyUsages::KeyCertSign))
