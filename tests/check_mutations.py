@@ -28,14 +28,14 @@ mutations = [
  ("credential_id_match", "src/webauthn/registration.rs", "if credential.credential_id != credential_id {", "if false {"),
  ("credential_id_length", "src/webauthn/response_json.rs", "if raw.len() > MAX_CREDENTIAL_ID {", "if false {"),
  ("id_raw_id", "src/webauthn/response_json.rs", "if raw != id {", "if false {"),
- ("algorithm", "src/webauthn/registration.rs", "if !policy.allowed_algorithms.contains(&credential.public_key.alg) {", "if false {"),
+ ("algorithm", "src/webauthn/registration.rs", "if !policy.allowed_algorithms.contains(&credential.public_key.alg().id()) {", "if false {"),
  ("sign_count", "src/webauthn/authentication.rs", "if received != 0 && received <= stored {", "if false {"),
  ("user_handle", "src/webauthn/authentication.rs", "if owner.is_some_and(|owner| owner != handle.as_slice()) {", "if false {"),
  ("none_empty", "src/webauthn/attestation/none.rs", "Some(map) if map.is_empty() =>", "Some(_) =>"),
- ("self_alg", "src/webauthn/attestation/packed.rs", "if alg != input.credential_public_key.alg {", "if false {"),
- ("self_sig", "src/webauthn/attestation/packed.rs", "    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig)?)?;\n", "    let _ = (data, sig);\n"),
+ ("self_alg", "src/webauthn/attestation/packed.rs", "if alg != input.credential_public_key.alg().id() {", "if false {"),
+ ("self_sig", "src/webauthn/attestation/packed.rs", "    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig))?;\n", "    let _ = (data, sig);\n"),
  ("trust", "src/webauthn/registration.rs", "if policy.trust_anchors.is_empty() || policy.attestation == AttestationConveyance::None {", "if true {"),
- ("assertion_signature", "src/webauthn/authentication.rs", "    assertion.key.verify(&assertion.signed_data, &assertion.signature)?;\n", ""),
+ ("assertion_signature", "src/webauthn/authentication.rs", "    verifier.check(SignatureCheck::by_credential(&key, &signed_data, &signature))?;\n", "    let _ = (verifier, &key, &signature);\n"),
  ("credential_id_length_authdata", "src/webauthn/authenticator_data.rs", "if id_len > MAX_CREDENTIAL_ID {", "if false {"),
 ]
 only = sys.argv[1:]

@@ -151,19 +151,20 @@ fn their_credential(id: &[u8], public_key: &[u8], stored_sign_count: u32, backup
 fn their_cose_key(public_key: &[u8]) -> Result<webauthn_rs_core::proto::COSEKey, String> {
     use webauthn_rs_core::proto::{COSEEC2Key, COSEKey, COSEKeyType, COSEOKPKey, COSERSAKey, ECDSACurve, EDDSACurve};
     let key = authaz::webauthn::CoseKey::from_cbor_exact(public_key).map_err(|e| e.to_string())?;
-    let type_ = match key.alg {
+    let type_ = match key.alg().id() {
         -7 => COSEAlgorithm::ES256,
         -35 => COSEAlgorithm::ES384,
         -8 => COSEAlgorithm::EDDSA,
         -257 => COSEAlgorithm::RS256,
         other => return Err(format!("algorithm {other} not mapped")),
     };
-    let key_type = if let Some((crv, x, y)) = key.ec2_point() {
-        let curve = if crv == 1 { ECDSACurve::SECP256R1 } else { ECDSACurve::SECP384R1 };
+    let public_key = key.public_key();
+    let key_type = if let Some((x, y)) = public_key.ec_coordinates() {
+        let curve = if public_key.kind() == authaz::webauthn::KeyKind::P256 { ECDSACurve::SECP256R1 } else { ECDSACurve::SECP384R1 };
         COSEKeyType::EC_EC2(COSEEC2Key { curve, x: x.to_vec().into(), y: y.to_vec().into() })
-    } else if let Some(x) = key.okp_x() {
+    } else if let Some(x) = public_key.ed25519_key() {
         COSEKeyType::EC_OKP(COSEOKPKey { curve: EDDSACurve::ED25519, x: x.to_vec().into() })
-    } else if let Some((n, e)) = key.rsa_parts() {
+    } else if let Some((n, e)) = public_key.rsa_parts() {
         let e: [u8; 3] = e.try_into().map_err(|_| "RSA exponent is not 3 bytes".to_string())?;
         COSEKeyType::RSA(COSERSAKey { n: n.to_vec().into(), e })
     } else {

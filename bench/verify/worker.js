@@ -1,6 +1,6 @@
 // The verification benchmark inside workerd (issue 3). Bench-only, never deployed.
 //   POST /wasm?mode=full|checks&n=N        body: a fixture (bench/fixtures.mjs)
-//       N x (parse AuthenticationResponseJSON + verify_authentication | check_assertion) in wasm
+//       N x (parse AuthenticationResponseJSON + verify_authentication | verify_authentication_with a Deferred verifier whose signature check is not run) in wasm
 //   POST /webcrypto?mode=import|verify&n=N  body: a fixture
 //       N x (importKey + verify) or N x verify with a key imported once, through crypto.subtle
 // The client times requests with N and with N = 0 and divides the difference (workerd's clocks

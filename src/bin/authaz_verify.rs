@@ -28,10 +28,9 @@ mod cli {
     use std::process::ExitCode;
 
     use authaz::webauthn::base64url;
-    use authaz::webauthn::cose_key::alg;
     use authaz::webauthn::{
         verify_authentication, verify_registration, AttestationConveyance, AuthenticationPolicy,
-        AuthenticationResponseJson, Certificate, ErrorCode, RegistrationPolicy, RegistrationResponseJson,
+        AuthenticationResponseJson, Certificate, CoseAlgorithm, ErrorCode, RegistrationPolicy, RegistrationResponseJson,
         UserVerification, VerifyError,
     };
     use serde::Deserialize;
@@ -41,8 +40,10 @@ mod cli {
     const MAX_LINE: usize = 1024 * 1024;
 
     /// Every credential algorithm the core verifies: the default for `allowedAlgorithms`.
-    const ALL_ALGORITHMS: [i64; 8] =
-        [alg::EDDSA, alg::ES256, alg::ES384, alg::RS256, alg::RS384, alg::RS512, alg::PS256, alg::RS1];
+    const ALL_ALGORITHMS: [i64; 8] = {
+        let algs = CoseAlgorithm::CREDENTIAL;
+        [algs[0].id(), algs[1].id(), algs[2].id(), algs[3].id(), algs[4].id(), algs[5].id(), algs[6].id(), algs[7].id()]
+    };
 
     const USAGE: &str = "usage: authaz-verify [--now <unix seconds>] [--trust-anchor <PEM file>]...\n\
         Reads JSON lines on stdin, writes one JSON verdict line per input line.";

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::webauthn::{ErrorCode as Check, VerifyError};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidRequest,
@@ -78,6 +80,16 @@ impl ApiError {
     }
     pub fn verification_failed(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::VerificationFailed, message)
+    }
+    /// A refused ceremony: `verification_failed`, its message led by the core's name of the check
+    /// that failed (`challenge: ...`, `signature: ...`).
+    pub fn check_failed(err: &VerifyError) -> Self {
+        Self::verification_failed(format!("{}: {}", err.code.as_str(), err.message))
+    }
+    /// [`Self::check_failed`] for a check the glue makes itself (a challenge's owner, a stored
+    /// credential, the counter's conditional update).
+    pub fn check(check: Check, message: &str) -> Self {
+        Self::check_failed(&VerifyError::new(check, message))
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unauthorized, message)

@@ -1,15 +1,16 @@
-//! Verifying an authentication assertion (WebAuthn L3 §7.2), split in two: every check but
-//! the signature ([`check_assertion`]), then the signature ([`verify_authentication`]), so a
-//! caller can check the signature with another implementation (WebCrypto in the Worker).
+//! Verifying an authentication assertion (WebAuthn L3 §7.2): every check of the response, in
+//! the spec's order, then the signature by the stored credential key, handed to a
+//! `SignatureVerifier` like every signature of a registration.
 
 use super::authenticator_data::AuthenticatorData;
 use super::base64url;
-use super::client_data::{Ceremony, ClientData, ClientDataExpectation};
-use super::cose_key::CoseKey;
+use super::client_data::{Ceremony, ClientDataExpectation};
 use super::error::{ErrorCode, VerifyError};
+use super::keys::CoseKey;
 use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_COSE_KEY, MAX_SIGNATURE, MAX_USER_HANDLE};
 use super::options::UserVerification;
-use super::response_json::{self, AuthenticationResponseJson};
+use super::response::ParsedAuthentication;
+use super::signature::{SignatureCheck, SignatureVerifier};
 
 /// What the Relying Party expects of an assertion, and what it stored at registration.
 #[derive(Clone, Debug)]
@@ -41,22 +42,28 @@ pub struct VerifiedAuthentication {
     pub user_handle: Option<Vec<u8>>,
 }
 
-/// An assertion that passed every check but the signature.
-#[derive(Clone, Debug)]
-pub struct AssertionToVerify {
-    pub key: CoseKey,
-    /// `authenticatorData || SHA-256(clientDataJSON)`.
-    pub signed_data: Vec<u8>,
-    pub signature: Vec<u8>,
-    pub outcome: VerifiedAuthentication,
+/// [`verify_authentication_with`] of the JSON, checking the signature at once with the RustCrypto
+/// crates.
+#[cfg(feature = "rust-crypto")]
+pub fn verify_authentication(
+    resp: &super::response_json::AuthenticationResponseJson,
+    policy: &AuthenticationPolicy,
+) -> Result<VerifiedAuthentication, VerifyError> {
+    verify_authentication_with(&ParsedAuthentication::parse(resp)?, policy, &super::rust_crypto::VerifyNow)
 }
 
-pub fn check_assertion(
-    resp: &AuthenticationResponseJson,
+/// Verifies an assertion, handing its signature (the last check) to `verifier`: with a `Deferred`
+/// verifier the result stands only once its pending check has passed.
+pub fn verify_authentication_with(
+    parsed: &ParsedAuthentication,
     policy: &AuthenticationPolicy,
-) -> Result<AssertionToVerify, VerifyError> {
-    let credential_id = response_json::credential_id(&resp.type_, &resp.id, &resp.raw_id)?;
-    let client_data = ClientData::from_base64url(&resp.response.client_data_json)?;
+    verifier: &dyn SignatureVerifier,
+) -> Result<VerifiedAuthentication, VerifyError> {
+    let resp = parsed.json();
+    let credential_id = parsed.credential_id()?.to_vec();
+    // 7.2 steps 7-9 (cData parsed) and 20 (its hash): `parsed`.
+    let client_data = parsed.client_data();
+    // 7.2 steps 10-14: type, challenge, origin, crossOrigin, topOrigin.
     client_data.check(&ClientDataExpectation {
         ceremony: Ceremony::Get,
         challenge: policy.challenge,
@@ -66,9 +73,13 @@ pub fn check_assertion(
     })?;
     let auth_data_raw = base64url::decode(&resp.response.authenticator_data, MAX_AUTHENTICATOR_DATA, "authenticatorData")?;
     let auth_data = AuthenticatorData::parse(&auth_data_raw)?;
+    // 7.2 steps 15-18: rpIdHash, UP, UV, BS without BE.
     auth_data.check_rp_and_flags(policy.rp_id, policy.user_verification)?;
+    // 7.2 step 19: BE as stored.
     check_backup_eligibility(&auth_data, policy.backup_eligible)?;
+    // 7.2 step 6: the userHandle names the credential's owner.
     let user_handle = user_handle(resp.response.user_handle.as_deref(), policy.user_handle)?;
+    // 7.2 step 22: signCount.
     check_sign_count(auth_data.sign_count, policy.stored_sign_count)?;
     if policy.public_key_cose.len() > MAX_COSE_KEY {
         return Err(VerifyError::new(ErrorCode::TooLarge, "stored public key too large"));
@@ -77,30 +88,16 @@ pub fn check_assertion(
     let signature = base64url::decode(&resp.response.signature, MAX_SIGNATURE, "signature")?;
     let mut signed_data = auth_data_raw;
     signed_data.extend_from_slice(&client_data.hash);
-    Ok(AssertionToVerify {
-        key,
-        signed_data,
-        signature,
-        outcome: VerifiedAuthentication {
-            credential_id,
-            sign_count: auth_data.sign_count,
-            user_verified: auth_data.flags.user_verified(),
-            backup_eligible: auth_data.flags.backup_eligible(),
-            backed_up: auth_data.flags.backed_up(),
-            user_handle,
-        },
+    // 7.2 step 21: sig over authData || hash, by the stored key.
+    verifier.check(SignatureCheck::by_credential(&key, &signed_data, &signature))?;
+    Ok(VerifiedAuthentication {
+        credential_id,
+        sign_count: auth_data.sign_count,
+        user_verified: auth_data.flags.user_verified(),
+        backup_eligible: auth_data.flags.backup_eligible(),
+        backed_up: auth_data.flags.backed_up(),
+        user_handle,
     })
-}
-
-/// [`check_assertion`], then the signature with the stored key (RustCrypto).
-#[cfg(feature = "rust-crypto")]
-pub fn verify_authentication(
-    resp: &AuthenticationResponseJson,
-    policy: &AuthenticationPolicy,
-) -> Result<VerifiedAuthentication, VerifyError> {
-    let assertion = check_assertion(resp, policy)?;
-    assertion.key.verify(&assertion.signed_data, &assertion.signature)?;
-    Ok(assertion.outcome)
 }
 
 /// A credential's backup eligibility never changes.

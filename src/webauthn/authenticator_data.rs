@@ -5,7 +5,7 @@ use ciborium::Value;
 use sha2::{Digest, Sha256};
 
 use super::cbor;
-use super::cose_key::CoseKey;
+use super::keys::CoseKey;
 use super::error::{quoted, ErrorCode, VerifyError};
 use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_CREDENTIAL_ID};
 use super::options::UserVerification;
@@ -122,12 +122,15 @@ impl AuthenticatorData {
     /// rpIdHash is SHA-256 of `rp_id`, UP is set, UV is set when required, BS only with BE:
     /// the checks registrations and assertions share, in that order.
     pub fn check_rp_and_flags(&self, rp_id: &str, user_verification: UserVerification) -> Result<(), VerifyError> {
+        // 7.1 step 14 / 7.2 step 15: rpIdHash.
         if self.rp_id_hash != <[u8; 32]>::from(Sha256::digest(rp_id.as_bytes())) {
             return Err(VerifyError::new(ErrorCode::RpIdHash, format!("rpIdHash is not the hash of {}", quoted(rp_id))));
         }
+        // 7.1 step 15 / 7.2 step 16: UP.
         if !self.flags.user_present() {
             return Err(VerifyError::new(ErrorCode::UserPresent, "user presence flag not set"));
         }
+        // 7.1 step 16 / 7.2 step 17: UV when required.
         if user_verification == UserVerification::Required && !self.flags.user_verified() {
             return Err(VerifyError::new(ErrorCode::UserVerified, "user verification required but UV flag not set"));
         }
@@ -136,6 +139,7 @@ impl AuthenticatorData {
 
     /// BS (backed up) requires BE (backup eligible).
     pub fn check_backup_flags(&self) -> Result<(), VerifyError> {
+        // 7.1 step 17 / 7.2 step 18: BS only with BE.
         if self.flags.backed_up() && !self.flags.backup_eligible() {
             return Err(VerifyError::new(ErrorCode::BackupState, "BS flag set without BE"));
         }
@@ -146,6 +150,7 @@ impl AuthenticatorData {
 fn parse_attested_credential(reader: &mut Reader) -> Result<AttestedCredential, VerifyError> {
     let aaguid = reader.array::<16>("aaguid")?;
     let id_len = usize::from(u16::from_be_bytes(reader.array::<2>("credentialIdLength")?));
+    // 7.1 step 25: credentialId at most 1023 bytes.
     if id_len > MAX_CREDENTIAL_ID {
         return Err(VerifyError::new(
             ErrorCode::CredentialIdLength,

@@ -8,6 +8,9 @@ use super::base64url;
 use super::error::{quoted, ErrorCode, VerifyError};
 use super::limits::MAX_CLIENT_DATA_JSON;
 
+/// Longest challenge decoded from `clientDataJSON`, in bytes.
+const MAX_CHALLENGE: usize = 1024;
+
 /// The ceremony a `clientDataJSON` belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ceremony {
@@ -52,6 +55,8 @@ pub struct CollectedClientData {
 pub struct ClientData {
     pub collected: CollectedClientData,
     pub hash: [u8; 32],
+    /// The challenge decoded (None when it is not base64url of at most 1024 bytes).
+    challenge: Option<Vec<u8>>,
 }
 
 impl ClientData {
@@ -64,19 +69,30 @@ impl ClientData {
     pub fn from_bytes(bytes: &[u8]) -> Result<ClientData, VerifyError> {
         let collected: CollectedClientData = serde_json::from_slice(bytes)
             .map_err(|e| VerifyError::malformed(format!("clientDataJSON is not valid: {e}")))?;
-        Ok(ClientData { collected, hash: Sha256::digest(bytes).into() })
+        // 7.1 step 12 / 7.2 step 20: hash (below); the challenge decoded once.
+        let challenge = base64url::decode(&collected.challenge, MAX_CHALLENGE, "challenge").ok();
+        Ok(ClientData { collected, hash: Sha256::digest(bytes).into(), challenge })
+    }
+
+    /// The challenge the credential signed, decoded; None when it is not base64url (no challenge
+    /// the Relying Party issued).
+    pub fn challenge(&self) -> Option<&[u8]> {
+        self.challenge.as_deref()
     }
 
     /// Check type, challenge (constant time), origin and cross-origin use, in that order.
     pub fn check(&self, expect: &ClientDataExpectation) -> Result<(), VerifyError> {
         let data = &self.collected;
+        // 7.1 step 7 / 7.2 step 10: type.
         if data.type_ != expect.ceremony.type_name() {
             return Err(VerifyError::new(
                 ErrorCode::Type,
                 format!("clientDataJSON.type is {}, expected {}", quoted(&data.type_), quoted(expect.ceremony.type_name())),
             ));
         }
-        check_challenge(&data.challenge, expect.challenge)?;
+        // 7.1 step 8 / 7.2 step 11: challenge.
+        check_challenge(self.challenge(), expect.challenge)?;
+        // 7.1 step 9 / 7.2 step 12: origin.
         if !expect.origins.iter().any(|origin| *origin == data.origin) {
             return Err(VerifyError::new(ErrorCode::Origin, format!("origin {} is not allowed", quoted(&data.origin))));
         }
@@ -88,9 +104,11 @@ impl ClientData {
     fn check_cross_origin(&self, expect: &ClientDataExpectation) -> Result<(), VerifyError> {
         let data = &self.collected;
         let refused = |what: String| Err(VerifyError::new(ErrorCode::CrossOrigin, what));
+        // 7.1 step 10 / 7.2 step 13: crossOrigin.
         if data.cross_origin == Some(true) && !expect.allow_cross_origin {
             return refused("cross-origin use is not allowed".into());
         }
+        // 7.1 step 11 / 7.2 step 14: topOrigin.
         match &data.top_origin {
             Some(top) if !expect.allow_cross_origin => refused(format!("topOrigin {} is not allowed", quoted(top))),
             Some(top) if !expect.top_origins.iter().any(|allowed| allowed == top) => {
@@ -101,9 +119,9 @@ impl ClientData {
     }
 }
 
-fn check_challenge(received: &str, expected: &[u8]) -> Result<(), VerifyError> {
+fn check_challenge(received: Option<&[u8]>, expected: &[u8]) -> Result<(), VerifyError> {
     let wrong = || VerifyError::new(ErrorCode::Challenge, "challenge does not match");
-    let received = base64url::decode(received, 1024, "challenge").map_err(|_| wrong())?;
+    let received = received.ok_or_else(wrong)?;
     if received.len() != expected.len() || !bool::from(received.ct_eq(expected)) {
         return Err(wrong());
     }

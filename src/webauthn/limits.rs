@@ -25,6 +25,8 @@ pub const MAX_CBOR_ITEMS: usize = 4096;
 
 /// RSA credential key sizes accepted, in bits.
 pub const RSA_KEY_BITS: core::ops::RangeInclusive<usize> = 2048..=4096;
+/// RSA modulus sizes accepted in certificates, in bits (a superset of [`RSA_KEY_BITS`]).
+pub const CERTIFICATE_RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
 
 /// Most transports kept from a registration response, and the longest name kept.
 pub const MAX_TRANSPORTS: usize = 8;

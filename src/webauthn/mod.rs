@@ -9,11 +9,12 @@ pub mod base64url;
 pub mod cbor;
 pub mod certificate;
 pub mod client_data;
-pub mod cose_key;
 pub mod error;
+pub mod keys;
 pub mod limits;
 pub mod options;
 pub mod registration;
+pub mod response;
 pub mod response_json;
 #[cfg(feature = "rust-crypto")]
 pub mod rust_crypto;
@@ -23,10 +24,10 @@ pub mod web_crypto;
 pub use attestation::{AttestationOutcome, AttestationType};
 #[cfg(feature = "rust-crypto")]
 pub use authentication::verify_authentication;
-pub use authentication::{check_assertion, AssertionToVerify, AuthenticationPolicy, VerifiedAuthentication};
+pub use authentication::{verify_authentication_with, AuthenticationPolicy, VerifiedAuthentication};
 pub use certificate::Certificate;
-pub use cose_key::CoseKey;
 pub use error::{ErrorCode, VerifyError};
+pub use keys::{CoseAlgorithm, CoseKey, KeyKind, PublicKey};
 pub use options::{
     creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
     CredentialDescriptor, RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
@@ -34,5 +35,6 @@ pub use options::{
 #[cfg(feature = "rust-crypto")]
 pub use registration::verify_registration;
 pub use registration::{verify_registration_with, RegistrationPolicy, VerifiedRegistration};
+pub use response::{ParsedAuthentication, ParsedRegistration, ParsedResponse};
 pub use signature::{Deferred, Pending, SignatureCheck, SignatureVerifier};
 pub use response_json::{AuthenticationResponseJson, RegistrationResponseJson};

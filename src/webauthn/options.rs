@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::base64url;
-use super::cose_key::alg;
+use super::keys::CoseAlgorithm;
 
 /// The algorithms offered by default, in order of preference: EdDSA, ES256, RS256.
-pub const DEFAULT_ALGORITHMS: [i64; 3] = [alg::EDDSA, alg::ES256, alg::RS256];
+pub const DEFAULT_ALGORITHMS: [i64; 3] = [CoseAlgorithm::EdDsa.id(), CoseAlgorithm::Es256.id(), CoseAlgorithm::Rs256.id()];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,15 +1,16 @@
-//! Verifying a registration (WebAuthn L3 §7.1).
+//! Verifying a registration (WebAuthn L3 §7.1): every check of the response in the spec's order,
+//! its signatures and new key handed to a `SignatureVerifier`.
 
 use super::attestation::{self, AttestationInput, AttestationOutcome, AttestationType};
 use super::attestation_object::AttestationObject;
 use super::authenticator_data::{AttestedCredential, AuthenticatorData};
 use super::base64url;
 use super::certificate::{self, Certificate};
-use super::client_data::{Ceremony, ClientData, ClientDataExpectation};
+use super::client_data::{Ceremony, ClientDataExpectation};
 use super::error::{ErrorCode, VerifyError};
 use super::limits::{MAX_ATTESTATION_OBJECT, MAX_TRANSPORTS, MAX_TRANSPORT_NAME};
 use super::options::{AttestationConveyance, UserVerification};
-use super::response_json::{self, RegistrationResponseJson};
+use super::response::ParsedRegistration;
 use super::signature::SignatureVerifier;
 
 /// What the Relying Party expects of a registration.
@@ -53,24 +54,28 @@ pub struct VerifiedRegistration {
     pub transports: Vec<String>,
 }
 
-/// [`verify_registration_with`] checking every signature at once with the RustCrypto crates.
+/// [`verify_registration_with`] of the JSON, checking every signature at once with the RustCrypto
+/// crates.
 #[cfg(feature = "rust-crypto")]
 pub fn verify_registration(
-    resp: &RegistrationResponseJson,
+    resp: &super::response_json::RegistrationResponseJson,
     policy: &RegistrationPolicy,
 ) -> Result<VerifiedRegistration, VerifyError> {
-    verify_registration_with(resp, policy, &super::rust_crypto::VerifyNow)
+    verify_registration_with(&ParsedRegistration::parse(resp)?, policy, &super::rust_crypto::VerifyNow)
 }
 
 /// Verifies a registration, handing every signature (and the new credential key) to `verifier`:
 /// with a `Deferred` verifier the result stands only once all its pending checks have passed.
 pub fn verify_registration_with(
-    resp: &RegistrationResponseJson,
+    parsed: &ParsedRegistration,
     policy: &RegistrationPolicy,
     verifier: &dyn SignatureVerifier,
 ) -> Result<VerifiedRegistration, VerifyError> {
-    let credential_id = response_json::credential_id(&resp.type_, &resp.id, &resp.raw_id)?;
-    let client_data = ClientData::from_base64url(&resp.response.client_data_json)?;
+    let resp = parsed.json();
+    let credential_id = parsed.credential_id()?.to_vec();
+    // 7.1 steps 5-6 (C parsed) and 12 (its hash): `parsed`.
+    let client_data = parsed.client_data();
+    // 7.1 steps 7-11: type, challenge, origin, crossOrigin, topOrigin.
     client_data.check(&ClientDataExpectation {
         ceremony: Ceremony::Create,
         challenge: policy.challenge,
@@ -79,11 +84,14 @@ pub fn verify_registration_with(
         top_origins: policy.top_origins,
     })?;
     let object_bytes = base64url::decode(&resp.response.attestation_object, MAX_ATTESTATION_OBJECT, "attestationObject")?;
+    // 7.1 step 13: fmt, authData, attStmt.
     let object = AttestationObject::parse(&object_bytes)?;
     let auth_data = AuthenticatorData::parse(&object.auth_data)?;
+    // 7.1 steps 14-17: rpIdHash, UP, UV, BS without BE.
     auth_data.check_rp_and_flags(policy.rp_id, policy.user_verification)?;
     let credential = attested_credential(&auth_data, &credential_id, policy)?;
     verifier.check_key(&credential.public_key)?;
+    // 7.1 steps 21-22: the format, and its verification procedure.
     let outcome = attestation::verify(
         &object.fmt,
         &AttestationInput {
@@ -96,11 +104,12 @@ pub fn verify_registration_with(
             verifier,
         },
     )?;
+    // 7.1 steps 23-24: trust anchors, trustworthiness.
     check_trust(&outcome, policy, verifier)?;
     Ok(VerifiedRegistration {
         credential_id,
         public_key_cose: credential.public_key_cbor.clone(),
-        alg: credential.public_key.alg,
+        alg: credential.public_key.alg().id(),
         fmt: object.fmt,
         aaguid: credential.aaguid,
         sign_count: auth_data.sign_count,
@@ -127,10 +136,11 @@ fn attested_credential<'a>(
     if credential.credential_id != credential_id {
         return Err(VerifyError::new(ErrorCode::CredentialId, "credential id differs from the authenticator data's"));
     }
-    if !policy.allowed_algorithms.contains(&credential.public_key.alg) {
+    // 7.1 step 20: alg is one of pubKeyCredParams'.
+    if !policy.allowed_algorithms.contains(&credential.public_key.alg().id()) {
         return Err(VerifyError::new(
             ErrorCode::Algorithm,
-            format!("credential algorithm {} is not allowed", credential.public_key.alg),
+            format!("credential algorithm {} is not allowed", credential.public_key.alg().id()),
         ));
     }
     Ok(credential)

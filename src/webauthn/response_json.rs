@@ -73,6 +73,7 @@ pub fn credential_id(type_: &str, id: &str, raw_id: &str) -> Result<Vec<u8>, Ver
     if raw != id {
         return Err(VerifyError::new(ErrorCode::CredentialId, "id and rawId differ"));
     }
+    // 7.1 step 25: credentialId at most 1023 bytes.
     if raw.len() > MAX_CREDENTIAL_ID {
         return Err(VerifyError::new(
             ErrorCode::CredentialIdLength,

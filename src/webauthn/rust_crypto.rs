@@ -4,13 +4,10 @@
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 
-use super::cose_key::{alg, CoseKey, CRV_ED25519, CRV_P256, CRV_P384};
-use super::error::{ErrorCode, VerifyError};
-use super::limits::RSA_KEY_BITS;
-use super::signature::{
-    rsa_components, HashAlg, KeyKind, SignatureCheck, SignatureScheme, SignatureVerifier, SigningKey, SpkiKey,
-    CERTIFICATE_RSA_BITS,
-};
+use super::error::VerifyError;
+use super::keys::{CoseKey, HashAlg, KeyKind, PublicKey, SignatureScheme};
+use super::limits::CERTIFICATE_RSA_BITS;
+use super::signature::{SignatureCheck, SignatureVerifier};
 
 /// Checks every signature as it is met.
 pub struct VerifyNow;
@@ -29,86 +26,42 @@ impl SignatureVerifier for VerifyNow {
     }
 
     fn check_key(&self, key: &CoseKey) -> Result<(), VerifyError> {
-        cose_verifying_key(key).map(|_| ())
+        verifying_key(key.public_key()).map(|_| ()).map_err(|_| VerifyError::malformed("invalid COSE public key"))
     }
 }
 
 /// A key ready to verify signatures.
-pub(crate) enum VerifyingKey {
+enum VerifyingKey {
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
     Ed25519(ed25519_dalek::VerifyingKey),
     Rsa(rsa::PublicKey),
 }
 
-/// Whether the check's signature verifies (any error means it does not).
-fn verify(check: &SignatureCheck) -> Result<(), ()> {
-    match &check.key {
-        SigningKey::Credential(key) => verify_cose(key, &check.data, &check.signature).map_err(|_| ()),
-        SigningKey::Certificate(key) => {
-            let key = spki_verifying_key(key).map_err(|_| ())?;
-            verify_prehashed(&key, check.scheme, &check.data, &check.signature)
-        }
-    }
-}
-
-/// `sig` over `data` by a credential key, by its COSE algorithm.
-pub fn verify_cose(key: &CoseKey, data: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
-    let verifying_key = cose_verifying_key(key)?;
-    let scheme = SignatureScheme::from_cose_alg(key.alg).ok_or_else(|| unfit(key.alg))?;
-    verify_prehashed(&verifying_key, scheme, data, sig).map_err(|_| VerifyError::new(ErrorCode::Signature, "signature does not verify"))
-}
-
-/// The credential key for its algorithm; an error when the material does not fit the algorithm
-/// or is not a valid key (an EC point off its curve, an RSA key of the wrong size).
-pub(crate) fn cose_verifying_key(key: &CoseKey) -> Result<VerifyingKey, VerifyError> {
-    let invalid = || VerifyError::malformed("invalid COSE public key");
-    if let Some((crv, x, y)) = key.ec2_point() {
-        let point = [&[0x04][..], x, y].concat();
-        return match (crv, key.alg) {
-            (CRV_P256, alg::ES256) => p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map(VerifyingKey::P256).map_err(|_| invalid()),
-            (CRV_P384, alg::ES384) => p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map(VerifyingKey::P384).map_err(|_| invalid()),
-            _ => Err(unfit(key.alg)),
-        };
-    }
-    if let Some(x) = key.okp_x() {
-        if key.alg != alg::EDDSA || key.okp_crv() != Some(CRV_ED25519) {
-            return Err(unfit(key.alg));
-        }
-        let x: &[u8; 32] = x.try_into().map_err(|_| invalid())?;
-        return ed25519_dalek::VerifyingKey::from_bytes(x).map(VerifyingKey::Ed25519).map_err(|_| invalid());
-    }
-    let (n, e) = key.rsa_parts().ok_or_else(invalid)?;
-    rsa_key(n, e, RSA_KEY_BITS).map(VerifyingKey::Rsa).map_err(|_| invalid())
-}
-
-fn unfit(cose_alg: i64) -> VerifyError {
-    VerifyError::new(ErrorCode::Algorithm, format!("COSE key does not fit algorithm {cose_alg}"))
-}
-
-fn rsa_key(n: &[u8], e: &[u8], bits: core::ops::RangeInclusive<usize>) -> rsa::Result<rsa::PublicKey> {
-    let n = rsa::BoxedUint::from_be_slice_vartime(n);
-    let e = rsa::BoxedUint::from_be_slice_vartime(e);
-    rsa::PublicKey::new_with_size_limits(n, e, bits)
-}
-
-fn spki_verifying_key(key: &SpkiKey) -> Result<VerifyingKey, ()> {
-    Ok(match key.kind {
-        KeyKind::P256 => VerifyingKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.key_bits).map_err(|_| ())?),
-        KeyKind::P384 => VerifyingKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&key.key_bits).map_err(|_| ())?),
+/// The crate's key for `key`; an error when it is not a valid key (an EC point off its curve).
+/// Key sizes were checked for the key's use when it was read, so any RSA size read is taken.
+fn verifying_key(key: &PublicKey) -> Result<VerifyingKey, ()> {
+    Ok(match key.kind() {
+        KeyKind::P256 => VerifyingKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(key.ec_point().ok_or(())?).map_err(|_| ())?),
+        KeyKind::P384 => VerifyingKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(key.ec_point().ok_or(())?).map_err(|_| ())?),
         KeyKind::Ed25519 => {
-            let bytes: &[u8; 32] = key.key_bits.as_slice().try_into().map_err(|_| ())?;
+            let bytes: &[u8; 32] = key.ed25519_key().ok_or(())?.try_into().map_err(|_| ())?;
             VerifyingKey::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| ())?)
         }
         KeyKind::Rsa => {
-            let (n, e) = rsa_components(&key.key_bits).ok_or(())?;
-            VerifyingKey::Rsa(rsa_key(n, e, CERTIFICATE_RSA_BITS).map_err(|_| ())?)
+            let (n, e) = key.rsa_parts().ok_or(())?;
+            let n = rsa::BoxedUint::from_be_slice_vartime(n);
+            let e = rsa::BoxedUint::from_be_slice_vartime(e);
+            VerifyingKey::Rsa(rsa::PublicKey::new_with_size_limits(n, e, CERTIFICATE_RSA_BITS).map_err(|_| ())?)
         }
     })
 }
 
-fn verify_prehashed(key: &VerifyingKey, scheme: SignatureScheme, data: &[u8], sig: &[u8]) -> Result<(), ()> {
-    match (key, scheme) {
+/// Whether the check's signature verifies (any error means it does not): the one match on
+/// (key, scheme).
+fn verify(check: &SignatureCheck) -> Result<(), ()> {
+    let (data, sig) = (check.data.as_slice(), check.signature.as_slice());
+    match (verifying_key(&check.key)?, check.scheme) {
         (VerifyingKey::P256(key), SignatureScheme::Ecdsa(hash)) => {
             let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| ())?;
             key.verify_prehash(&hash.digest(data), &sig).map_err(|_| ())

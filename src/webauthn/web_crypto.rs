@@ -6,9 +6,10 @@
 //! certificate keys (imported as SPKI) by the scheme of the statement or certificate.
 
 use super::base64url;
-use super::cose_key::{alg, CoseKey, CRV_ED25519, CRV_P256, CRV_P384};
 use super::error::{ErrorCode, VerifyError};
-use super::signature::{ecdsa_signature_raw, HashAlg, KeyKind, SignatureCheck, SignatureScheme, SigningKey, SpkiKey};
+use super::keys::encoding::{ecdsa_signature_raw, strip_leading_zeros};
+use super::keys::{CoseKey, HashAlg, KeyKind, PublicKey, SignatureScheme};
+use super::signature::SignatureCheck;
 
 /// The key as `crypto.subtle.importKey` takes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,98 +61,56 @@ fn hash_name(hash: HashAlg) -> &'static str {
     }
 }
 
-fn no_algorithm() -> VerifyError {
-    VerifyError::new(ErrorCode::Algorithm, "WebCrypto has no algorithm for this key")
+/// The import and verify algorithms of a key of `kind` used with `scheme`: the one match on
+/// (key kind, scheme). None when they do not fit.
+fn algorithms(kind: KeyKind, scheme: SignatureScheme) -> Option<(Algorithm, Algorithm)> {
+    Some(match (kind, scheme) {
+        (KeyKind::P256, SignatureScheme::Ecdsa(hash)) => {
+            (Algorithm { named_curve: Some("P-256"), ..named("ECDSA") }, Algorithm { hash: Some(hash_name(hash)), ..named("ECDSA") })
+        }
+        (KeyKind::P384, SignatureScheme::Ecdsa(hash)) => {
+            (Algorithm { named_curve: Some("P-384"), ..named("ECDSA") }, Algorithm { hash: Some(hash_name(hash)), ..named("ECDSA") })
+        }
+        (KeyKind::Ed25519, SignatureScheme::Ed25519) => (named("Ed25519"), named("Ed25519")),
+        (KeyKind::Rsa, SignatureScheme::RsaPkcs1(hash)) => {
+            (Algorithm { hash: Some(hash_name(hash)), ..named("RSASSA-PKCS1-v1_5") }, named("RSASSA-PKCS1-v1_5"))
+        }
+        (KeyKind::Rsa, SignatureScheme::RsaPss(hash)) => {
+            let salt = u32::try_from(hash.len()).unwrap_or(u32::MAX);
+            (Algorithm { hash: Some(hash_name(hash)), ..named("RSA-PSS") }, Algorithm { salt_length: Some(salt), ..named("RSA-PSS") })
+        }
+        _ => return None,
+    })
+}
+
+/// The key's data: a certificate's SPKI as read; a credential's raw point or key, or RSA JWK.
+fn key_data(key: &PublicKey) -> KeyData {
+    if let Some(spki) = key.spki_der() {
+        return KeyData::Spki(spki.to_vec());
+    }
+    match key.rsa_parts() {
+        Some((n, e)) => KeyData::RsaJwk { n: base64url::encode(strip_leading_zeros(n)), e: base64url::encode(strip_leading_zeros(e)) },
+        None => KeyData::Raw(key.ec_point().or(key.ed25519_key()).unwrap_or_default().to_vec()),
+    }
 }
 
 /// The import of a credential key for its COSE algorithm (None: WebCrypto has no algorithm).
 pub fn credential_key(key: &CoseKey) -> Option<SubtleKey> {
-    credential_key_and_kind(key).map(|(subtle, _)| subtle)
-}
-
-fn credential_key_and_kind(key: &CoseKey) -> Option<(SubtleKey, KeyKind)> {
-    let scheme = SignatureScheme::from_cose_alg(key.alg)?;
-    if let Some((crv, x, y)) = key.ec2_point() {
-        let (curve, kind) = match (key.alg, crv) {
-            (alg::ES256, CRV_P256) => ("P-256", KeyKind::P256),
-            (alg::ES384, CRV_P384) => ("P-384", KeyKind::P384),
-            _ => return None,
-        };
-        let point = [&[0x04][..], x, y].concat();
-        let import = Algorithm { named_curve: Some(curve), ..named("ECDSA") };
-        return Some((SubtleKey { data: KeyData::Raw(point), import }, kind));
-    }
-    if let Some(x) = key.okp_x() {
-        let eddsa = key.alg == alg::EDDSA && key.okp_crv() == Some(CRV_ED25519);
-        return eddsa.then(|| (SubtleKey { data: KeyData::Raw(x.to_vec()), import: named("Ed25519") }, KeyKind::Ed25519));
-    }
-    let (n, e) = key.rsa_parts()?;
-    let minimal = |bytes: &[u8]| {
-        let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
-        base64url::encode(&bytes[start..])
-    };
-    let import = rsa_import(scheme)?;
-    Some((SubtleKey { data: KeyData::RsaJwk { n: minimal(n), e: minimal(e) }, import }, KeyKind::Rsa))
-}
-
-/// The import algorithm of an RSA key used with `scheme`.
-fn rsa_import(scheme: SignatureScheme) -> Option<Algorithm> {
-    match scheme {
-        SignatureScheme::RsaPkcs1(hash) => Some(Algorithm { hash: Some(hash_name(hash)), ..named("RSASSA-PKCS1-v1_5") }),
-        SignatureScheme::RsaPss(hash) => Some(Algorithm { hash: Some(hash_name(hash)), ..named("RSA-PSS") }),
-        _ => None,
-    }
-}
-
-/// The verify algorithm and the signature in WebCrypto's encoding, for a key of `kind`.
-fn verify_parts(kind: KeyKind, scheme: SignatureScheme, sig: &[u8]) -> Result<(Algorithm, Vec<u8>), VerifyError> {
-    Ok(match (kind, scheme) {
-        (KeyKind::P256 | KeyKind::P384, SignatureScheme::Ecdsa(hash)) => {
-            let size = if kind == KeyKind::P256 { 32 } else { 48 };
-            (Algorithm { hash: Some(hash_name(hash)), ..named("ECDSA") }, ecdsa_signature_raw(sig, size)?)
-        }
-        (KeyKind::Ed25519, SignatureScheme::Ed25519) => (named("Ed25519"), sig.to_vec()),
-        (KeyKind::Rsa, SignatureScheme::RsaPkcs1(_)) => (named("RSASSA-PKCS1-v1_5"), sig.to_vec()),
-        (KeyKind::Rsa, SignatureScheme::RsaPss(hash)) => {
-            let salt = u32::try_from(hash.len()).unwrap_or(u32::MAX);
-            (Algorithm { salt_length: Some(salt), ..named("RSA-PSS") }, sig.to_vec())
-        }
-        _ => return Err(VerifyError::new(ErrorCode::Algorithm, "signature algorithm does not fit the key")),
-    })
-}
-
-/// The WebCrypto check of `sig` (WebAuthn's encoding) by a credential `key`; `Ok(None)` when
-/// WebCrypto has no algorithm for this key. A signature that cannot even be decoded fails here.
-pub fn subtle_verify(key: &CoseKey, sig: &[u8]) -> Result<Option<SubtleVerify>, VerifyError> {
-    let (Some((subtle_key, kind)), Some(scheme)) = (credential_key_and_kind(key), SignatureScheme::from_cose_alg(key.alg)) else {
-        return Ok(None);
-    };
-    let (verify, signature) = verify_parts(kind, scheme, sig)?;
-    Ok(Some(SubtleVerify { key: subtle_key.data, import: subtle_key.import, verify, signature }))
-}
-
-/// The import of a certificate key for `scheme`.
-fn certificate_key(key: &SpkiKey, scheme: SignatureScheme) -> Option<SubtleKey> {
-    let import = match key.kind {
-        KeyKind::P256 => Algorithm { named_curve: Some("P-256"), ..named("ECDSA") },
-        KeyKind::P384 => Algorithm { named_curve: Some("P-384"), ..named("ECDSA") },
-        KeyKind::Ed25519 => named("Ed25519"),
-        KeyKind::Rsa => rsa_import(scheme)?,
-    };
-    Some(SubtleKey { data: KeyData::Spki(key.spki_der.clone()), import })
+    let (import, _) = algorithms(key.public_key().kind(), key.alg().scheme())?;
+    Some(SubtleKey { data: key_data(key.public_key()), import })
 }
 
 /// The WebCrypto form of any check the core makes. A check WebCrypto cannot make, or whose
 /// signature cannot even be decoded, is an error (the caller answers the check's failure).
 pub fn subtle_check(check: &SignatureCheck) -> Result<SubtleVerify, VerifyError> {
-    match &check.key {
-        SigningKey::Credential(key) => subtle_verify(key, &check.signature)?.ok_or_else(no_algorithm),
-        SigningKey::Certificate(key) => {
-            let subtle_key = certificate_key(key, check.scheme).ok_or_else(no_algorithm)?;
-            let (verify, signature) = verify_parts(key.kind, check.scheme, &check.signature)?;
-            Ok(SubtleVerify { key: subtle_key.data, import: subtle_key.import, verify, signature })
-        }
-    }
+    let kind = check.key.kind();
+    let (import, verify) = algorithms(kind, check.scheme)
+        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "WebCrypto has no algorithm for this key"))?;
+    let signature = match kind.field_size() {
+        Some(size) => ecdsa_signature_raw(&check.signature, size)?,
+        None => check.signature.clone(),
+    };
+    Ok(SubtleVerify { key: key_data(&check.key), import, verify, signature })
 }
 
 #[cfg(test)]
@@ -177,9 +136,9 @@ mod tests {
     fn es256_signature_becomes_r_and_s() {
         let signing = SigningKey::from_slice(&[7; 32]).unwrap();
         let point = signing.verifying_key().to_sec1_point(false);
-        let key = cose_ec2(alg::ES256, CRV_P256, point.x().unwrap(), point.y().unwrap());
+        let key = cose_ec2(-7, 1, point.x().unwrap(), point.y().unwrap());
         let sig: p256::ecdsa::Signature = signing.sign(b"data");
-        let check = subtle_verify(&key, sig.to_der().as_bytes()).unwrap().unwrap();
+        let check = subtle_check(&SignatureCheck::by_credential(&key, b"data", sig.to_der().as_bytes())).unwrap();
         assert_eq!(check.signature, sig.to_bytes().to_vec());
         assert_eq!(check.key, KeyData::Raw(point.as_bytes().to_vec()));
         assert_eq!((check.import.name, check.import.named_curve), ("ECDSA", Some("P-256")));
@@ -190,8 +149,8 @@ mod tests {
     fn an_undecodable_ecdsa_signature_fails_here() {
         let signing = SigningKey::from_slice(&[7; 32]).unwrap();
         let point = signing.verifying_key().to_sec1_point(false);
-        let key = cose_ec2(alg::ES256, CRV_P256, point.x().unwrap(), point.y().unwrap());
-        let err = subtle_verify(&key, &[0x30, 0x02, 0x01]).unwrap_err();
+        let key = cose_ec2(-7, 1, point.x().unwrap(), point.y().unwrap());
+        let err = subtle_check(&SignatureCheck::by_credential(&key, b"data", &[0x30, 0x02, 0x01])).unwrap_err();
         assert_eq!(err.code, ErrorCode::Signature);
     }
 
@@ -203,14 +162,14 @@ mod tests {
         n.extend([0xC5; 256]);
         let map = Value::Map(vec![
             (Value::from(1), Value::from(3)),
-            (Value::from(3), Value::from(alg::RS256)),
+            (Value::from(3), Value::from(-257)),
             (Value::from(-1), Value::Bytes(n)),
             (Value::from(-2), Value::Bytes(vec![0x00, 0x01, 0x00, 0x01])),
         ]);
         let mut bytes = Vec::new();
         ciborium::into_writer(&map, &mut bytes).unwrap();
         let key = CoseKey::from_cbor_exact(&bytes).unwrap();
-        let check = subtle_verify(&key, &[1; 256]).unwrap().unwrap();
+        let check = subtle_check(&SignatureCheck::by_credential(&key, b"data", &[1; 256])).unwrap();
         assert_eq!(check.key, KeyData::RsaJwk { n: base64url::encode(&[0xC5; 256]), e: "AQAB".into() });
         assert_eq!((check.import.name, check.import.hash), ("RSASSA-PKCS1-v1_5", Some("SHA-256")));
         assert_eq!(check.signature, vec![1; 256]);
@@ -225,9 +184,8 @@ mod tests {
 
     #[test]
     fn certificate_keys_are_imported_as_spki_for_their_scheme() {
-        use crate::webauthn::signature::SignatureCheck;
         let ec = cert!("ec_leaf.der");
-        let der_sig = crate::webauthn::signature::ecdsa_signature_der(&[3; 32], &[4; 32]).unwrap();
+        let der_sig = crate::webauthn::keys::encoding::ecdsa_signature_der(&[3; 32], &[4; 32]).unwrap();
         let check = SignatureCheck::by_certificate(ec.public_key().unwrap(), SignatureScheme::Ecdsa(HashAlg::Sha1), b"d", &der_sig).unwrap();
         let subtle = subtle_check(&check).unwrap();
         let spki = ec.x509().tbs_certificate().subject_public_key_info();

@@ -1,11 +1,15 @@
 //! The loop both benchmarks time: parse an AuthenticationResponseJSON and verify it against its
 //! policy, `n` times. `Mode::Full` is `verify_authentication` (every check and the signature);
-//! `Mode::Checks` is `check_assertion` (every check but the signature), so the difference is the
-//! signature check alone.
+//! `Mode::Checks` is `verify_authentication_with` a `Deferred` verifier whose recorded signature
+//! check is never run (every check but the signature), so the difference is the signature check
+//! alone.
 
 use authaz::webauthn::base64url;
 use authaz::webauthn::options::UserVerification;
-use authaz::webauthn::{check_assertion, verify_authentication, AuthenticationPolicy, AuthenticationResponseJson};
+use authaz::webauthn::{
+    verify_authentication, verify_authentication_with, AuthenticationPolicy, AuthenticationResponseJson, Deferred,
+    ParsedAuthentication,
+};
 use serde::Deserialize;
 
 /// One assertion made by bench/fixtures.mjs with its credential's stored data.
@@ -77,7 +81,7 @@ impl Prepared {
         };
         let outcome = match mode {
             Mode::Full => verify_authentication(&resp, &policy),
-            Mode::Checks => check_assertion(&resp, &policy).map(|a| a.outcome),
+            Mode::Checks => ParsedAuthentication::parse(&resp).and_then(|parsed| verify_authentication_with(&parsed, &policy, &Deferred::new())),
         };
         outcome.map(|o| o.sign_count).map_err(|e| format!("{}: {}", e.code.as_str(), e.message))
     }

@@ -21,8 +21,10 @@ use crate::edge::sessions;
 use crate::edge::platform::web_crypto;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
-use crate::webauthn::response_json::credential_id;
-use crate::webauthn::{base64url, check_assertion, request_options, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, RequestOptionsInput};
+use crate::webauthn::{
+    base64url, request_options, ErrorCode as Check, verify_authentication_with, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, Deferred,
+    ParsedAuthentication, RequestOptionsInput,
+};
 
 /// Login keeps nothing but the challenge itself (and its application and ceremony).
 #[derive(Serialize, Deserialize)]
@@ -55,18 +57,19 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
 /// `POST .../login/complete` credential or `{credential}` → `{user, session}`.
 pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let body = complete_body::<AuthenticationResponseJson>(read_json(&mut req).await?)?;
-    let credential = body.credential;
-    let (challenge, LoginData {}) = take_pending(env, app, Ceremony::Login, &credential.response.client_data_json).await?;
+    let credential = ParsedAuthentication::parse(&body.credential).map_err(verification_failed)?;
+    let (challenge, LoginData {}) = take_pending(env, app, Ceremony::Login, credential.challenge()).await?;
 
     let db = database(env)?;
-    let id = credential_id(&credential.type_, &credential.id, &credential.raw_id).map_err(verification_failed)?;
-    let (stored, owner) = credentials::find_with_owner(&db, &app.id, &base64url::encode(&id))
+    let id = credential.credential_id().map_err(verification_failed)?;
+    let (stored, owner) = credentials::find_with_owner(&db, &app.id, &base64url::encode(id))
         .await?
-        .ok_or_else(|| ApiError::verification_failed("credential_id: this passkey is not registered with this application"))?;
-    let owner = owner.ok_or_else(|| ApiError::verification_failed("credential_id: this passkey's user no longer exists"))?;
+        .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application"))?;
+    let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists"))?;
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
-    let assertion = check_assertion(
+    let signatures = Deferred::new();
+    let verified = verify_authentication_with(
         &credential,
         &AuthenticationPolicy {
             rp_id: &app.rp_id,
@@ -80,12 +83,10 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
             backup_eligible: Some(stored.backup_eligible),
             user_handle: Some(&owner_handle),
         },
+        &signatures,
     )
     .map_err(verification_failed)?;
-    web_crypto::verify_credential_signature(&assertion.key, &assertion.signed_data, &assertion.signature)
-        .await
-        .map_err(verification_failed)?;
-    let verified = assertion.outcome;
+    web_crypto::run_pending(signatures.into_pending()).await.map_err(verification_failed)?;
 
     let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms).await?;
     let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
@@ -98,7 +99,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
             .run()
             .await
             .map_err(|e| failed("end refused login's session", e))?;
-        return Err(ApiError::verification_failed("sign_count: the signature counter did not grow"));
+        return Err(ApiError::check(Check::SignCount, "the signature counter did not grow"));
     }
     Ok(json(200, &json!({ "user": owner.to_json(), "session": session })))
 }

@@ -2,8 +2,8 @@
 //!
 //! Each `start` answers the WebAuthn options and keeps, under the fresh challenge, what its
 //! `complete` will need (in the ChallengeStore Durable Object, until the application's timeout).
-//! Each `complete` takes that back by the challenge the credential signed (clientDataJSON), once
-//! only, checks it was issued by the same application for the same ceremony, verifies the
+//! Each `complete` takes that back by the challenge the credential signed (its clientDataJSON, as
+//! the core's `ParsedResponse` read it), once only, checks it was issued by the same application for the same ceremony, verifies the
 //! credential with the core and stores what it yields in one D1 batch.
 //!
 //! This module serves the endpoints under `/auth/passkey-provider/` (with the email
@@ -31,11 +31,10 @@ use crate::contract::routes::Endpoint;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{random_token, RandomSource, SystemRandom};
-use crate::webauthn::client_data::ClientData;
 use crate::webauthn::{
     base64url, creation_options, verify_registration_with, Deferred, CreationOptionsInput,
-    CredentialDescriptor, RegistrationPolicy, RegistrationResponseJson, VerifiedRegistration,
-    VerifyError, DEFAULT_ALGORITHMS,
+    CredentialDescriptor, ParsedRegistration, RegistrationPolicy, VerifiedRegistration,
+    ErrorCode as Check, VerifyError, DEFAULT_ALGORITHMS,
 };
 
 /// Bytes of a challenge (contract: 32 random bytes).
@@ -110,31 +109,28 @@ async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Cere
 }
 
 /// Takes, at most once, what the start of `ceremony` kept under the challenge the credential
-/// signed (the `challenge` of its clientDataJSON), and answers that challenge with it.
+/// signed (the `challenge` of its clientDataJSON: `ParsedResponse::challenge`), and answers that
+/// challenge with it.
 /// Unknown or used: 400 verification_failed; expired: 410 challenge_expired; issued by another
 /// application or for another ceremony: 400 verification_failed (and the challenge is used up).
 async fn take_pending<T: DeserializeOwned>(
     env: &Env,
     app: &Application,
     ceremony: Ceremony,
-    client_data_json: &str,
+    signed: Option<&[u8]>,
 ) -> ApiResult<(Vec<u8>, T)> {
-    let client_data = ClientData::from_base64url(client_data_json).map_err(verification_failed)?;
-    let challenge = base64url::decode(&client_data.collected.challenge, CHALLENGE_LEN, "challenge")
-        .ok()
+    let challenge = signed
         .filter(|c| c.len() == CHALLENGE_LEN)
-        .ok_or_else(|| ApiError::verification_failed("challenge: unknown challenge"))?;
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| ApiError::check(Check::Challenge, "unknown challenge"))?;
     let kept = challenge_store::take(env, &base64url::encode(&challenge)).await?;
     let pending: Pending<Value> = serde_json::from_str(&kept).map_err(|_| ApiError::internal())?;
     if pending.app_id != app.id {
-        return Err(ApiError::verification_failed("challenge: the challenge was issued by another application"));
+        return Err(ApiError::check(Check::Challenge, "the challenge was issued by another application"));
     }
     if pending.ceremony != ceremony {
-        return Err(ApiError::verification_failed(format!(
-            "challenge: the challenge was issued for {}, not {}",
-            pending.ceremony.as_str(),
-            ceremony.as_str()
-        )));
+        let message = format!("the challenge was issued for {}, not {}", pending.ceremony.as_str(), ceremony.as_str());
+        return Err(ApiError::check(Check::Challenge, &message));
     }
     let data = serde_json::from_value(pending.data).map_err(|_| ApiError::internal())?;
     Ok((challenge, data))
@@ -142,7 +138,7 @@ async fn take_pending<T: DeserializeOwned>(
 
 /// A core verification failure: 400 verification_failed, naming the check that failed.
 fn verification_failed(err: VerifyError) -> ApiError {
-    ApiError::verification_failed(format!("{}: {}", err.code.as_str(), err.message))
+    ApiError::check_failed(&err)
 }
 
 // ---- request bodies ----
@@ -249,7 +245,7 @@ fn timeout_ms(app: &Application) -> u32 {
 async fn verify_new_passkey(
     app: &Application,
     challenge: &[u8],
-    credential: &RegistrationResponseJson,
+    credential: &ParsedRegistration<'_>,
     now_ms: i64,
 ) -> ApiResult<VerifiedRegistration> {
     let signatures = Deferred::new();
@@ -275,7 +271,7 @@ async fn verify_new_passkey(
 }
 
 fn already_registered() -> ApiError {
-    ApiError::verification_failed("credential_id: this passkey is already registered")
+    ApiError::check(Check::CredentialId, "this passkey is already registered")
 }
 
 /// The stored form of a verified new passkey of `user_id`.

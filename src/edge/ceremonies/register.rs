@@ -9,7 +9,7 @@ use worker::{D1Database, Env, Request, Response};
 
 use super::{
     body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential,
-    optional_name, optional_string, take_pending, verify_new_passkey, Ceremony, NewPasskeyOwner,
+    optional_name, optional_string, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
 };
 use crate::contract::error::ApiError;
 use crate::tenancy::application::Application;
@@ -22,7 +22,7 @@ use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::sessions;
 use crate::tenancy::email_address::normalize_email;
-use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, RegistrationResponseJson};
+use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, ErrorCode as Check, ParsedRegistration, RegistrationResponseJson};
 
 /// What register/start keeps for register/complete.
 #[derive(Serialize, Deserialize)]
@@ -62,12 +62,12 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let name = optional_name(&body.fields, "name")?;
     let db = database(env)?;
     let requester = identify(&req, env, &db, app, &body.fields, now_ms).await?;
-    let (challenge, data): (_, RegisterData) =
-        take_pending(env, app, Ceremony::Register, &body.credential.response.client_data_json).await?;
+    let credential = ParsedRegistration::parse(&body.credential).map_err(verification_failed)?;
+    let (challenge, data): (_, RegisterData) = take_pending(env, app, Ceremony::Register, credential.challenge()).await?;
     if data.user_id != requester.user.id || data.recovery_code_hash != requester.recovery_code_hash {
-        return Err(ApiError::verification_failed("challenge: the challenge was issued to another user or sign-in"));
+        return Err(ApiError::check(Check::Challenge, "the challenge was issued to another user or sign-in"));
     }
-    let verified = verify_new_passkey(app, &challenge, &body.credential, now_ms).await?;
+    let verified = verify_new_passkey(app, &challenge, &credential, now_ms).await?;
     let passkey = new_stored_credential(app, &requester.user.id, verified, name, now_ms)?;
 
     let mut writes = vec![credentials::insert_stmt(&db, &passkey)?];

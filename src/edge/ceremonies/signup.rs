@@ -11,7 +11,7 @@ use worker::{Env, Request, Response};
 use super::{
     body_fields, commit, complete_body, creation_options_json, email_taken, keep_pending,
     new_stored_credential, optional_name, optional_string, random_bytes, random_id, required_email, take_pending,
-    verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
+    verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
 };
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::tenancy::application::Application;
@@ -24,7 +24,7 @@ use crate::edge::passkeys::credentials;
 use crate::edge::email_verification;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::sessions;
-use crate::webauthn::{base64url, RegistrationResponseJson};
+use crate::webauthn::{base64url, ParsedRegistration, RegistrationResponseJson};
 
 /// What signup/start keeps for signup/complete.
 #[derive(Serialize, Deserialize)]
@@ -71,10 +71,10 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
 pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let body = complete_body::<RegistrationResponseJson>(read_json(&mut req).await?)?;
     let name = optional_name(&body.fields, "name")?;
-    let (challenge, data): (_, SignupData) =
-        take_pending(env, app, Ceremony::Signup, &body.credential.response.client_data_json).await?;
+    let credential = ParsedRegistration::parse(&body.credential).map_err(verification_failed)?;
+    let (challenge, data): (_, SignupData) = take_pending(env, app, Ceremony::Signup, credential.challenge()).await?;
     let db = database(env)?;
-    let verified = verify_new_passkey(app, &challenge, &body.credential, now_ms).await?;
+    let verified = verify_new_passkey(app, &challenge, &credential, now_ms).await?;
     // An email taken since signup/start, or a credential id registered meanwhile, fails the
     // batch on a UNIQUE constraint (see `commit`), and nothing is stored.
 

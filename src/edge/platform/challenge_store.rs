@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State, Storage};
 
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::webauthn::ErrorCode as Check;
 
 /// How long an expired entry is remembered before the alarm removes it.
 const EXPIRED_GRACE_MS: i64 = 10 * 60 * 1000;
@@ -142,7 +143,7 @@ pub async fn take(env: &Env, challenge: &str) -> std::result::Result<String, Api
     match resp.status_code() {
         200 => resp.text().await.map_err(|_| ApiError::internal()),
         410 => Err(ApiError::new(ErrorCode::ChallengeExpired, "the challenge has expired; start again")),
-        _ => Err(ApiError::verification_failed("unknown or already used challenge")),
+        _ => Err(ApiError::check(Check::Challenge, "unknown or already used challenge")),
     }
 }
 

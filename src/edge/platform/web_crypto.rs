@@ -1,8 +1,8 @@
 //! The runtime's WebCrypto (`crypto.subtle`), which the bench measured at 3-10x faster than the
 //! same work in wasm, and which keeps RSA, P-384 and Ed25519 code out of the wasm: every
-//! signature check of the core (credential signatures at login; attestation statements,
-//! certificate chains and new credential keys at registration, as `signature::Deferred` recorded
-//! them; what to import and which algorithms to name comes from the pure `webauthn::web_crypto`),
+//! signature check of the core, as `signature::Deferred` recorded them (the assertion's signature
+//! at login; attestation statements, certificate chains and new credential keys at registration;
+//! what to import and which algorithms to name comes from the pure `webauthn::web_crypto`),
 //! and the ES256 access tokens (signed and verified with the keys of `AUTHAZ_SIGNING_KEYS`,
 //! imported once per isolate).
 
@@ -15,8 +15,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::tokens::access_token::SigningKeys;
 use crate::webauthn::signature::{Pending, SignatureCheck};
-use crate::webauthn::web_crypto::{credential_key, subtle_check, subtle_verify, Algorithm, KeyData, SubtleVerify};
-use crate::webauthn::{CoseKey, ErrorCode, VerifyError};
+use crate::webauthn::web_crypto::{credential_key, subtle_check, Algorithm, KeyData, SubtleVerify};
+use crate::webauthn::VerifyError;
 
 #[wasm_bindgen]
 extern "C" {
@@ -34,22 +34,9 @@ extern "C" {
 #[derive(Debug)]
 pub struct Failed;
 
-/// Checks a credential's `signature` over `data`.
-pub async fn verify_credential_signature(key: &CoseKey, data: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
-    let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
-    let check = subtle_verify(key, signature)?
-        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "WebCrypto has no algorithm for this key"))?;
-    // A key WebCrypto refuses passed the core's key check at registration: refuse the signature
-    // rather than guess.
-    if verifies(&check, data).await {
-        Ok(())
-    } else {
-        Err(bad())
-    }
-}
-
 /// Runs the checks a `signature::Deferred` recorded: every one must pass, else the first
-/// failure's error (a check that cannot even be made fails).
+/// failure's error (a check that cannot even be made fails: a key WebCrypto refuses passed the
+/// core's key check at registration, so its signature is refused rather than guessed at).
 pub async fn run_pending(pending: Vec<Pending>) -> Result<(), VerifyError> {
     for item in pending {
         match item {

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
-use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
+use crate::webauthn::certificate::{self, Certificate};
+use crate::webauthn::keys::{HashAlg, SignatureScheme};
 use crate::webauthn::error::{ErrorCode, VerifyError};
 use crate::webauthn::signature::SignatureVerifier;
 
@@ -123,12 +124,12 @@ fn decode_json<T: serde::de::DeserializeOwned>(part: &str, what: &str) -> Result
 fn issued_to_safetynet(leaf: &Certificate) -> bool {
     use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
     let san_names = leaf
-        .extension("2.5.29.17")
+        .extension(certificate::oid::SUBJECT_ALT_NAME)
         .and_then(|(_, value)| <SubjectAltName as der::Decode>::from_der(value).ok());
     let in_san = san_names.is_some_and(|SubjectAltName(names)| {
         names.iter().any(|name| matches!(name, GeneralName::DnsName(dns) if dns.as_str() == SAFETYNET_HOSTNAME))
     });
-    in_san || leaf.subject_attr("2.5.4.3").as_deref() == Some(SAFETYNET_HOSTNAME)
+    in_san || leaf.subject_attr(certificate::oid::COMMON_NAME).as_deref() == Some(SAFETYNET_HOSTNAME)
 }
 
 /// Verify the JWS signature (RS256 or ES256; an ES256 JWS signature is raw r || s).
@@ -146,7 +147,7 @@ fn verify_jws_signature(
                 return Err(VerifyError::new(ErrorCode::Signature, "ES256 JWS signature is not 64 bytes"));
             }
             let (r, s) = signature.split_at(32);
-            let der = certificate::ecdsa_signature_der(r, s)?;
+            let der = crate::webauthn::keys::encoding::ecdsa_signature_der(r, s)?;
             leaf.verify_with_scheme(SignatureScheme::Ecdsa(HashAlg::Sha256), signing_input, &der, verifier)
         }
         other => Err(VerifyError::new(ErrorCode::Algorithm, format!("unsupported SafetyNet JWS algorithm {other}"))),

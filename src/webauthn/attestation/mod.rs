@@ -12,7 +12,7 @@ use ciborium::Value;
 
 use super::authenticator_data::AuthenticatorData;
 use super::cbor;
-use super::cose_key::CoseKey;
+use super::keys::CoseKey;
 use super::error::{quoted, ErrorCode, VerifyError};
 use super::signature::SignatureVerifier;
 

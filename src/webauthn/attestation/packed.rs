@@ -5,16 +5,13 @@ use der::asn1::OctetStringRef;
 use der::Decode;
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
+use crate::webauthn::certificate::oid::{
+    COMMON_NAME as OID_COMMON_NAME, COUNTRY as OID_COUNTRY, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID,
+    ORGANIZATION as OID_ORGANIZATION, ORGANIZATIONAL_UNIT as OID_ORGANIZATIONAL_UNIT,
+};
 use crate::webauthn::certificate::{self, Certificate};
 use crate::webauthn::error::{ErrorCode, VerifyError};
 use crate::webauthn::signature::SignatureCheck;
-
-/// id-fido-gen-ce-aaguid: the authenticator's AAGUID in an attestation certificate.
-const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
-const OID_COUNTRY: &str = "2.5.4.6";
-const OID_ORGANIZATION: &str = "2.5.4.10";
-const OID_ORGANIZATIONAL_UNIT: &str = "2.5.4.11";
-const OID_COMMON_NAME: &str = "2.5.4.3";
 
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
     let stmt = Statement::new(input.att_stmt)?;
@@ -33,13 +30,13 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
 
 /// Self attestation: signed by the credential key itself, with its algorithm.
 fn verify_self(input: &AttestationInput, alg: i64, sig: &[u8], data: &[u8]) -> Result<AttestationOutcome, VerifyError> {
-    if alg != input.credential_public_key.alg {
+    if alg != input.credential_public_key.alg().id() {
         return Err(VerifyError::new(
             ErrorCode::Attestation,
-            format!("self attestation alg {alg} differs from the credential key's {}", input.credential_public_key.alg),
+            format!("self attestation alg {alg} differs from the credential key's {}", input.credential_public_key.alg().id()),
         ));
     }
-    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig)?)?;
+    input.verifier.check(SignatureCheck::by_credential(input.credential_public_key, data, sig))?;
     Ok(AttestationOutcome { attestation_type: AttestationType::Self_, trust_path: Vec::new() })
 }
 

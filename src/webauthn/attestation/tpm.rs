@@ -7,8 +7,12 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
-use crate::webauthn::certificate::{self, Certificate, HashAlg, SignatureScheme};
-use crate::webauthn::cose_key::CoseKey;
+use crate::webauthn::certificate::oid::{
+    EXTENDED_KEY_USAGE as OID_EXTENDED_KEY_USAGE, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID, SUBJECT_ALT_NAME as OID_SUBJECT_ALT_NAME,
+};
+use crate::webauthn::certificate::{self, Certificate};
+use crate::webauthn::keys::encoding::strip_leading_zeros as strip_zeros;
+use crate::webauthn::keys::{CoseAlgorithm, CoseKey, HashAlg, KeyKind};
 use crate::webauthn::error::{quoted, ErrorCode, VerifyError};
 
 const TPM_GENERATED_VALUE: u32 = 0xff54_4347;
@@ -25,18 +29,14 @@ const TPM_ALG_ECC: u16 = 0x0023;
 
 const TPM_ECC_NIST_P256: u16 = 0x0003;
 const TPM_ECC_NIST_P384: u16 = 0x0004;
-const TPM_ECC_NIST_P521: u16 = 0x0005;
 
 /// Default RSA public exponent, meant when TPMS_RSA_PARMS.exponent is 0.
 const RSA_DEFAULT_EXPONENT: [u8; 3] = [0x01, 0x00, 0x01];
 
-const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
-const OID_EXTENDED_KEY_USAGE: &str = "2.5.29.37";
 const OID_TCG_KP_AIK_CERTIFICATE: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.8.3");
 const OID_TCG_AT_TPM_MANUFACTURER: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.1");
 const OID_TCG_AT_TPM_MODEL: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.2");
 const OID_TCG_AT_TPM_VERSION: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.3");
-const OID_FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 
 /// Verify a `tpm` attestation statement; the attestation type is AttCA, the trust path `x5c`.
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
@@ -44,7 +44,8 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     if stmt.ver != "2.0" {
         return Err(attestation_error(format!("unsupported TPM version {}", quoted(stmt.ver))));
     }
-    let scheme = SignatureScheme::from_cose_alg(stmt.alg)
+    let scheme = CoseAlgorithm::from_id(stmt.alg)
+        .map(CoseAlgorithm::scheme)
         .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, format!("unsupported TPM attestation algorithm {}", stmt.alg)))?;
     let hash = scheme
         .hash()
@@ -273,18 +274,17 @@ impl<'a> PubArea<'a> {
     fn matches(&self, key: &CoseKey) -> bool {
         match self.key {
             TpmKey::Rsa { modulus, exponent } => {
-                let Some((n, e)) = key.rsa_parts() else { return false };
+                let Some((n, e)) = key.public_key().rsa_parts() else { return false };
                 let exponent_bytes = exponent.to_be_bytes();
                 let tpm_e: &[u8] = if exponent == 0 { &RSA_DEFAULT_EXPONENT } else { &exponent_bytes };
                 strip_zeros(modulus) == strip_zeros(n) && strip_zeros(tpm_e) == strip_zeros(e)
             }
             TpmKey::Ecc { curve, x, y } => {
-                let Some((crv, cose_x, cose_y)) = key.ec2_point() else { return false };
-                let cose_curve = match crv {
-                    1 => TPM_ECC_NIST_P256,
-                    2 => TPM_ECC_NIST_P384,
-                    3 => TPM_ECC_NIST_P521,
-                    _ => return false,
+                let Some((cose_x, cose_y)) = key.public_key().ec_coordinates() else { return false };
+                let cose_curve = match key.public_key().kind() {
+                    KeyKind::P256 => TPM_ECC_NIST_P256,
+                    KeyKind::P384 => TPM_ECC_NIST_P384,
+                    KeyKind::Ed25519 | KeyKind::Rsa => return false,
                 };
                 curve == cose_curve && strip_zeros(x) == strip_zeros(cose_x) && strip_zeros(y) == strip_zeros(cose_y)
             }
@@ -329,11 +329,6 @@ impl<'a> CertInfo<'a> {
         r.finish()?;
         Ok(CertInfo { magic, attest_type, extra_data, attested_name })
     }
-}
-
-fn strip_zeros(bytes: &[u8]) -> &[u8] {
-    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    bytes.get(first..).unwrap_or(&[])
 }
 
 #[cfg(test)]
