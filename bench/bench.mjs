@@ -322,7 +322,7 @@ function verifyTable(rows) {
   );
   const faster = rows.filter((r) => r.webcryptoImportVerify * 1.5 < r.wasmFull - r.wasmChecks).map((r) => r.alg);
   const decision = faster.length
-    ? `Decision: WebCrypto (importKey + verify) is clearly faster in workerd for ${faster.join(", ")}: the Worker should check those signatures through crypto.subtle after check_assertion (the pure Rust path stays for native use and tests).`
+    ? `Decision: WebCrypto (importKey + verify) is clearly faster in workerd for ${faster.join(", ")}: the Worker should check those signatures through crypto.subtle (the pure Rust path stays for native use and tests).`
     : "Decision: WebCrypto is not clearly faster (by 1.5x) for any algorithm: keep the pure Rust signature check in the Worker.";
   return `${t}\n${sig}\n\n${decision}`;
 }
