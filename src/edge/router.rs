@@ -3,6 +3,7 @@
 use worker::{Env, Method, Request, Response};
 
 use super::admin::endpoints as admin;
+use super::admin::key_rotation;
 use super::ceremonies::{self, Endpoint};
 use super::passkeys::endpoints as passkey_management;
 use super::platform::cors::{self, Decision};
@@ -79,6 +80,14 @@ async fn route(req: Request, env: Env, segments: &[&str]) -> ApiResult<Response>
         (Method::Post, ["auth", "authorize"]) => separately(hand_off::authorize(req, &env, now_ms())).await,
         (Method::Post, ["auth", "token"]) => separately(hand_off::exchange(req, &env, now_ms())).await,
         (_, ["sign-in"] | ["account"] | ["auth", "authorize"] | ["auth", "token"]) => Err(method_not_allowed()),
+
+        // security: new routes (application API keys: list, rotate, revoke).
+        (Method::Get, ["api", "v1", "applications", app, "api-keys"]) => separately(key_rotation::list(&req, &env, app)).await,
+        (Method::Post, ["api", "v1", "applications", app, "api-keys"]) => separately(key_rotation::rotate(req, &env, app)).await,
+        (Method::Delete, ["api", "v1", "applications", app, "api-keys", key]) => {
+            separately(key_rotation::revoke(&req, &env, app, key)).await
+        }
+        (_, ["api", "v1", "applications", _, "api-keys"] | ["api", "v1", "applications", _, "api-keys", _]) => Err(method_not_allowed()),
 
         _ => Err(ApiError::not_found("no such endpoint")),
     }
