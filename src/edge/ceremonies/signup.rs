@@ -52,13 +52,15 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
         ));
     }
     let db = database(env)?;
-    if users::find_by_email(&db, &app.id, &email).await?.is_some() {
-        return Err(email_taken());
-    }
+    // The token first: only a caller entitled to sign up (a valid token for this email, or
+    // direct signup on) learns whether the email already has an account.
     let verification_id = match token {
         Some(token) => Some(email_verification::verified_token(&db, env, &app.id, &email, token, now_ms).await?),
         None => None,
     };
+    if users::find_by_email(&db, &app.id, &email).await?.is_some() {
+        return Err(email_taken());
+    }
     let user_handle = random_bytes(USER_HANDLE_LEN)?;
     let data = SignupData { email, display_name, user_handle: base64url::encode(&user_handle), verification_id };
     let owner = NewPasskeyOwner { user_handle: &user_handle, email: &data.email, display_name: &data.display_name };
@@ -89,7 +91,8 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     };
     let passkey = new_stored_credential(app, &user.id, verified, name, now_ms)?;
     let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &user.id, now_ms).await?;
+    let ceremony = sessions::Ceremony::now(&passkey.id, now_ms);
+    let (session, session_rows) = sessions::new_session(env, &req, app, &user.id, &ceremony, now_ms).await?;
     let mut writes = vec![users::insert_stmt(&db, &user)?, credentials::insert_stmt(&db, &passkey)?];
     if let Some(id) = &data.verification_id {
         writes.push(email_verification::use_token_stmt(&db, id, now_ms)?);

@@ -27,7 +27,7 @@ pub async fn refresh(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Resp
         let app = app_lookup::for_request(&req, env).await?;
         log.set_app(&app.id);
         let body: RefreshBody = read_json(&mut req).await?;
-        let session = sessions::refresh(env, &req, &app.id, &body.refresh_token, now_ms).await?;
+        let session = sessions::refresh(env, &req, &app, &body.refresh_token, now_ms).await?;
         Ok(json(200, &serde_json::json!({ "session": session })))
     }
     .await;
@@ -40,7 +40,7 @@ pub async fn logout(req: Request, env: &Env, now_ms: i64) -> ApiResult<Response>
     let result = async {
         let app = app_lookup::for_request(&req, env).await?;
         log.set_app(&app.id);
-        let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
+        let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
         sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?
             .run()
