@@ -21,7 +21,7 @@ use crate::edge::platform::rate_limits;
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::users::{self, User};
 use crate::edge::passkeys::credentials;
-use crate::edge::email_verification;
+use crate::edge::email_verification::{self, TokenProof};
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::sessions;
 use crate::webauthn::{base64url, RegistrationResponseJson};
@@ -52,15 +52,23 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
         ));
     }
     let db = database(env)?;
-    // The token first: only a caller entitled to sign up (a valid token for this email, or
-    // direct signup on) learns whether the email already has an account.
-    let verification_id = match token {
+    // The token first: only a caller entitled to sign up (a token of this email, or direct
+    // signup on) learns whether the email already has an account.
+    let proof = match token {
         Some(token) => Some(email_verification::verified_token(&db, env, &app.id, &email, token, now_ms).await?),
         None => None,
     };
     if users::find_by_email(&db, &app.id, &email).await?.is_some() {
         return Err(email_taken());
     }
+    let verification_id = match proof {
+        Some(TokenProof::Valid(id)) => Some(id),
+        // Used, and yet no account (it has been deleted since): verify the email again.
+        Some(TokenProof::UsedForThisEmail) => {
+            return Err(ApiError::new(ErrorCode::InvalidCode, "the verificationToken is already used: verify the email again"))
+        }
+        None => None,
+    };
     let user_handle = random_bytes(USER_HANDLE_LEN)?;
     let data = SignupData { email, display_name, user_handle: base64url::encode(&user_handle), verification_id };
     let owner = NewPasskeyOwner { user_handle: &user_handle, email: &data.email, display_name: &data.display_name };

@@ -155,9 +155,18 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     Ok(json(200, &json!({ "verificationToken": token, "expiresIn": TOKEN_TTL_MS / 1000 })))
 }
 
+/// What a `verificationToken` proves for `email` in `app_id`.
+pub enum TokenProof {
+    /// Confirmed, not used, not expired: the verification's id, for `use_token_stmt`.
+    Valid(String),
+    /// A token of this email and application that a signup has already used: it still proves
+    /// the caller reads the address's mail (enough to learn that the email is taken), nothing more.
+    UsedForThisEmail,
+}
+
 /// The verification a `verificationToken` proves for `email` in `app_id`: confirmed, not used
-/// and not expired. Answers its id, for `use_token_stmt`; else 400 invalid_code.
-pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &str, token: &str, now_ms: i64) -> ApiResult<String> {
+/// and not expired, or used by a signup of this email (see [`TokenProof`]); else 400 invalid_code.
+pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &str, token: &str, now_ms: i64) -> ApiResult<TokenProof> {
     let refused = || invalid_code("the verificationToken is unknown, used, expired or for another email: verify the email again");
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(refused());
@@ -182,8 +191,9 @@ pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &st
     .map_err(|e| failed("find verification token", e))?;
     match row {
         Some(r) if r.app_id == app_id && r.email == email && r.token_used_at.is_none() && r.token_expires_at.is_some_and(|t| t > now_ms) => {
-            Ok(r.id)
+            Ok(TokenProof::Valid(r.id))
         }
+        Some(r) if r.app_id == app_id && r.email == email && r.token_used_at.is_some() => Ok(TokenProof::UsedForThisEmail),
         _ => Err(refused()),
     }
 }
