@@ -3,8 +3,9 @@
 //!
 //! The application's first hostname as `https://host`; else the Worker's configured public URL
 //! (`AUTHAZ_ISSUER`); else, as a last resort for local development only, the origin the request
-//! came to, with every loopback name (`localhost`, `127.0.0.1`, `[::1]`) written `localhost`, so
-//! that a token minted through one of them verifies through another.
+//! came to. Issuers are compared with [`same_issuer`], which takes the loopback names
+//! (`localhost`, `127.0.0.1`, `[::1]`) of one port as one, so that a token minted through one of
+//! them verifies through another.
 
 /// The issuer of an application whose hostnames are `hostnames`.
 pub fn issuer(hostnames: &[String], public_url: Option<&str>, request_origin: Option<&str>) -> String {
@@ -14,7 +15,12 @@ pub fn issuer(hostnames: &[String], public_url: Option<&str>, request_origin: Op
     if let Some(url) = public_url.map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty()) {
         return url.to_owned();
     }
-    request_origin.map(loopback_as_localhost).unwrap_or_default()
+    request_origin.unwrap_or_default().to_owned()
+}
+
+/// Whether a token's `iss` names the issuer `expected`: equal, loopback names of one port alike.
+pub fn same_issuer(iss: &str, expected: &str) -> bool {
+    iss == expected || loopback_as_localhost(iss) == loopback_as_localhost(expected)
 }
 
 /// `http://127.0.0.1:8787` → `http://localhost:8787`; other origins unchanged.
@@ -61,11 +67,15 @@ mod tests {
 
     #[test]
     fn loopback_names_are_one_issuer() {
+        assert_eq!(issuer(&[], None, Some("http://127.0.0.1:8787")), "http://127.0.0.1:8787");
         for origin in ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787"] {
-            assert_eq!(issuer(&[], None, Some(origin)), "http://localhost:8787", "{origin}");
+            assert!(same_issuer(origin, "http://localhost:8787"), "{origin}");
+            assert!(same_issuer("http://127.0.0.1:8787", origin), "{origin}");
         }
-        assert_eq!(issuer(&[], None, Some("http://localhost")), "http://localhost");
-        assert_eq!(issuer(&[], None, Some("https://127.example.com")), "https://127.example.com");
+        assert!(!same_issuer("http://127.0.0.1:8787", "http://localhost:8788"));
+        assert!(!same_issuer("https://127.example.com", "https://localhost"));
+        assert!(!same_issuer("https://a.example.com", "https://b.example.com"));
+        assert!(same_issuer("https://a.example.com", "https://a.example.com"));
     }
 
     #[test]

@@ -189,6 +189,13 @@ test("removing a passkey ends the sessions signed in with it, and only those", a
   expectError(await w.api("POST", "/auth/token/refresh", { refreshToken: viaSecond.refreshToken }, { app: directApp.id }), 401, "unauthorized", "its refresh token");
   expectStatus(await listPasskeys(viaFirst.accessToken), 200, "a session of the other passkey");
   expectStatus(await listPasskeys(account.session.accessToken), 200, "the signup session (first passkey)");
+  // Removing a passkey with a session of its own keeps that session (it acted), ends the others.
+  const third = await addPasskey(viaFirst.accessToken);
+  const viaThird = await logIn(account, directApp, third.auth);
+  const viaThirdToo = await logIn(account, directApp, third.auth);
+  expectStatus(await w.api("DELETE", `${P}/passkeys/${third.passkey.id}`, undefined, { app: directApp.id, bearer: viaThird.accessToken }), 204, "remove with its own session");
+  expectStatus(await listPasskeys(viaThird.accessToken), 200, "the removing session stays");
+  expectError(await listPasskeys(viaThirdToo.accessToken), 401, "unauthorized", "another session of it ends");
   assert.equal(w.d1(`SELECT revoked_reason FROM sessions WHERE id = ${sql(claimsOf(viaSecond.accessToken).sid)}`)[0].revoked_reason, "passkey_removed");
 
   // The last passkey is refused (409) and then ends nothing.
@@ -371,9 +378,12 @@ test("iss: one issuer per application, always checked", async () => {
   expectError(await list(signJwt({ ...claims, iss: w.base })), 401, "unauthorized", "the request's origin");
   const { iss: _, ...withoutIss } = claims;
   expectError(await list(signJwt(withoutIss)), 401, "unauthorized", "no iss");
-  // Without hostnames (and AUTHAZ_ISSUER empty, as shipped): the origin, loopback names alike.
+  // Without hostnames (and AUTHAZ_ISSUER empty, as shipped): the origin; loopback names alike.
   const plain = await signUp();
-  assert.equal(claimsOf(plain.session.accessToken).iss, `http://localhost:${w.port}`);
+  const plainClaims = claimsOf(plain.session.accessToken);
+  assert.equal(plainClaims.iss, `http://127.0.0.1:${w.port}`);
+  expectStatus(await listPasskeys(signJwt({ ...plainClaims, iss: `http://localhost:${w.port}` })), 200, "minted through localhost");
+  expectError(await listPasskeys(signJwt({ ...plainClaims, iss: "https://iss-a.localhost" })), 401, "unauthorized", "another app's issuer");
   assert.ok(other.id);
 });
 

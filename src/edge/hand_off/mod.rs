@@ -59,7 +59,6 @@ pub async fn authorize(mut req: Request, env: &Env, now_ms: i64) -> ApiResult<Re
 async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     rate_limits::hand_off_code(env, req).await?;
     let bearer = sessions::authenticate_bearer(req, env, app, now_ms).await?;
-    sessions::require_recent_ceremony(&bearer, now_ms)?;
     let body: AuthorizeBody = read_json(req).await?;
     let hand_off = check_hand_off(
         &app.redirect_uris,
@@ -69,6 +68,7 @@ async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64
         body.code_challenge_method.as_deref(),
     )
     .map_err(|e| ApiError::invalid_request(e.message()))?;
+    sessions::require_recent_ceremony(&bearer, now_ms)?;
 
     let code = random_token(&mut SystemRandom, CODE_PREFIX, 32).map_err(|_| ApiError::internal())?;
     let hash = keyed_hash(&config::hmac_key(env)?, CODE_PURPOSE, &code);

@@ -65,8 +65,8 @@ pub async fn rename(mut req: Request, env: &Env, passkey_id: &str, now_ms: i64) 
 }
 
 /// `DELETE /auth/passkey-provider/passkeys/{id}` (Bearer) → 204; `409 last_passkey` for the
-/// user's only passkey (without one the user could never sign in again). The sessions signed in
-/// with the removed passkey end with it (in the same transaction).
+/// user's only passkey (without one the user could never sign in again). The other sessions
+/// signed in with the removed passkey end with it (in the same transaction).
 pub async fn delete(req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
     let mut log = OutcomeLog::start(Event::Request, "DELETE /auth/passkey-provider/passkeys/{id}");
     let result = async {
@@ -80,7 +80,7 @@ pub async fn delete(req: Request, env: &Env, passkey_id: &str, now_ms: i64) -> A
         let results = db
             .batch(vec![
                 credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?,
-                sessions::revoke_for_removed_passkey_stmt(&db, &passkey.id, now_ms)?,
+                sessions::revoke_for_removed_passkey_stmt(&db, &passkey.id, &auth.session_id, now_ms)?,
             ])
             .await
             .map_err(|e| failed("delete credential", e))?;

@@ -262,15 +262,17 @@ pub fn revoke_all_for_user_stmt(db: &D1Database, user_id: &str, now_ms: i64, rea
 
 /// Ends the live sessions that were signed in with passkey `credential_id`, once it is gone (for
 /// the `db.batch` that deletes it, after the delete: while the passkey still exists, as when
-/// the delete refused the user's last passkey, nothing changes).
-pub fn revoke_for_removed_passkey_stmt(db: &D1Database, credential_id: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+/// the delete refused the user's last passkey, nothing changes). The session `removing` that
+/// removes it stays: it is the one that acted.
+pub fn revoke_for_removed_passkey_stmt(db: &D1Database, credential_id: &str, removing: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
         "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
-         WHERE credential_id = ?3 AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM credentials WHERE id = ?3)",
+         WHERE credential_id = ?3 AND id IS NOT ?4 AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM credentials WHERE id = ?3)",
         now_ms,
         RevokeReason::PasskeyRemoved.as_str(),
         credential_id,
+        removing,
     )
     .map_err(|e| failed("prepare sessions revoke for a removed passkey", e))
 }
@@ -388,7 +390,11 @@ async fn verify_access_token(env: &Env, req: &Request, token: &str, app: &Applic
     if !signed {
         return Err(refused(JwtError::BadSignature));
     }
-    token.check_claims(app_id, Some(&issuer), now).map_err(refused)
+    let claims = token.check_claims(app_id, None, now).map_err(refused)?;
+    if !issuer::same_issuer(&claims.iss, &issuer) {
+        return Err(refused(JwtError::WrongIssuer));
+    }
+    Ok(claims)
 }
 
 /// The token after `Bearer ` in the Authorization header (scheme case-insensitive).
