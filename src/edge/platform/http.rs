@@ -50,7 +50,7 @@ pub fn refuse_declared_oversize(req: &Request) -> ApiResult<()> {
 
 /// The request body, at most 64 KiB. Read from the body's stream chunk by chunk: a body sent
 /// without `Content-Length` (chunked) is refused as soon as it passes 64 KiB, its rest never
-/// read, so no amount of it is ever held in memory.
+/// read, so no more than 64 KiB of it is ever held in memory.
 pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     refuse_declared_oversize(req)?;
     let unreadable = || ApiError::invalid_request("unreadable request body");
@@ -71,21 +71,13 @@ pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
         let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| unreadable())?;
         let value = value.dyn_into::<js_sys::Uint8Array>().map_err(|_| unreadable())?;
         if bytes.len() + value.length() as usize > MAX_BODY_BYTES {
-            // Stop reading: the rest of the body is dropped unread.
-            cancel(&reader);
+            // Stop reading: the rest of the body is left to the runtime, unread. (Not cancelled:
+            // a cancelled body can reset the connection before the 413 reaches the client.)
             return Err(too_large());
         }
         let start = bytes.len();
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);
-    }
-}
-
-/// Cancels a stream reader (the body is not wanted); whatever the runtime says is of no use here.
-fn cancel(reader: &js_sys::Object) {
-    let cancel = js_sys::Reflect::get(reader, &"cancel".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(cancel) = cancel {
-        let _ = cancel.call0(reader);
     }
 }
 
