@@ -46,8 +46,10 @@ struct Login {
 
 impl Login {
     fn new() -> Login {
+        let mut ceremony = Ceremony::get();
+        ceremony.sign_count = 5;
         Login {
-            ceremony: Ceremony::get(),
+            ceremony,
             stored_sign_count: 4,
             backup_eligible: Some(false),
             owner: Some(b"owner".to_vec()),
@@ -225,6 +227,23 @@ fn sign_count() {
     assert_code(login(|l| l.ceremony.sign_count = 4), ErrorCode::SignCount);
     assert_code(login(|l| l.ceremony.sign_count = 2), ErrorCode::SignCount);
     login(|l| l.ceremony.sign_count = 5).unwrap();
+}
+
+#[test]
+fn sign_count_zero_after_a_counting_authenticator() {
+    // Stored 4, received 0: a clone that does not count (WebAuthn L3 §7.2 step 22).
+    assert_code(login(|l| l.ceremony.sign_count = 0), ErrorCode::SignCount);
+    // Neither counts (synced passkeys): fine.
+    login(|l| {
+        l.ceremony.sign_count = 0;
+        l.stored_sign_count = 0;
+    })
+    .unwrap();
+    login(|l| {
+        l.ceremony.sign_count = 1;
+        l.stored_sign_count = 0;
+    })
+    .unwrap();
 }
 
 // --- credential ---

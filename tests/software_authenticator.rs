@@ -101,11 +101,12 @@ fn extension_data_is_parsed_in_registrations_and_assertions() {
 }
 
 #[test]
-fn a_zero_counter_is_accepted_and_a_growing_counter_is_required_otherwise() {
+fn a_zero_counter_is_accepted_only_while_the_stored_one_is_zero_and_a_growing_counter_is_required_otherwise() {
     let credential = Credential::new(KeyKind::EdDsa, 4);
     let public_key = credential.cose_key();
     let rp = RelyingParty::default();
-    for (received, stored, ok) in [(0, 0, true), (0, 9, true), (1, 0, true), (10, 9, true), (9, 9, false), (3, 9, false)] {
+    // (0, 9): a counting authenticator that sends 0 is a clone signal (WebAuthn L3 §7.2 step 22).
+    for (received, stored, ok) in [(0, 0, true), (0, 9, false), (1, 0, true), (10, 9, true), (9, 9, false), (3, 9, false)] {
         let ceremony = Ceremony { sign_count: received, ..Ceremony::get() };
         let mut policy = rp.authentication(&ceremony.challenge, &public_key);
         policy.stored_sign_count = stored;

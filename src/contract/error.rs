@@ -11,6 +11,7 @@ pub enum ErrorCode {
     VerificationFailed,
     InvalidCode,
     Unauthorized,
+    ReauthenticationRequired,
     Forbidden,
     PasskeyDisabled,
     DirectSignupDisabled,
@@ -32,6 +33,7 @@ impl ErrorCode {
             Self::VerificationFailed => "verification_failed",
             Self::InvalidCode => "invalid_code",
             Self::Unauthorized => "unauthorized",
+            Self::ReauthenticationRequired => "reauthentication_required",
             Self::Forbidden => "forbidden",
             Self::PasskeyDisabled => "passkey_disabled",
             Self::DirectSignupDisabled => "direct_signup_disabled",
@@ -50,7 +52,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::InvalidRequest | Self::VerificationFailed | Self::InvalidCode => 400,
-            Self::Unauthorized => 401,
+            Self::Unauthorized | Self::ReauthenticationRequired => 401,
             Self::Forbidden | Self::PasskeyDisabled | Self::DirectSignupDisabled => 403,
             Self::NotFound | Self::AppNotFound => 404,
             Self::MethodNotAllowed => 405,

@@ -22,6 +22,9 @@ pub enum Endpoint {
     PatchApplication,
     GetPasskeyConfig,
     PutPasskeyConfig,
+    ListApiKeys,
+    RotateApiKey,
+    RevokeApiKey,
     VerifyEmailRequest,
     VerifyEmailConfirm,
     SignupStart,
@@ -67,6 +70,9 @@ const ROUTES: &[Route] = &[
     r("PATCH /api/v1/applications/{appId}", PatchApplication, NoCors),
     r("GET /api/v1/applications/{appId}/auth/passkey", GetPasskeyConfig, NoCors),
     r("PUT /api/v1/applications/{appId}/auth/passkey", PutPasskeyConfig, NoCors),
+    r("GET /api/v1/applications/{appId}/api-keys", ListApiKeys, NoCors),
+    r("POST /api/v1/applications/{appId}/api-keys", RotateApiKey, NoCors),
+    r("DELETE /api/v1/applications/{appId}/api-keys/{keyId}", RevokeApiKey, NoCors),
     // Email verification and the ceremonies.
     r("POST /auth/passkey-provider/signup/verify-email/request", VerifyEmailRequest, AppOrigins),
     r("POST /auth/passkey-provider/signup/verify-email/confirm", VerifyEmailConfirm, AppOrigins),
@@ -185,6 +191,7 @@ mod tests {
         assert_eq!(route("PATCH", "/api/v1/users/me/passkeys/cred"), Routing::Found(RenamePasskey, vec!["cred"]));
         assert_eq!(route("DELETE", "/api/v1/users/usr_9/passkeys"), Routing::Found(OperatorReset, vec!["usr_9"]));
         assert_eq!(route("POST", "/auth/token"), Routing::Found(ExchangeCode, vec![]));
+        assert_eq!(route("DELETE", "/api/v1/applications/app_1/api-keys/key_2"), Routing::Found(RevokeApiKey, vec!["app_1", "key_2"]));
         assert_eq!(route("POST", "/auth/token/refresh"), Routing::Found(RefreshToken, vec![]));
     }
 

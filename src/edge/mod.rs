@@ -8,6 +8,7 @@ mod admin;
 mod ceremonies;
 mod email_verification;
 mod hand_off;
+mod maintenance;
 mod pages;
 mod passkeys;
 mod platform;
@@ -16,10 +17,17 @@ mod sessions;
 mod tenancy;
 mod users;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     Ok(router::handle(req, env).await)
+}
+
+/// The Cron Trigger (`[triggers] crons` in wrangler.toml): sweeps expired rows.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    maintenance::sweep::run(&env, js_sys::Date::now() as i64).await;
 }

@@ -5,6 +5,7 @@
 use worker::{Env, Request, Response};
 
 use super::admin::endpoints as admin;
+use super::admin::key_rotation;
 use super::ceremonies;
 use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
@@ -51,6 +52,9 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         PatchApplication => separately(admin::patch_application(req, env, param)).await,
         GetPasskeyConfig => separately(admin::get_passkey_config(&req, env, param)).await,
         PutPasskeyConfig => separately(admin::put_passkey_config(req, env, param)).await,
+        ListApiKeys => separately(key_rotation::list(&req, env, param)).await,
+        RotateApiKey => separately(key_rotation::rotate(req, env, param)).await,
+        RevokeApiKey => separately(key_rotation::revoke(&req, env, param, params.get(1).copied().unwrap_or_default())).await,
 
         VerifyEmailRequest | VerifyEmailConfirm | SignupStart | SignupComplete | RegisterStart | RegisterComplete
         | LoginStart | LoginComplete => separately(ceremonies::serve(endpoint, req, env, known, now)).await,

@@ -211,7 +211,7 @@ impl NewApplication {
             name,
             rp_name,
             origins,
-            hostnames: hostnames_field(fields)?.unwrap_or_default(),
+            hostnames: hostnames_field(fields, &rp_id)?.unwrap_or_default(),
             redirect_uris: redirect_uris_field(fields)?.unwrap_or_default(),
             rp_id,
         })
@@ -231,7 +231,7 @@ pub struct ApplicationPatch {
 impl ApplicationPatch {
     const FIELDS: &'static [&'static str] = &["name", "rpName", "origins", "hostnames", "redirectUris"];
 
-    /// Origins are checked against the application's `rp_id`, which never changes.
+    /// Origins and hostnames are checked against the application's `rp_id`, which never changes.
     pub fn from_json(body: &Value, rp_id: &str) -> FieldResult<Self> {
         let fields = object(body)?;
         refuse_unknown(fields, Self::FIELDS, |key| match key {
@@ -244,7 +244,7 @@ impl ApplicationPatch {
             name: text_field(fields, "name")?,
             rp_name: text_field(fields, "rpName")?,
             origins: origins_field(fields, rp_id)?,
-            hostnames: hostnames_field(fields)?,
+            hostnames: hostnames_field(fields, rp_id)?,
             redirect_uris: redirect_uris_field(fields)?,
         })
     }
@@ -358,10 +358,15 @@ fn origins_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<String>
     Ok(origins)
 }
 
-fn hostnames_field(fields: &Fields) -> FieldResult<Option<Vec<String>>> {
+/// Hostnames: each the rpId itself or a name under it (a hostname outside the rpId could never
+/// serve the application's passkeys, and would only take a host from someone else).
+fn hostnames_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<String>>> {
     list_field(fields, "hostnames", |s| {
         let host = s.to_ascii_lowercase();
         check_site_name(&host)?;
+        if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
+            return Err(format!("must be the rpId \"{rp_id}\" or a name under it"));
+        }
         Ok(host)
     })
 }
@@ -631,7 +636,7 @@ mod tests {
         let app = new_app(json!({
             "name": "  Shop  ", "rpId": "Example.COM", "rpName": "Shop Inc.",
             "origins": ["https://example.com", "https://Login.Example.com:443", "https://a.example.com:8443", "https://example.com"],
-            "hostnames": ["Login.example.com", "auth.shop.test"],
+            "hostnames": ["Login.example.com", "auth.example.com"],
             "redirectUris": ["https://app.example.com/cb?x=1", "http://localhost:3000/cb", "com.example.app:/oauth"]
         }))
         .unwrap();
@@ -639,7 +644,7 @@ mod tests {
         assert_eq!(app.rp_id, "example.com");
         assert_eq!(app.rp_name, "Shop Inc.");
         assert_eq!(app.origins, vec!["https://example.com", "https://login.example.com", "https://a.example.com:8443"]);
-        assert_eq!(app.hostnames, vec!["login.example.com", "auth.shop.test"]);
+        assert_eq!(app.hostnames, vec!["login.example.com", "auth.example.com"]);
         assert_eq!(app.redirect_uris.len(), 3);
     }
 
@@ -712,10 +717,19 @@ mod tests {
     #[test]
     fn hostnames() {
         let hosts = |h: Value| new_app(with(minimal(), "hostnames", h));
-        assert_eq!(hosts(json!(["localhost", "Auth.Example.com"])).unwrap().hostnames, vec!["localhost", "auth.example.com"]);
+        assert_eq!(hosts(json!(["example.com", "Auth.Example.com"])).unwrap().hostnames, vec!["example.com", "auth.example.com"]);
         for bad in ["auth.example.com:443", "https://auth.example.com", "127.0.0.1", "auth", "", "a b.com", "auth.example.com/"] {
             assert!(hosts(json!([bad])).unwrap_err().contains("`hostnames`"), "{bad}");
         }
+        // Only the rpId and names under it.
+        for outside in ["localhost", "other.com", "notexample.com", "example.com.evil.com", "x.workers.dev"] {
+            let msg = hosts(json!([outside])).unwrap_err();
+            assert!(msg.contains("`hostnames`") && msg.contains("rpId"), "{outside}: {msg}");
+        }
+        let local = new_app(json!({"name": "x", "rpId": "localhost", "origins": ["http://localhost:8787"], "hostnames": ["localhost", "shop.localhost"]}));
+        assert_eq!(local.unwrap().hostnames, vec!["localhost", "shop.localhost"]);
+        let patch = ApplicationPatch::from_json(&json!({"hostnames": ["auth.other.com"]}), "example.com").unwrap_err().message;
+        assert!(patch.contains("rpId"), "{patch}");
     }
 
     #[test]

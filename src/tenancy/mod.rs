@@ -1,5 +1,6 @@
 //! Tenancy: applications (tenants), their passkey configuration and the web addresses they
-//! own, and the one canonical form of their users' email addresses.
+//! own (and the hosts none may claim), and the one canonical form of their users' email addresses.
 
 pub mod application;
 pub mod email_address;
+pub mod reserved_hosts;

@@ -32,6 +32,10 @@ pub struct AccessClaims {
     pub sid: String,
     pub iat: u64,
     pub exp: u64,
+    /// When the passkey ceremony behind the session happened (unix seconds, OpenID Connect's
+    /// `auth_time`); 0 in tokens minted before it was carried (never recent).
+    #[serde(default)]
+    pub auth_time: u64,
 }
 
 /// Why a key set or a token was refused.
@@ -276,6 +280,7 @@ mod tests {
             sid: "ses_1".into(),
             iat,
             exp: iat + ACCESS_TOKEN_TTL_SECS,
+            auth_time: iat - 10,
         }
     }
 

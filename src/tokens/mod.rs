@@ -4,4 +4,5 @@
 
 pub mod access_token;
 pub mod hand_off;
+pub mod issuer;
 pub mod secrets;

@@ -122,10 +122,11 @@ fn user_handle(received: Option<&str>, owner: Option<&[u8]>) -> Result<Option<Ve
     Ok(Some(handle))
 }
 
-/// A non-zero counter must be greater than the stored one (a counter of 0 means the
-/// authenticator does not count, as synced passkeys do).
+/// When either counter is non-zero, the received one must be greater than the stored one
+/// (WebAuthn L3 §7.2 step 22): a 0 after a counting authenticator's non-zero is a clone signal.
+/// Both 0 means the authenticator does not count, as synced passkeys do.
 fn check_sign_count(received: u32, stored: u32) -> Result<(), VerifyError> {
-    if received != 0 && received <= stored {
+    if (received != 0 || stored != 0) && received <= stored {
         return Err(VerifyError::new(
             ErrorCode::SignCount,
             format!("signature counter {received} is not greater than the stored {stored}"),

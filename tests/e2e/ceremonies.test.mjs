@@ -728,6 +728,10 @@ test("the signature counter: a non-zero counter must grow; counter, backup state
   }
   expectError(await softLogin(directApp, counting.auth, { signCount: 12 }), 400, "verification_failed", "counter 12 again", /^sign_count/);
   expectStatus(await softLogin(directApp, counting.auth, { signCount: 13 }), 200, "counter 13");
+  // A counter of 0 after a non-zero one is a clone that does not count (WebAuthn L3 §7.2 step 22).
+  const beforeZero = tableCounts();
+  expectError(await softLogin(directApp, counting.auth, { signCount: 0 }), 400, "verification_failed", "counter 0 after 13", /^sign_count/);
+  assert.deepEqual(tableCounts(), beforeZero, "a refused counter stores nothing");
 
   const synced = await softSignup(directApp, { auth: new SoftAuthenticator({ backupEligible: true, backedUp: false }) });
   assert.equal(synced.passkey.backupEligible, true);
@@ -760,14 +764,19 @@ test("attestation statements are checked through WebCrypto: packed self attestat
   };
   for (const alg of [-7, -8, -257]) {
     const auth = new SoftAuthenticator({ alg });
-    expectStatus(await signup(auth, { fmt: "packed" }), 201, `packed self attestation, alg ${alg}`);
+    const selfAttested = await signup(auth, { fmt: "packed" });
+    expectStatus(selfAttested, 201, `packed self attestation, alg ${alg}`);
+    assert.equal(selfAttested.body.passkey.attestationType, "self");
     const before = tableCounts();
     expectError(await signup(auth, { fmt: "packed", bogusSignature: true }), 400, "verification_failed", `packed, bad signature, alg ${alg}`, /^signature/);
     assert.deepEqual(tableCounts(), before, "nothing stored");
   }
   const vector = (name) => readFileSync(join(ROOT, "tests/vectors/certs", name));
   const safetyNet = { fmt: "android-safetynet", x5c: [vector("sn_leaf.der"), vector("sn_root.der")], leafKey: vector("sn_leaf.pk8") };
-  expectStatus(await signup(new SoftAuthenticator(), safetyNet), 201, "android-safetynet");
+  const attested = await signup(new SoftAuthenticator(), safetyNet);
+  expectStatus(attested, 201, "android-safetynet");
+  // Its chain verifies, but reaches no trusted root (the Worker has none yet): not "basic".
+  assert.equal(attested.body.passkey.attestationType, "uncertain", "a chain no trusted root vouches for");
   expectError(await signup(new SoftAuthenticator(), { ...safetyNet, bogusSignature: true }), 400, "verification_failed", "SafetyNet JWS signature", /^signature/);
   // The leaf's own signature (by the root) broken: the chain check refuses it.
   const forged = Buffer.from(vector("sn_leaf.der"));

@@ -43,7 +43,7 @@ export async function startWorker({ vars = {} } = {}) {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(wrangler, [
     "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile,
-    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", ...varArgs,
+    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--test-scheduled", ...varArgs,
   ], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
@@ -108,6 +108,17 @@ export async function startWorker({ vars = {} } = {}) {
         if (r.status !== 200) throw new Error(`createApp passkey: ${r.status} ${r.text}`);
       }
       return { ...app, apiKey: created.body.apiKey };
+    },
+    /** Runs SQL on the Worker's local D1 database (wrangler d1 execute) and answers its rows. */
+    d1(sql) {
+      const out = execFileSync(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", sql],
+        { cwd: ROOT, env, encoding: "utf8" });
+      return JSON.parse(out)[0].results;
+    },
+    /** Fires the Cron Trigger (wrangler dev --test-scheduled serves /__scheduled). */
+    async scheduled(cron = "17 * * * *") {
+      const res = await fetch(`http://127.0.0.1:${port}/__scheduled?cron=${encodeURIComponent(cron)}`);
+      return { status: res.status, text: await res.text() };
     },
     /** The messages the send_email binding really sent, as wrangler dev stored them. */
     sentMail: () => sentMail(output),

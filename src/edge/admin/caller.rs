@@ -42,6 +42,11 @@ impl Caller {
 
 /// The caller named by the request's `X-API-Key`.
 pub async fn authenticate(req: &Request, env: &Env) -> ApiResult<Caller> {
+    Ok(authenticate_actor(req, env).await?.0)
+}
+
+/// The caller and who it is, as recorded: `operator`, or `key:<id>` of the application key.
+pub async fn authenticate_actor(req: &Request, env: &Env) -> ApiResult<(Caller, String)> {
     let given = req.headers().get("x-api-key").ok().flatten().unwrap_or_default();
     let given = given.trim();
     if given.is_empty() {
@@ -49,14 +54,15 @@ pub async fn authenticate(req: &Request, env: &Env) -> ApiResult<Caller> {
     }
     let admin_key = config::admin_key(env)?;
     if constant_time_eq(given.as_bytes(), admin_key.as_bytes()) {
-        return Ok(Caller::Operator);
+        return Ok((Caller::Operator, "operator".to_owned()));
     }
     if given.len() > MAX_KEY_LEN {
         return Err(invalid_key());
     }
     let db = database(env)?;
-    match api_keys::app_of_key(&db, &config::hmac_key(env)?, given).await? {
-        Some(app_id) => Ok(Caller::Application(app_id)),
+    let now_ms = js_sys::Date::now() as i64;
+    match api_keys::app_of_key(&db, &config::hmac_key(env)?, given, now_ms).await? {
+        Some(owner) => Ok((Caller::Application(owner.app_id), format!("key:{}", owner.key_id))),
         None => Err(invalid_key()),
     }
 }

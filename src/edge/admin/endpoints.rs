@@ -12,6 +12,7 @@ use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::contract::error::ApiError;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfigPatch};
+use crate::tenancy::reserved_hosts;
 use crate::tokens::secrets::{random_token, SystemRandom};
 
 /// `POST /api/v1/applications` (operator) → 201 `{application, apiKey}`; the key is shown only here.
@@ -19,12 +20,14 @@ pub async fn create_application(mut req: Request, env: &Env) -> ApiResult<Respon
     authenticate(&req, env).await?.require_operator()?;
     let body: Value = read_json(&mut req).await?;
     let new = NewApplication::from_json(&body)?;
+    refuse_reserved_hostnames(env, &new.hostnames)?;
     let db = database(env)?;
     applications::check_hostnames_free(&db, &new.hostnames, None).await?;
     let id = random_token(&mut SystemRandom, "app_", 12).map_err(|_| ApiError::internal())?;
     let now = now_ms();
     let api_key = api_keys::new_key(&db, &config::hmac_key(env)?, &id, now)?;
-    let app = applications::create(&db, &id, &new, now, api_key.insert).await?;
+    let created = api_keys::event_stmt(&db, &id, &api_key.id, api_keys::Action::Created, "operator", None, now)?;
+    let app = applications::create(&db, &id, &new, now, vec![api_key.insert, created]).await?;
     Ok(json(201, &json!({ "application": app, "apiKey": api_key.key })))
 }
 
@@ -35,12 +38,18 @@ pub async fn get_application(req: &Request, env: &Env, app_id: &str) -> ApiResul
 }
 
 /// `PATCH /api/v1/applications/{appId}`: any of `name, rpName, origins, hostnames, redirectUris`.
+/// `hostnames` decide which application a host's requests reach: only the operator changes them.
 pub async fn patch_application(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Response> {
-    let current = authorized_app(&req, env, app_id).await?;
+    let caller = require_app_key(&req, env, app_id).await?;
+    let current = applications::find(&database(env)?, app_id).await?.ok_or_else(no_such_app)?;
     let body: Value = read_json(&mut req).await?;
     let patch = ApplicationPatch::from_json(&body, &current.rp_id)?;
     let db = database(env)?;
     if let Some(hostnames) = &patch.hostnames {
+        if *hostnames != current.hostnames {
+            caller.require_operator().map_err(|_| ApiError::forbidden("only the operator key may change `hostnames`"))?;
+        }
+        refuse_reserved_hostnames(env, hostnames)?;
         applications::check_hostnames_free(&db, hostnames, Some(app_id)).await?;
     }
     let app = applications::update(&db, app_id, &patch, now_ms()).await?.ok_or_else(no_such_app)?;
@@ -61,6 +70,15 @@ pub async fn put_passkey_config(mut req: Request, env: &Env, app_id: &str) -> Ap
     let db = database(env)?;
     let config = applications::update_passkey_config(&db, app_id, &patch, now_ms()).await?.ok_or_else(no_such_app)?;
     Ok(json(200, &json!({ "passkey": config })))
+}
+
+/// Refuses the Worker's own hosts (`config::reserved_hosts`) as an application's hostnames.
+fn refuse_reserved_hostnames(env: &Env, hostnames: &[String]) -> ApiResult<()> {
+    let reserved = config::reserved_hosts(env);
+    match hostnames.iter().find(|h| reserved_hosts::is_reserved(h, &reserved)) {
+        Some(host) => Err(ApiError::invalid_request(format!("`hostnames`: \"{host}\" is one of the Worker's own hosts and cannot be an application's"))),
+        None => Ok(()),
+    }
 }
 
 /// The application `app_id` once the caller may see it.

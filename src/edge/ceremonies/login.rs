@@ -1,6 +1,8 @@
 //! Login with a passkey: usernameless (`{}`: discoverable credentials, empty allowCredentials)
 //! or with `{email}` (that user's credentials listed, for security keys without resident keys).
-//! An unknown email answers exactly like `{}`, so login/start tells nobody who has an account.
+//! An unknown email answers like `{}`, but a known one lists its credentials: by design (the
+//! contract's `{email}` variant), `{email}` tells whoever asks that the email has passkeys here.
+//! Applications that must not reveal that use `{}` (discoverable credentials) only.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -88,7 +90,8 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     .map_err(verification_failed)?;
     web_crypto::run_pending(signatures.into_pending()).await.map_err(verification_failed)?;
 
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &owner.id, now_ms).await?;
+    let ceremony = sessions::Ceremony::now(&stored.id, now_ms);
+    let (session, session_rows) = sessions::new_session(env, &req, app, &owner.id, &ceremony, now_ms).await?;
     let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
     writes.extend(session_rows);
     let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;

@@ -25,6 +25,7 @@ use crate::edge::platform::db::{error_text, failed};
 use crate::edge::email_verification;
 use crate::edge::platform::web_crypto;
 use crate::edge::platform::http::{separately, ApiResult};
+use crate::metadata::attestation_trust;
 use crate::metadata::provider_names::aaguid_string;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
@@ -293,7 +294,8 @@ fn new_stored_credential(
         transports: verified.transports,
         aaguid: aaguid_string(&verified.aaguid),
         fmt: verified.fmt,
-        attestation_type: verified.attestation_type.as_str().to_owned(),
+        // Checked against no trust anchor (the Worker has none yet): a chain is `uncertain`.
+        attestation_type: attestation_trust::reported_type(verified.attestation_type.as_str()).to_owned(),
         user_verified: verified.user_verified,
         backup_eligible: verified.backup_eligible,
         backed_up: verified.backed_up,

@@ -1,7 +1,9 @@
 //! Registering another passkey for an existing user, who proves who they are either with a
 //! session (`Authorization: Bearer`) or, having lost their passkeys, with their email and an
 //! unused recovery code. The recovery code is burned only when the new passkey is stored, and
-//! that path also answers a session.
+//! that path also answers a session. A session may add a passkey only within 5 minutes of its
+//! passkey ceremony (else `401 reauthentication_required`): a stolen access token alone cannot
+//! plant a passkey of the thief's.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -76,7 +78,8 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         commit(&db, writes, "store new passkey").await?;
         return Ok(json(201, &answer));
     };
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &requester.user.id, now_ms).await?;
+    let ceremony = sessions::Ceremony::now(&passkey.id, now_ms);
+    let (session, session_rows) = sessions::new_session(env, &req, app, &requester.user.id, &ceremony, now_ms).await?;
     writes.extend(session_rows);
     answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;
     // The code pays for this passkey: claim it first (one of two racing completes wins), and
@@ -102,7 +105,8 @@ async fn identify(
     now_ms: i64,
 ) -> ApiResult<Requester> {
     if req.headers().has("authorization").unwrap_or(false) {
-        let auth = sessions::authenticate_bearer(req, env, &app.id, now_ms).await?;
+        let auth = sessions::authenticate_bearer(req, env, app, now_ms).await?;
+        sessions::require_recent_ceremony(&auth, now_ms)?;
         let user = users::find_by_id(db, &app.id, &auth.user_id)
             .await?
             .ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;

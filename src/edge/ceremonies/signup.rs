@@ -21,7 +21,7 @@ use crate::edge::platform::rate_limits;
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::users::{self, User};
 use crate::edge::passkeys::credentials;
-use crate::edge::email_verification;
+use crate::edge::email_verification::{self, TokenProof};
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::sessions;
 use crate::webauthn::{base64url, ParsedRegistration, RegistrationResponseJson};
@@ -52,11 +52,21 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
         ));
     }
     let db = database(env)?;
+    // The token first: only a caller entitled to sign up (a token of this email, or direct
+    // signup on) learns whether the email already has an account.
+    let proof = match token {
+        Some(token) => Some(email_verification::verified_token(&db, env, &app.id, &email, token, now_ms).await?),
+        None => None,
+    };
     if users::find_by_email(&db, &app.id, &email).await?.is_some() {
         return Err(email_taken());
     }
-    let verification_id = match token {
-        Some(token) => Some(email_verification::verified_token(&db, env, &app.id, &email, token, now_ms).await?),
+    let verification_id = match proof {
+        Some(TokenProof::Valid(id)) => Some(id),
+        // Used, and yet no account (it has been deleted since): verify the email again.
+        Some(TokenProof::UsedForThisEmail) => {
+            return Err(ApiError::new(ErrorCode::InvalidCode, "the verificationToken is already used: verify the email again"))
+        }
         None => None,
     };
     let user_handle = random_bytes(USER_HANDLE_LEN)?;
@@ -89,7 +99,8 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     };
     let passkey = new_stored_credential(app, &user.id, verified, name, now_ms)?;
     let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;
-    let (session, session_rows) = sessions::new_session(env, &req, &app.id, &user.id, now_ms).await?;
+    let ceremony = sessions::Ceremony::now(&passkey.id, now_ms);
+    let (session, session_rows) = sessions::new_session(env, &req, app, &user.id, &ceremony, now_ms).await?;
     let mut writes = vec![users::insert_stmt(&db, &user)?, credentials::insert_stmt(&db, &passkey)?];
     if let Some(id) = &data.verification_id {
         writes.push(email_verification::use_token_stmt(&db, id, now_ms)?);

@@ -4,7 +4,10 @@
 //!
 //! One `email_verifications` row per code sent. A new code replaces the address's older ones.
 //! Codes and tokens are stored only as keyed hashes; each code allows five tries, the fifth wrong
-//! one burns it.
+//! one burns it. Across codes, an address allows 20 code checks per rolling day (counted by the
+//! RateLimiter Durable Object, `rate_limits::code_check`). A wrong, expired, burned, replaced or
+//! unknown code, and any code once the day's checks are used up, all get the same answer: a
+//! guesser learns nothing but "not this code".
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -71,7 +74,8 @@ pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64
 }
 
 /// `POST .../signup/verify-email/confirm` `{email, code}` → `{verificationToken, expiresIn}`;
-/// a wrong, expired, burned or unknown code answers 400 invalid_code.
+/// a wrong, expired, burned or unknown code, or any code past the address's daily cap, answers
+/// the one 400 invalid_code of `no_code`.
 pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let fields = object(read_json(&mut req).await?)?;
     let email = email_field(&fields)?;
@@ -82,6 +86,9 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     };
     rate_limits::code_confirm(env, &req).await?;
     let email = normalize_email(email).ok_or_else(no_code)?;
+    if !rate_limits::code_check(env, &app.id, &email).await? {
+        return Err(no_code());
+    }
 
     let db = database(env)?;
     #[derive(Deserialize)]
@@ -124,10 +131,8 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     if !constant_time_eq(given.as_bytes(), row.code_hash.as_bytes()) {
         if tries >= MAX_TRIES {
             burn_stmt(&db, &row.id, now_ms)?.run().await.map_err(|e| failed("burn email code", e))?;
-            return Err(invalid_code("wrong code; that was the last try: request a new code"));
         }
-        let left = MAX_TRIES - tries;
-        return Err(invalid_code(&format!("wrong code; {left} {} left", if left == 1 { "try" } else { "tries" })));
+        return Err(no_code());
     }
 
     let token = random_token(&mut SystemRandom, TOKEN_PREFIX, 32).map_err(|_| ApiError::internal())?;
@@ -150,9 +155,18 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     Ok(json(200, &json!({ "verificationToken": token, "expiresIn": TOKEN_TTL_MS / 1000 })))
 }
 
+/// What a `verificationToken` proves for `email` in `app_id`.
+pub enum TokenProof {
+    /// Confirmed, not used, not expired: the verification's id, for `use_token_stmt`.
+    Valid(String),
+    /// A token of this email and application that a signup has already used: it still proves
+    /// the caller reads the address's mail (enough to learn that the email is taken), nothing more.
+    UsedForThisEmail,
+}
+
 /// The verification a `verificationToken` proves for `email` in `app_id`: confirmed, not used
-/// and not expired. Answers its id, for `use_token_stmt`; else 400 invalid_code.
-pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &str, token: &str, now_ms: i64) -> ApiResult<String> {
+/// and not expired, or used by a signup of this email (see [`TokenProof`]); else 400 invalid_code.
+pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &str, token: &str, now_ms: i64) -> ApiResult<TokenProof> {
     let refused = || invalid_code("the verificationToken is unknown, used, expired or for another email: verify the email again");
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(refused());
@@ -177,8 +191,9 @@ pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &st
     .map_err(|e| failed("find verification token", e))?;
     match row {
         Some(r) if r.app_id == app_id && r.email == email && r.token_used_at.is_none() && r.token_expires_at.is_some_and(|t| t > now_ms) => {
-            Ok(r.id)
+            Ok(TokenProof::Valid(r.id))
         }
+        Some(r) if r.app_id == app_id && r.email == email && r.token_used_at.is_some() => Ok(TokenProof::UsedForThisEmail),
         _ => Err(refused()),
     }
 }
@@ -218,6 +233,7 @@ fn invalid_code(message: &str) -> ApiError {
     ApiError::new(ErrorCode::InvalidCode, message)
 }
 
+/// The one answer to every code that does not confirm the address, whatever the reason.
 fn no_code() -> ApiError {
-    invalid_code("no valid code for this email (expired, used or burned): request a new code")
+    invalid_code("wrong code, or it has expired or been used up: check it, or request a new code")
 }

@@ -6,10 +6,13 @@
 //! user and a session of its own.
 //!
 //! Codes are stored only as keyed hashes, live 60 seconds and are used up by the first exchange
-//! that passes every check; a refused exchange changes nothing.
+//! that passes every check; a refused exchange changes nothing. Minting one needs a passkey
+//! ceremony within the last 5 minutes (a stolen access token alone cannot turn itself into a
+//! session of its own), is rate limited like the ceremony starts, and the code carries that
+//! ceremony (its time and passkey) on to the session it is exchanged for.
 
 use serde::Deserialize;
-use worker::{query, Env, Request, Response};
+use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::edge::tenancy::app_lookup;
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
@@ -17,6 +20,7 @@ use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::admin::caller;
 use crate::edge::platform::config;
+use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
 use crate::edge::users;
 use crate::contract::error::{ApiError, ErrorCode};
@@ -54,7 +58,8 @@ pub async fn authorize(mut req: Request, env: &Env, known: Option<&Application>,
 }
 
 async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
-    let bearer = sessions::authenticate_bearer(req, env, &app.id, now_ms).await?;
+    rate_limits::hand_off_code(env, req).await?;
+    let bearer = sessions::authenticate_bearer(req, env, app, now_ms).await?;
     let body: AuthorizeBody = read_json(req).await?;
     let hand_off = check_hand_off(
         &app.redirect_uris,
@@ -64,19 +69,23 @@ async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64
         body.code_challenge_method.as_deref(),
     )
     .map_err(|e| ApiError::invalid_request(e.message()))?;
+    sessions::require_recent_ceremony(&bearer, now_ms)?;
 
     let code = random_token(&mut SystemRandom, CODE_PREFIX, 32).map_err(|_| ApiError::internal())?;
     let hash = keyed_hash(&config::hmac_key(env)?, CODE_PURPOSE, &code);
     let db = database(env)?;
     query!(
         &db,
-        "INSERT INTO authorization_codes (code_hash, app_id, user_id, redirect_uri, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO authorization_codes (code_hash, app_id, user_id, redirect_uri, code_challenge, expires_at, auth_time, credential_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &hash,
         &app.id,
         &bearer.user_id,
         &hand_off.redirect_uri,
         hand_off.code_challenge.as_deref(),
         now_ms + CODE_TTL_MS,
+        bearer.auth_time_ms,
+        &bearer.credential_id,
     )
     .map_err(|e| failed("prepare authorization code insert", e))?
     .run()
@@ -105,6 +114,8 @@ struct CodeRow {
     code_challenge: Option<String>,
     expires_at: i64,
     used_at: Option<i64>,
+    auth_time: Option<i64>,
+    credential_id: Option<String>,
 }
 
 /// `POST /auth/token`: `{code, code_verifier?, redirect_uri?}` with the app's `X-API-Key`, or
@@ -133,7 +144,8 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     let db = database(env)?;
     let row: CodeRow = query!(
         &db,
-        "SELECT app_id, user_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = ?1",
+        "SELECT app_id, user_id, redirect_uri, code_challenge, expires_at, used_at, auth_time, credential_id
+         FROM authorization_codes WHERE code_hash = ?1",
         &hash,
     )
     .map_err(|e| failed("prepare authorization code lookup", e))?
@@ -171,9 +183,21 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     if changes(&used) != 1 {
         return Err(invalid_code());
     }
-    let (session, statements) = sessions::new_session(env, req, &app.id, &user.id, now_ms).await?;
+    // The new session stems from the ceremony behind the code (codes from before it was stored:
+    // one just over the window old, so the new session cannot skip a fresh ceremony).
+    let ceremony = sessions::Ceremony {
+        auth_time_ms: row.auth_time.unwrap_or(now_ms - sessions::REAUTHENTICATION_WINDOW_MS - 1),
+        credential_id: row.credential_id.clone(),
+    };
+    let (session, statements) = sessions::new_session(env, req, app, &user.id, &ceremony, now_ms).await?;
     db.batch(statements).await.map_err(|e| failed("store session", e))?;
     Ok(json(200, &serde_json::json!({ "user": user.to_json(), "session": session })))
+}
+
+/// Burns the pending (unused) hand-off codes of `user_id` (for the operator reset's `db.batch`).
+pub fn burn_pending_for_user_stmt(db: &D1Database, user_id: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE authorization_codes SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL", now_ms, user_id)
+        .map_err(|e| failed("prepare hand-off codes burn", e))
 }
 
 fn invalid_code() -> ApiError {

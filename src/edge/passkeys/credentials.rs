@@ -7,6 +7,7 @@ use worker::{query, D1Database, D1PreparedStatement};
 use crate::edge::platform::db::failed;
 use crate::edge::users::{self, User};
 use crate::edge::platform::http::ApiResult;
+use crate::metadata::attestation_trust;
 use crate::metadata::provider_names::provider_name;
 use crate::contract::time_format::rfc3339_utc;
 
@@ -95,10 +96,12 @@ impl StoredCredential {
         self.name.as_deref().or_else(|| provider_name(&self.aaguid)).unwrap_or(DEFAULT_NAME)
     }
 
-    /// The contract's `passkey`:
-    /// `{id, name, aaguid, createdAt, lastUsedAt, backupEligible, backedUp, transports[]}`.
+    /// The contract's `passkey`: `{id, name, aaguid, createdAt, lastUsedAt, backupEligible,
+    /// backedUp, transports[], attestationType}`; the type as
+    /// `attestation_trust` reports it (a chain no trusted root vouches for is `uncertain`).
     pub fn to_passkey_json(&self) -> serde_json::Value {
         serde_json::json!({
+            "attestationType": attestation_trust::reported_type(&self.attestation_type),
             "id": self.id,
             "name": self.display_name(),
             "aaguid": self.aaguid,
@@ -189,14 +192,14 @@ pub fn insert_stmt(db: &D1Database, cred: &StoredCredential) -> ApiResult<D1Prep
 }
 
 /// Records a login with passkey `id`: its new signature counter, backup state and `lastUsedAt`.
-/// A non-zero counter must still be greater than the stored one when the row is written: of two
-/// logins racing with one counter value (a cloned authenticator), one changes the row, the other
-/// changes nothing. The stored counter never goes down.
+/// The counter must still be greater than the stored one when the row is written (or both 0, an
+/// authenticator that does not count): of two logins racing with one counter value (a cloned
+/// authenticator), one changes the row, the other changes nothing. The stored counter never goes down.
 pub fn record_login_stmt(db: &D1Database, id: &str, sign_count: u32, backed_up: bool, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
         "UPDATE credentials SET sign_count = MAX(sign_count, ?1), backed_up = ?2, last_used_at = ?3
-         WHERE id = ?4 AND (?1 = 0 OR sign_count < ?1)",
+         WHERE id = ?4 AND (sign_count < ?1 OR (?1 = 0 AND sign_count = 0))",
         i64::from(sign_count),
         i64::from(backed_up),
         now_ms,

@@ -7,7 +7,8 @@ use serde::Deserialize;
 use worker::{Env, Request, Response};
 
 use crate::edge::admin::caller::{self, Caller};
-use crate::edge::tenancy::app_lookup;
+use crate::edge::hand_off;
+use crate::edge::tenancy::{app_lookup, applications};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::config;
 use crate::edge::passkeys::credentials;
@@ -66,22 +67,26 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
 }
 
 /// `DELETE /auth/passkey-provider/passkeys/{id}` (Bearer) → 204; `409 last_passkey` for the
-/// user's only passkey (without one the user could never sign in again).
+/// user's only passkey (without one the user could never sign in again). The other sessions
+/// signed in with the removed passkey end with it (in the same transaction).
 pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passkey_id: &str, now_ms: i64) -> ApiResult<Response> {
     let mut log = OutcomeLog::start(Event::Request, Endpoint::DeletePasskey.log_name());
     let result = async {
         let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
-        let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
+        let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
         let passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id)
             .await?
             .ok_or_else(no_such_passkey)?;
-        let deleted = credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?
-            .run()
+        let results = db
+            .batch(vec![
+                credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?,
+                sessions::revoke_for_removed_passkey_stmt(&db, &passkey.id, &auth.session_id, now_ms)?,
+            ])
             .await
             .map_err(|e| failed("delete credential", e))?;
-        if changes(&deleted) == 0 {
+        if results.first().map_or(0, changes) == 0 {
             return Err(ApiError::new(ErrorCode::LastPasskey, "this is the user's only passkey; add another one before removing it"));
         }
         Ok(no_content())
@@ -91,11 +96,13 @@ pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passke
 }
 
 /// `POST /api/v1/users/me/recovery-codes` (Bearer) → `{recoveryCodes}`: 10 new codes, shown
-/// this once; the old set stops working.
+/// this once; the old set stops working. Needs a passkey ceremony within the last 5 minutes
+/// (`401 reauthentication_required`): a stolen access token alone cannot take the codes over.
 pub async fn new_recovery_codes(req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
     let mut log = OutcomeLog::start(Event::Request, Endpoint::NewRecoveryCodes.log_name());
     let result = async {
         let auth = signed_in_any_app(&req, env, known, now_ms, &mut log).await?;
+        sessions::require_recent_ceremony(&auth, now_ms)?;
         let db = database(env)?;
         let (codes, statements) = recovery_codes::new_set(&db, &config::hmac_key(env)?, &auth.user_id, now_ms)?;
         db.batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
@@ -106,9 +113,9 @@ pub async fn new_recovery_codes(req: Request, env: &Env, known: Option<&Applicat
 }
 
 /// `DELETE /api/v1/users/{userId}/passkeys` (operator key, or the key of the user's
-/// application) → `{removed: n}`: removes every passkey of the user and ends all their sessions.
-/// The user's recovery codes are kept on purpose: with no passkey left, a recovery code is how
-/// the user registers a new one.
+/// application) → `{removed: n}`: removes every passkey of the user, ends all their sessions,
+/// burns their recovery codes and their pending hand-off codes, in one transaction: whatever a
+/// thief of the account may have planted (a passkey, a set of codes, a code) is gone.
 pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64) -> ApiResult<Response> {
     let mut log = OutcomeLog::start(Event::Request, Endpoint::OperatorReset.log_name());
     let result = async {
@@ -126,6 +133,8 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
             .batch(vec![
                 credentials::delete_all_for_user_stmt(&db, &user.id)?,
                 sessions::revoke_all_for_user_stmt(&db, &user.id, now_ms, RevokeReason::OperatorReset)?,
+                recovery_codes::burn_all_for_user_stmt(&db, &user.id, now_ms)?,
+                hand_off::burn_pending_for_user_stmt(&db, &user.id, now_ms)?,
             ])
             .await
             .map_err(|e| failed("reset user's passkeys", e))?;
@@ -141,15 +150,17 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
 /// access token need not say which application it is for. Either way the token must verify
 /// for that application and its session must be live.
 async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>, now_ms: i64, log: &mut OutcomeLog) -> ApiResult<BearerAuth> {
-    let app_id = match app_lookup::for_request(req, env, known).await {
-        Ok(app) => app.id,
+    let app = match app_lookup::for_request(req, env, known).await {
+        Ok(app) => app,
         Err(e) if e.code == ErrorCode::AppNotFound => {
-            sessions::unverified_audience(req).ok_or_else(|| ApiError::unauthorized("missing or invalid Bearer token"))?
+            let invalid = || ApiError::unauthorized("missing or invalid Bearer token");
+            let audience = sessions::unverified_audience(req).filter(|aud| aud.len() <= 64).ok_or_else(invalid)?;
+            applications::find(&database(env)?, &audience).await?.ok_or_else(invalid)?
         }
         Err(e) => return Err(e),
     };
-    log.set_app(&app_id);
-    sessions::authenticate_bearer(req, env, &app_id, now_ms).await
+    log.set_app(&app.id);
+    sessions::authenticate_bearer(req, env, &app, now_ms).await
 }
 
 /// A passkey name as stored: trimmed, 1 to 64 characters, no control characters.

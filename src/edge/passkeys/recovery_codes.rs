@@ -63,6 +63,12 @@ pub async fn find_unused(db: &D1Database, hmac_key: &[u8], user_id: &str, code: 
     Ok(found)
 }
 
+/// Burns every unused recovery code of `user_id` (for the operator reset's `db.batch`).
+pub fn burn_all_for_user_stmt(db: &D1Database, user_id: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE recovery_codes SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL", now_ms, user_id)
+        .map_err(|e| failed("prepare recovery codes burn", e))
+}
+
 /// Marks the code with this hash used, answering whether this call did: of two requests racing
 /// with one code, exactly one claims it.
 pub async fn claim(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<bool> {

@@ -6,6 +6,7 @@ use worker::{console_error, Env};
 
 use crate::edge::platform::http::ApiResult;
 use crate::contract::error::ApiError;
+use crate::tenancy::reserved_hosts;
 
 /// Shortest operator key accepted: a guessable key would open the whole admin API.
 const MIN_ADMIN_KEY_LEN: usize = 16;
@@ -40,9 +41,19 @@ pub fn mail_from(env: &Env) -> ApiResult<String> {
     required(env, "AUTHAZ_MAIL_FROM")
 }
 
-/// The `iss` of access tokens (`AUTHAZ_ISSUER`), when set; empty means "derive it from the request".
+/// The Worker's public URL (`AUTHAZ_ISSUER`, e.g. `https://auth.example.com`), when set: the
+/// `iss` of the applications that have no hostname (`crate::tokens::issuer`).
 pub fn issuer(env: &Env) -> Option<String> {
     value(env, "AUTHAZ_ISSUER")
+}
+
+/// The hosts no application may claim (`AUTHAZ_RESERVED_HOSTS`, comma separated, `*.suffix` for
+/// a whole domain); unset, `*.workers.dev` and the issuer's host (`crate::tenancy::reserved_hosts`).
+pub fn reserved_hosts(env: &Env) -> Vec<String> {
+    match value(env, "AUTHAZ_RESERVED_HOSTS") {
+        Some(configured) => reserved_hosts::parse_patterns(&configured),
+        None => reserved_hosts::default_patterns(issuer(env).as_deref()),
+    }
 }
 
 fn value(env: &Env, name: &str) -> Option<String> {

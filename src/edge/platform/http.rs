@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Headers, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
@@ -46,13 +48,37 @@ pub fn refuse_declared_oversize(req: &Request) -> ApiResult<()> {
     Ok(())
 }
 
+/// The request body, at most 64 KiB. Read from the body's stream chunk by chunk: a body sent
+/// without `Content-Length` (chunked) is refused as soon as it passes 64 KiB, its rest never
+/// read, so no more than 64 KiB of it is ever held in memory.
 pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     refuse_declared_oversize(req)?;
-    let bytes = req.bytes().await.map_err(|_| ApiError::invalid_request("unreadable request body"))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
+    let unreadable = || ApiError::invalid_request("unreadable request body");
+    let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
+    let reader = stream.get_reader();
+    let read = js_sys::Reflect::get(&reader, &"read".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(unreadable)?;
+    let mut bytes = Vec::new();
+    loop {
+        let promise = read.call0(&reader).ok().and_then(|p| p.dyn_into::<js_sys::Promise>().ok()).ok_or_else(unreadable)?;
+        let chunk = JsFuture::from(promise).await.map_err(|_| unreadable())?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
+        if done {
+            return Ok(bytes);
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| unreadable())?;
+        let value = value.dyn_into::<js_sys::Uint8Array>().map_err(|_| unreadable())?;
+        if bytes.len() + value.length() as usize > MAX_BODY_BYTES {
+            // Stop reading: the rest of the body is left to the runtime, unread. (Not cancelled:
+            // a cancelled body can reset the connection before the 413 reaches the client.)
+            return Err(too_large());
+        }
+        let start = bytes.len();
+        bytes.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut bytes[start..]);
     }
-    Ok(bytes)
 }
 
 fn too_large() -> ApiError {

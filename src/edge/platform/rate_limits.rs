@@ -11,7 +11,7 @@
 
 use worker::{console_error, Env, Request};
 
-use crate::contract::error::ApiError;
+use crate::contract::error::{ApiError, ErrorCode};
 
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::rate_limiter::{hit, Limit};
@@ -25,6 +25,10 @@ const CODE_REQUESTS_PER_IP: Limit = Limit { limit: 50, window_ms: 60 * MINUTE_MS
 /// Code confirmations per client IP: each code already burns after 5 wrong tries; this bounds
 /// guessing across many addresses from one client.
 const CODE_CONFIRMS_PER_IP: Limit = Limit { limit: 100, window_ms: 60 * MINUTE_MS };
+/// Code checks per address and application over a rolling day, across all its codes (each code
+/// also burns after 5 wrong tries): NIST SP 800-63B §5.2.2 allows at most 100 consecutive failed
+/// attempts; 20 a day leaves a guesser of a 6-digit code a 1 in 50 000 chance per day.
+pub const CODE_CHECKS_PER_EMAIL: Limit = Limit { limit: 20, window_ms: 24 * 60 * MINUTE_MS };
 /// The binding that counts ceremony starts (signup, register, login) per client IP: generous,
 /// against floods of challenges, not against people. Its limit and period are in wrangler.toml.
 const CEREMONY_STARTS: &str = "CEREMONY_STARTS";
@@ -55,11 +59,34 @@ pub async fn code_confirm(env: &Env, req: &Request) -> ApiResult<()> {
 
 /// Counts a ceremony start of the client.
 pub async fn ceremony_start(env: &Env, req: &Request) -> ApiResult<()> {
+    flood_guard(env, &format!("ceremony-start-ip:{}", client_ip(req))).await
+}
+
+/// Counts a hand-off code minted for the client (`POST /auth/authorize`, one D1 row each): the
+/// same binding and limit as the ceremony starts, under a key of its own.
+pub async fn hand_off_code(env: &Env, req: &Request) -> ApiResult<()> {
+    flood_guard(env, &format!("hand-off-code-ip:{}", client_ip(req))).await
+}
+
+/// Checks of email codes for one address, counted before each comparison: at most
+/// `CODE_CHECKS_PER_EMAIL` per rolling day, however many codes are requested. Answers whether
+/// this check may go on; a refused one is answered like a wrong code by the caller (never 429:
+/// the cap must not tell a guesser anything the code would not).
+pub async fn code_check(env: &Env, app_id: &str, email: &str) -> ApiResult<bool> {
+    match hit(env, &format!("code-check-email:{app_id}:{email}"), CODE_CHECKS_PER_EMAIL).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.code == ErrorCode::RateLimited => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Counts one hit on `key` with the Rate Limiting binding.
+async fn flood_guard(env: &Env, key: &str) -> ApiResult<()> {
     let limiter = env.rate_limiter(CEREMONY_STARTS).map_err(|e| {
         console_error!("rate limit binding {CEREMONY_STARTS}: {e}");
         ApiError::internal()
     })?;
-    let outcome = limiter.limit(format!("ceremony-start-ip:{}", client_ip(req))).await.map_err(|e| {
+    let outcome = limiter.limit(key.to_owned()).await.map_err(|e| {
         console_error!("rate limit binding {CEREMONY_STARTS} failed: {e}");
         ApiError::internal()
     })?;

@@ -29,7 +29,7 @@ pub async fn refresh(mut req: Request, env: &Env, known: Option<&Application>, n
         let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
         let body: RefreshBody = read_json(&mut req).await?;
-        let session = sessions::refresh(env, &req, &app.id, &body.refresh_token, now_ms).await?;
+        let session = sessions::refresh(env, &req, &app, &body.refresh_token, now_ms).await?;
         Ok(json(200, &serde_json::json!({ "session": session })))
     }
     .await;
@@ -42,7 +42,7 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
     let result = async {
         let app = app_lookup::for_request(&req, env, known).await?;
         log.set_app(&app.id);
-        let auth = sessions::authenticate_bearer(&req, env, &app.id, now_ms).await?;
+        let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
         sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?
             .run()

@@ -4,6 +4,11 @@
 //! reset, a reused refresh token). It hands out short-lived access tokens (ES256 JWTs, see
 //! `crate::tokens::access_token`) and opaque refresh tokens, stored only as keyed hashes, that rotate on every use:
 //! presenting a used refresh token again means it leaked, and revokes the whole session.
+//!
+//! A session remembers the passkey ceremony behind it: when (`auth_time`, carried by every access
+//! token and kept across refreshes) and with which passkey (removing it ends the session). What
+//! would turn a stolen access token into a lasting foothold (a new passkey, new recovery codes,
+//! a hand-off code) needs a ceremony within the last `REAUTHENTICATION_WINDOW_MS`.
 
 pub mod endpoints;
 
@@ -17,8 +22,10 @@ use crate::edge::platform::db::{database, failed};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::platform::web_crypto;
-use crate::contract::error::ApiError;
+use crate::contract::error::{ApiError, ErrorCode};
+use crate::tenancy::application::Application;
 use crate::tokens::access_token::{self, AccessClaims, JwtError, SigningKeys, ACCESS_TOKEN_TTL_SECS};
+use crate::tokens::issuer;
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
 
 /// Absolute lifetime of a session: refreshing never extends it.
@@ -28,6 +35,8 @@ const REFRESH_TOKEN_PURPOSE: &str = "refresh-token";
 const REFRESH_TOKEN_PREFIX: &str = "rt_";
 /// Refresh tokens longer than this cannot be ours and are not even hashed.
 const MAX_REFRESH_TOKEN_LEN: usize = 128;
+/// How recent the passkey ceremony behind a session must be for [`require_recent_ceremony`].
+pub const REAUTHENTICATION_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// The contract's `session`.
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +57,26 @@ pub struct BearerAuth {
     pub app_id: String,
     pub user_id: String,
     pub session_id: String,
+    /// When the session's passkey ceremony happened (unix milliseconds).
+    pub auth_time_ms: i64,
+    /// The passkey of that ceremony (the API's id), when known.
+    pub credential_id: Option<String>,
+}
+
+/// The passkey ceremony a new session comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceremony {
+    /// Unix milliseconds.
+    pub auth_time_ms: i64,
+    /// The passkey used (the API's id).
+    pub credential_id: Option<String>,
+}
+
+impl Ceremony {
+    /// A ceremony with passkey `credential_id` just now.
+    pub fn now(credential_id: &str, now_ms: i64) -> Self {
+        Self { auth_time_ms: now_ms, credential_id: Some(credential_id.to_owned()) }
+    }
 }
 
 /// Why a session ended (stored in `sessions.revoked_reason`).
@@ -58,6 +87,8 @@ pub enum RevokeReason {
     OperatorReset,
     /// Stored with a login that was then refused (its tokens were never handed out).
     LoginRefused,
+    /// The passkey the session was signed in with was removed.
+    PasskeyRemoved,
 }
 
 impl RevokeReason {
@@ -67,44 +98,73 @@ impl RevokeReason {
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::OperatorReset => "operator_reset",
             Self::LoginRefused => "login_refused",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 }
 
-/// A new session of `user_id` in `app_id`: its JSON (to answer) and the statements that store it
-/// (the session row and its first refresh token; run them in the caller's `db.batch`).
-pub async fn new_session(env: &Env, req: &Request, app_id: &str, user_id: &str, now_ms: i64) -> ApiResult<(SessionJson, Vec<D1PreparedStatement>)> {
+/// A new session of `user_id` in `app`, from `ceremony`: its JSON (to answer) and the statements
+/// that store it (the session row and its first refresh token; run them in the caller's `db.batch`).
+pub async fn new_session(
+    env: &Env,
+    req: &Request,
+    app: &Application,
+    user_id: &str,
+    ceremony: &Ceremony,
+    now_ms: i64,
+) -> ApiResult<(SessionJson, Vec<D1PreparedStatement>)> {
     let db = database(env)?;
     let session_id = random_token(&mut SystemRandom, "ses_", 16).map_err(|_| ApiError::internal())?;
     let expires_at = now_ms.saturating_add(SESSION_TTL_MS);
     let session_row = query!(
         &db,
-        "INSERT INTO sessions (id, app_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO sessions (id, app_id, user_id, created_at, expires_at, auth_time, credential_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &session_id,
-        app_id,
+        &app.id,
         user_id,
         now_ms,
         expires_at,
+        ceremony.auth_time_ms,
+        &ceremony.credential_id,
     )
     .map_err(|e| failed("prepare session insert", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session_id, now_ms, expires_at)?;
-    let access_token = access_token(env, req, app_id, user_id, &session_id, now_ms).await?;
+    let access_token = access_token(env, req, app, user_id, &session_id, ceremony.auth_time_ms, now_ms).await?;
     Ok((session_json(session_id, access_token, refresh_token), vec![session_row, refresh_row]))
 }
 
-/// Checks the request's `Authorization: Bearer <access token>` for `app_id` at `now_ms`: a valid
-/// signature by one of our keys, this application as audience, not expired, and a session that
-/// still exists, belongs to the token's user and is neither revoked nor expired. Else 401.
-pub async fn authenticate_bearer(req: &Request, env: &Env, app_id: &str, now_ms: i64) -> ApiResult<BearerAuth> {
+/// Checks the request's `Authorization: Bearer <access token>` for `app` at `now_ms`: a valid
+/// signature by one of our keys, this application as audience and its issuer as `iss`, not
+/// expired, and a session that still exists, belongs to the token's user and is neither revoked
+/// nor expired. Else 401.
+pub async fn authenticate_bearer(req: &Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<BearerAuth> {
     let token = bearer_token(req)?;
-    let claims = verify_access_token(env, &token, app_id, now_ms).await?;
+    let claims = verify_access_token(env, req, &token, app, now_ms).await?;
     let db = database(env)?;
     let session = find_session(&db, &claims.sid).await?.ok_or_else(|| unauthorized("the session does not exist"))?;
-    if session.app_id != app_id || session.user_id != claims.sub {
+    if session.app_id != app.id || session.user_id != claims.sub {
         return Err(unauthorized("the access token does not match its session"));
     }
     session.check_live(now_ms)?;
-    Ok(BearerAuth { app_id: session.app_id, user_id: session.user_id, session_id: claims.sid })
+    Ok(BearerAuth {
+        app_id: session.app_id,
+        user_id: session.user_id,
+        session_id: claims.sid,
+        auth_time_ms: session.auth_time,
+        credential_id: session.credential_id,
+    })
+}
+
+/// Refuses, with `401 reauthentication_required`, a session whose passkey ceremony is older than
+/// `REAUTHENTICATION_WINDOW_MS`: a fresh passkey sign-in must come first.
+pub fn require_recent_ceremony(auth: &BearerAuth, now_ms: i64) -> ApiResult<()> {
+    if now_ms.saturating_sub(auth.auth_time_ms) > REAUTHENTICATION_WINDOW_MS {
+        return Err(ApiError::new(
+            ErrorCode::ReauthenticationRequired,
+            "this needs a passkey sign-in within the last 5 minutes: sign in with your passkey again, then retry",
+        ));
+    }
+    Ok(())
 }
 
 /// The application an access token was issued for (its `aud`), read without checking anything:
@@ -114,10 +174,12 @@ pub fn unverified_audience(req: &Request) -> Option<String> {
     crate::tokens::access_token::unverified_audience(&bearer_token(req).ok()?)
 }
 
-/// Rotates a refresh token of `app_id`: the presented one is used up, a new session JSON (new
-/// access and refresh tokens) is answered. An unknown, expired or foreign token answers 401; a
-/// token that was already used revokes its whole session, then answers 401.
-pub async fn refresh(env: &Env, req: &Request, app_id: &str, presented: &str, now_ms: i64) -> ApiResult<SessionJson> {
+/// Rotates a refresh token of `app`: the presented one is used up, a new session JSON (new
+/// access and refresh tokens, the session's `auth_time` kept) is answered. An unknown, expired or
+/// foreign token answers 401; a token that was already used revokes its whole session, then
+/// answers 401.
+pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &str, now_ms: i64) -> ApiResult<SessionJson> {
+    let app_id = app.id.as_str();
     if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_LEN {
         return Err(unknown_refresh_token());
     }
@@ -170,7 +232,7 @@ pub async fn refresh(env: &Env, req: &Request, app_id: &str, presented: &str, no
             .map_err(|e| failed("revoke session", e))?;
         return Err(unauthorized("the refresh token was already used; the session has ended"));
     }
-    let access_token = access_token(env, req, app_id, &session.user_id, &session.id, now_ms).await?;
+    let access_token = access_token(env, req, app, &session.user_id, &session.id, session.auth_time, now_ms).await?;
     Ok(session_json(session.id.clone(), access_token, refresh_token))
 }
 
@@ -198,6 +260,23 @@ pub fn revoke_all_for_user_stmt(db: &D1Database, user_id: &str, now_ms: i64, rea
     .map_err(|e| failed("prepare sessions revoke", e))
 }
 
+/// Ends the live sessions that were signed in with passkey `credential_id`, once it is gone (for
+/// the `db.batch` that deletes it, after the delete: while the passkey still exists, as when
+/// the delete refused the user's last passkey, nothing changes). The session `removing` that
+/// removes it stays: it is the one that acted.
+pub fn revoke_for_removed_passkey_stmt(db: &D1Database, credential_id: &str, removing: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    query!(
+        db,
+        "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+         WHERE credential_id = ?3 AND id IS NOT ?4 AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM credentials WHERE id = ?3)",
+        now_ms,
+        RevokeReason::PasskeyRemoved.as_str(),
+        credential_id,
+        removing,
+    )
+    .map_err(|e| failed("prepare sessions revoke for a removed passkey", e))
+}
+
 /// The public keys that verify access tokens: `{"keys": [...]}`.
 pub fn jwks(env: &Env) -> ApiResult<serde_json::Value> {
     Ok(signing_keys(env)?.jwks())
@@ -210,6 +289,9 @@ struct SessionRow {
     user_id: String,
     expires_at: i64,
     revoked_at: Option<i64>,
+    /// Sessions made before `auth_time` was stored count from their creation.
+    auth_time: i64,
+    credential_id: Option<String>,
 }
 
 impl SessionRow {
@@ -225,7 +307,12 @@ impl SessionRow {
 }
 
 async fn find_session(db: &D1Database, session_id: &str) -> ApiResult<Option<SessionRow>> {
-    query!(db, "SELECT id, app_id, user_id, expires_at, revoked_at FROM sessions WHERE id = ?1", session_id)
+    query!(
+        db,
+        "SELECT id, app_id, user_id, expires_at, revoked_at, coalesce(auth_time, created_at) AS auth_time, credential_id
+         FROM sessions WHERE id = ?1",
+        session_id
+    )
         .map_err(|e| failed("find session", e))?
         .first(None)
         .await
@@ -248,15 +335,24 @@ fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, 
 }
 
 /// A new access token, signed through WebCrypto.
-async fn access_token(env: &Env, req: &Request, app_id: &str, user_id: &str, session_id: &str, now_ms: i64) -> ApiResult<String> {
+async fn access_token(
+    env: &Env,
+    req: &Request,
+    app: &Application,
+    user_id: &str,
+    session_id: &str,
+    auth_time_ms: i64,
+    now_ms: i64,
+) -> ApiResult<String> {
     let iat = u64::try_from(now_ms / 1000).unwrap_or(0);
     let claims = AccessClaims {
-        iss: issuer(env, req),
-        aud: app_id.to_string(),
+        iss: issuer_of(env, req, app),
+        aud: app.id.clone(),
         sub: user_id.to_string(),
         sid: session_id.to_string(),
         iat,
         exp: iat + ACCESS_TOKEN_TTL_SECS,
+        auth_time: u64::try_from(auth_time_ms / 1000).unwrap_or(0),
     };
     let keys = signing_keys(env)?;
     let (signing_input, key) = keys.prepare(&claims).map_err(|_| ApiError::internal())?;
@@ -270,15 +366,18 @@ fn session_json(id: String, access_token: String, refresh_token: String) -> Sess
     SessionJson { id, access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECS, refresh_token }
 }
 
-/// Checks an access token as `SigningKeys::verify` does, its signature through WebCrypto.
-async fn verify_access_token(env: &Env, token: &str, app_id: &str, now_ms: i64) -> ApiResult<AccessClaims> {
+/// Checks an access token as `SigningKeys::verify` does, its signature through WebCrypto, its
+/// `iss` always (the application's issuer).
+async fn verify_access_token(env: &Env, req: &Request, token: &str, app: &Application, now_ms: i64) -> ApiResult<AccessClaims> {
     let now = u64::try_from(now_ms / 1000).unwrap_or(0);
-    let issuer = config::issuer(env); // checked only when configured
+    let issuer = issuer_of(env, req, app);
+    let app_id = app.id.as_str();
     let keys = signing_keys(env)?;
     let refused = |e: JwtError| {
         unauthorized(match e {
             JwtError::Expired => "the access token has expired",
             JwtError::WrongAudience => "the access token belongs to another application",
+            JwtError::WrongIssuer => "the access token was issued by another issuer",
             _ => "invalid access token",
         })
     };
@@ -291,7 +390,11 @@ async fn verify_access_token(env: &Env, token: &str, app_id: &str, now_ms: i64) 
     if !signed {
         return Err(refused(JwtError::BadSignature));
     }
-    token.check_claims(app_id, issuer.as_deref(), now).map_err(refused)
+    let claims = token.check_claims(app_id, None, now).map_err(refused)?;
+    if !issuer::same_issuer(&claims.iss, &issuer) {
+        return Err(refused(JwtError::WrongIssuer));
+    }
+    Ok(claims)
 }
 
 /// The token after `Bearer ` in the Authorization header (scheme case-insensitive).
@@ -305,9 +408,10 @@ fn bearer_token(req: &Request) -> ApiResult<String> {
     Ok(token.to_string())
 }
 
-/// `iss` of new tokens: the `AUTHAZ_ISSUER` variable, else the origin the request came to.
-fn issuer(env: &Env, req: &Request) -> String {
-    config::issuer(env).unwrap_or_else(|| request_url::origin(req).unwrap_or_default())
+/// The `iss` of `app`'s tokens (`crate::tokens::issuer`): its first hostname, else the
+/// `AUTHAZ_ISSUER` variable, else (local development) the origin the request came to.
+fn issuer_of(env: &Env, req: &Request, app: &Application) -> String {
+    issuer::issuer(&app.hostnames, config::issuer(env).as_deref(), request_url::origin(req).as_deref())
 }
 
 /// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs

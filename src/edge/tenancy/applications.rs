@@ -134,13 +134,13 @@ fn insert_hostnames(db: &D1Database, app_id: &str, hostnames: &[String]) -> ApiR
     .map_err(|e| failed("prepare hostnames insert", e))
 }
 
-/// Stores a new application, its hostnames and `extra` (its API key) in one transaction.
+/// Stores a new application, its hostnames and `extra` (its API key and its record) in one transaction.
 pub async fn create(
     db: &D1Database,
     id: &str,
     new: &NewApplication,
     now_ms: i64,
-    extra: D1PreparedStatement,
+    extra: Vec<D1PreparedStatement>,
 ) -> ApiResult<Application> {
     let app = Application {
         id: id.to_owned(),
@@ -170,7 +170,8 @@ pub async fn create(
         now_ms
     )
     .map_err(|e| failed("prepare application insert", e))?;
-    let mut statements = vec![insert_app, extra];
+    let mut statements = vec![insert_app];
+    statements.extend(extra);
     if !app.hostnames.is_empty() {
         statements.push(insert_hostnames(db, id, &app.hostnames)?);
     }

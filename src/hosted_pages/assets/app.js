@@ -28,6 +28,7 @@
     verification_failed: "Your passkey could not be verified. Please try again.",
     invalid_code: "That code is not right or has expired. Check it, or ask for a new one.",
     unauthorized: "Your session has ended. Please sign in again.",
+    reauthentication_required: "Please confirm it is you with your passkey, then try again.",
     forbidden: "You are not allowed to do that.",
     passkey_disabled: `Passkeys are not turned on for ${APP_NAME} yet.`,
     direct_signup_disabled: `${APP_NAME} asks you to confirm your email first: use “Email me a code”.`,
@@ -143,16 +144,51 @@
         body: body === undefined ? undefined : JSON.stringify(body),
       }).catch(() => { throw new ApiError(0, "network", "network error"); });
     };
+    const read = async (res) => {
+      const text = await res.text();
+      try { return text ? JSON.parse(text) : null; } catch { return null; /* not JSON */ }
+    };
     let res = await send();
-    if (res.status === 401 && auth && (await refreshSession())) res = await send();
-    const text = await res.text();
-    let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+    let data = await read(res);
+    // A session too old for this (reauthentication_required) is still a session: neither a
+    // refresh (it keeps the session's sign-in time) nor signing out helps; a passkey sign-in does.
+    const stale = (r, d) => r.status === 401 && d?.error?.code !== "reauthentication_required";
+    if (stale(res, data) && auth && (await refreshSession())) {
+      res = await send();
+      data = await read(res);
+    }
     if (!res.ok) {
-      if (res.status === 401 && auth) session.clear();
+      if (stale(res, data) && auth) session.clear();
       throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? "", res.headers.get("Retry-After"));
     }
     return data;
+  }
+
+  /** A passkey sign-in of the signed-in user, for a fresh session (answers nothing). */
+  async function reauthenticate() {
+    requireWebAuthn();
+    abortConditional();
+    const email = session.get()?.user?.email;
+    const options = await call("POST", `${P}/login/start`, email ? { email } : {});
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    const result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
+    session.save(result.session, result.user);
+  }
+
+  /**
+   * Runs `action`; when the server wants a recent passkey sign-in first
+   * (401 reauthentication_required), asks for one and runs `action` again.
+   */
+  async function withRecentSignIn(action) {
+    try {
+      return await action();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === "reauthentication_required")) throw err;
+      say(MESSAGES.reauthentication_required, "info");
+      await reauthenticate();
+      clearMessage();
+      return action();
+    }
   }
 
   // ---- WebAuthn: the browser's JSON API, with a small converter where it is missing -----------
@@ -347,7 +383,7 @@
       session.save(tokens, user);
       busy(handOff ? `Returning you to ${APP_NAME}…` : "Signed in. Opening your account…");
       if (handOff) {
-        const { redirectTo } = await call("POST", "/auth/authorize", handOff, { auth: true });
+        const { redirectTo } = await withRecentSignIn(() => call("POST", "/auth/authorize", handOff, { auth: true }));
         location.replace(redirectTo);
       } else {
         location.replace(pageUrl("/account"));
@@ -588,11 +624,11 @@
       e.preventDefault();
       run(e.submitter, "create", async () => {
         const name = $("new-passkey-name").value.trim();
-        const result = await createPasskey(
+        const result = await withRecentSignIn(() => createPasskey(
           { path: `${P}/register/start`, body: {}, auth: true },
           `${P}/register/complete`,
           (credential) => (name ? { credential, name } : { credential }),
-        );
+        ));
         $("new-passkey-name").value = "";
         await load();
         say(`Passkey “${result.passkey.name}” added.`, "success");
@@ -611,7 +647,7 @@
       askCodes.focus();
     });
     $("new-codes-yes").addEventListener("click", (e) => run(e.currentTarget, "account", async () => {
-      const { recoveryCodes } = await call("POST", "/api/v1/users/me/recovery-codes", {}, { auth: true });
+      const { recoveryCodes } = await withRecentSignIn(() => call("POST", "/api/v1/users/me/recovery-codes", {}, { auth: true }));
       $("new-codes-confirm").hidden = true;
       askCodes.hidden = false;
       showRecoveryCodes(recoveryCodes);
