@@ -2,5 +2,6 @@
 //! text forms of its values. The Worker answers through these; the native tests check them.
 
 pub mod error;
+pub mod json_fields;
 pub mod routes;
 pub mod time_format;

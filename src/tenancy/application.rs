@@ -2,23 +2,24 @@
 //! defaults, strict validation of every field an operator sends, and the merge rules of
 //! `PATCH /api/v1/applications/{id}` and `PUT .../auth/passkey`.
 //!
-//! Request bodies are read field by field from a `serde_json::Value`, so that every mistake gets
-//! a message naming the field, `null` is told apart from "left out", and unknown fields are
-//! refused (a misspelt `redirectURIs` would otherwise be dropped without a word).
+//! Request bodies are read field by field (`contract::json_fields`), so that every mistake gets a
+//! message naming the field; the web addresses an application owns are checked by
+//! `tenancy::web_address`.
 
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::web_address::{check_site_name, origin, redirect_uri};
 use crate::contract::error::ApiError;
+use crate::contract::json_fields::{
+    bool_field, enum_field, list_field, missing, object, quoted, refuse_unknown, str_field, FieldResult, Fields,
+};
 use crate::contract::time_format::rfc3339_utc;
 use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
-type Fields = Map<String, Value>;
-type FieldResult<T> = Result<T, ApiError>;
 
 const MAX_TEXT_CHARS: usize = 100;
 const MAX_LIST_LEN: usize = 20;
-const MAX_URI_LEN: usize = 2048;
 pub const MIN_TIMEOUT_MS: u64 = 10_000;
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
 
@@ -204,7 +205,7 @@ impl NewApplication {
             (key == "passkey").then(|| "set the passkey config with PUT /api/v1/applications/{appId}/auth/passkey".to_owned())
         })?;
         let name = text_field(fields, "name")?.ok_or_else(|| missing("name"))?;
-        let rp_id = rp_id(&string_field(fields, "rpId")?.ok_or_else(|| missing("rpId"))?)?;
+        let rp_id = rp_id(str_field(fields, "rpId")?.ok_or_else(|| missing("rpId"))?)?;
         let rp_name = text_field(fields, "rpName")?.unwrap_or_else(|| name.clone());
         let origins = origins_field(fields, &rp_id)?.ok_or_else(|| missing("origins"))?;
         Ok(Self {
@@ -265,54 +266,9 @@ impl ApplicationPatch {
 
 // ---- fields ----
 
-fn object(body: &Value) -> FieldResult<&Fields> {
-    body.as_object().ok_or_else(|| ApiError::invalid_request("the request body must be a JSON object"))
-}
-
-fn missing(key: &str) -> ApiError {
-    ApiError::invalid_request(format!("`{key}` is required"))
-}
-
-fn refuse_unknown(fields: &Fields, allowed: &[&str], hint: impl Fn(&str) -> Option<String>) -> FieldResult<()> {
-    match fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(key) => Err(ApiError::invalid_request(hint(key).unwrap_or_else(|| {
-            format!("unknown field `{key}`; the fields are {}", allowed.join(", "))
-        }))),
-    }
-}
-
-fn string_field(fields: &Fields, key: &str) -> FieldResult<Option<String>> {
-    match fields.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::invalid_request(format!("`{key}` must be a string"))),
-    }
-}
-
-fn bool_field(fields: &Fields, key: &str) -> FieldResult<Option<bool>> {
-    match fields.get(key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ApiError::invalid_request(format!("`{key}` must be true or false"))),
-    }
-}
-
-fn enum_field<T: Copy>(fields: &Fields, key: &str, values: &[(&str, T)]) -> FieldResult<Option<T>> {
-    let Some(given) = fields.get(key) else { return Ok(None) };
-    let found = given.as_str().and_then(|s| values.iter().find(|(name, _)| *name == s));
-    match found {
-        Some((_, value)) => Ok(Some(*value)),
-        None => {
-            let names: Vec<String> = values.iter().map(|(name, _)| format!("\"{name}\"")).collect();
-            Err(ApiError::invalid_request(format!("`{key}` must be one of {}", names.join(", "))))
-        }
-    }
-}
-
 /// A display text (name, rpName): trimmed, 1 to 100 characters, no control characters.
 fn text_field(fields: &Fields, key: &str) -> FieldResult<Option<String>> {
-    let Some(raw) = string_field(fields, key)? else { return Ok(None) };
+    let Some(raw) = str_field(fields, key)? else { return Ok(None) };
     let text = raw.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError::invalid_request(format!("`{key}` must be 1 to {MAX_TEXT_CHARS} characters")));
@@ -323,35 +279,8 @@ fn text_field(fields: &Fields, key: &str) -> FieldResult<Option<String>> {
     Ok(Some(text.to_owned()))
 }
 
-/// A list of strings, each checked (and normalized) by `check`; duplicates after normalization
-/// are dropped, order kept.
-fn list_field(
-    fields: &Fields,
-    key: &str,
-    check: impl Fn(&str) -> Result<String, String>,
-) -> FieldResult<Option<Vec<String>>> {
-    let Some(given) = fields.get(key) else { return Ok(None) };
-    let Some(items) = given.as_array() else {
-        return Err(ApiError::invalid_request(format!("`{key}` must be an array of strings")));
-    };
-    if items.len() > MAX_LIST_LEN {
-        return Err(ApiError::invalid_request(format!("`{key}` may list at most {MAX_LIST_LEN} entries")));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
-    for item in items {
-        let Some(s) = item.as_str() else {
-            return Err(ApiError::invalid_request(format!("`{key}` must be an array of strings")));
-        };
-        let value = check(s).map_err(|why| ApiError::invalid_request(format!("`{key}`: {}: {why}", quoted(s))))?;
-        if !out.contains(&value) {
-            out.push(value);
-        }
-    }
-    Ok(Some(out))
-}
-
 fn origins_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<String>>> {
-    let origins = list_field(fields, "origins", |s| origin(s, rp_id))?;
+    let origins = list_field(fields, "origins", MAX_LIST_LEN, |s| origin(s, rp_id))?;
     if origins.as_ref().is_some_and(Vec::is_empty) {
         return Err(ApiError::invalid_request("`origins` must list at least one origin"));
     }
@@ -361,7 +290,7 @@ fn origins_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<String>
 /// Hostnames: each the rpId itself or a name under it (a hostname outside the rpId could never
 /// serve the application's passkeys, and would only take a host from someone else).
 fn hostnames_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<String>>> {
-    list_field(fields, "hostnames", |s| {
+    list_field(fields, "hostnames", MAX_LIST_LEN, |s| {
         let host = s.to_ascii_lowercase();
         check_site_name(&host)?;
         if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
@@ -372,17 +301,8 @@ fn hostnames_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<Strin
 }
 
 fn redirect_uris_field(fields: &Fields) -> FieldResult<Option<Vec<String>>> {
-    list_field(fields, "redirectUris", |s| redirect_uri(s).map(|()| s.to_owned()))
+    list_field(fields, "redirectUris", MAX_LIST_LEN, |s| redirect_uri(s).map(|()| s.to_owned()))
 }
-
-/// A value quoted for an error message, shortened and without control characters.
-fn quoted(s: &str) -> String {
-    let shown: String = s.chars().take(80).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
-    let ellipsis = if s.chars().count() > 80 { "…" } else { "" };
-    format!("\"{shown}{ellipsis}\"")
-}
-
-// ---- names, origins, URIs ----
 
 /// The relying party id: "localhost" or a domain name of two or more labels, never an IP address.
 /// Lowercased (domain names are case-insensitive and browsers compare the lowercase form).
@@ -390,153 +310,6 @@ fn rp_id(given: &str) -> FieldResult<String> {
     let id = given.to_ascii_lowercase();
     check_site_name(&id).map_err(|why| ApiError::invalid_request(format!("`rpId`: {}: {why}", quoted(given))))?;
     Ok(id)
-}
-
-/// "localhost", or a domain name of two or more labels (letters, digits, hyphens; the punycode
-/// form for international names) whose last label is not numeric (so no IPv4 address passes;
-/// IPv6 has colons, which no label allows). Public suffixes such as "co.uk" are not detected.
-fn check_site_name(host: &str) -> Result<(), String> {
-    if host == "localhost" {
-        return Ok(());
-    }
-    if host.is_empty() || host.len() > 253 {
-        return Err("must be a domain name of at most 253 characters".into());
-    }
-    if !host.is_ascii() {
-        return Err("international domain names must be given in their punycode (xn--) form".into());
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 2 {
-        return Err("must be \"localhost\" or a domain name with at least two labels, such as example.com".into());
-    }
-    for label in &labels {
-        let ok_chars = label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if label.is_empty() || label.len() > 63 || !ok_chars || label.starts_with('-') || label.ends_with('-') {
-            return Err("is not a valid domain name (labels of 1 to 63 letters, digits or inner hyphens, no scheme, port or path)".into());
-        }
-    }
-    if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
-        return Err("IP addresses are not allowed; use a domain name".into());
-    }
-    Ok(())
-}
-
-fn is_localhost(host: &str) -> bool {
-    host == "localhost" || host.ends_with(".localhost")
-}
-
-/// An exact origin `scheme://host[:port]` under `rp_id` (the rpId itself or a subdomain of it),
-/// https, or http for localhost only. Returned in the form browsers serialize: lowercase, without
-/// the scheme's default port.
-fn origin(given: &str, rp_id: &str) -> Result<String, String> {
-    let lower = given.to_ascii_lowercase();
-    let Some((scheme, rest)) = lower.split_once("://") else {
-        return Err("must be an origin such as https://example.com".into());
-    };
-    if rest.contains('/') || rest.contains('?') || rest.contains('#') {
-        return Err("an origin has no path, query or fragment (not even a trailing /)".into());
-    }
-    if rest.contains('@') {
-        return Err("an origin has no user name or password".into());
-    }
-    if rest.starts_with('[') {
-        return Err("IP addresses are not allowed; use a domain name".into());
-    }
-    let (host, port) = match rest.split_once(':') {
-        Some((host, port)) => (host, Some(parse_port(port)?)),
-        None => (rest, None),
-    };
-    check_site_name(host).or_else(|why| if host.is_empty() { Err("the host is missing".into()) } else { Err(why) })?;
-    let default_port = match scheme {
-        "https" => 443,
-        "http" if is_localhost(host) => 80,
-        "http" => return Err("http is allowed for localhost only; use https".into()),
-        _ => return Err("the scheme must be https (or http for localhost)".into()),
-    };
-    if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
-        return Err(format!("the host must be the rpId \"{rp_id}\" or a subdomain of it"));
-    }
-    Ok(match port {
-        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
-        _ => format!("{scheme}://{host}"),
-    })
-}
-
-fn parse_port(port: &str) -> Result<u16, String> {
-    let valid = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
-    match port.parse::<u16>() {
-        Ok(p) if valid && p > 0 => Ok(p),
-        _ => Err("the port must be a number from 1 to 65535".into()),
-    }
-}
-
-/// An absolute redirect URI: `https://host[:port]/...`; `http://` only to localhost or a loopback
-/// address; or a private-use scheme with a dot (`com.example.app:/callback`, RFC 8252) for native
-/// apps. No fragment, no spaces, at most 2048 characters. Kept exactly as given: the hosted page
-/// compares redirect URIs by exact string.
-fn redirect_uri(uri: &str) -> Result<(), String> {
-    if uri.len() > MAX_URI_LEN {
-        return Err(format!("must be at most {MAX_URI_LEN} characters"));
-    }
-    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) || !uri.is_ascii() {
-        return Err("must be an ASCII URI without spaces (percent-encode other characters)".into());
-    }
-    if uri.contains('#') {
-        return Err("a redirect URI has no fragment (#)".into());
-    }
-    let Some((scheme, rest)) = uri.split_once(':') else {
-        return Err("must be an absolute URI such as https://app.example.com/callback".into());
-    };
-    let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.');
-    if !scheme_ok {
-        return Err("must be an absolute URI such as https://app.example.com/callback".into());
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" | "http" => {
-            let Some(after) = rest.strip_prefix("//") else {
-                return Err("must be an absolute URI such as https://app.example.com/callback".into());
-            };
-            let authority = after.split(['/', '?']).next().unwrap_or_default();
-            if authority.contains('@') {
-                return Err("a redirect URI has no user name or password".into());
-            }
-            // host, then what follows it: "" or ":port"
-            let (host, after_host) = match authority.strip_prefix('[') {
-                Some(v6) => match v6.split_once(']') {
-                    Some((addr, after)) => (format!("[{addr}]"), after),
-                    None => return Err("the host is not valid".into()),
-                },
-                None => {
-                    let end = authority.find(':').unwrap_or(authority.len());
-                    let (host, after) = authority.split_at(end);
-                    (host.to_ascii_lowercase(), after)
-                }
-            };
-            match after_host.strip_prefix(':') {
-                Some(port) => {
-                    parse_port(port)?;
-                }
-                None if after_host.is_empty() => {}
-                None => return Err("the host is not valid".into()),
-            }
-            let loopback = is_localhost(&host) || host == "127.0.0.1" || host == "[::1]";
-            if scheme.eq_ignore_ascii_case("http") && !loopback {
-                return Err("http is allowed for localhost and loopback addresses only; use https".into());
-            }
-            if !loopback {
-                check_site_name(&host).map_err(|why| format!("the host {why}"))?;
-            }
-            Ok(())
-        }
-        other if other.contains('.') => {
-            if rest.is_empty() {
-                return Err("the URI is missing its path".into());
-            }
-            Ok(())
-        }
-        _ => Err("the scheme must be https, http (localhost only) or a private-use scheme such as com.example.app".into()),
-    }
 }
 
 #[cfg(test)]
@@ -691,21 +464,6 @@ mod tests {
 
     #[test]
     fn origins() {
-        let check = |o: &str| origin(o, "example.com");
-        assert_eq!(check("https://example.com").unwrap(), "https://example.com");
-        assert_eq!(check("HTTPS://EXAMPLE.COM:443").unwrap(), "https://example.com");
-        assert_eq!(check("https://a.b.example.com:8443").unwrap(), "https://a.b.example.com:8443");
-        for bad in ["http://example.com", "https://example.com/", "https://example.com/x", "https://example.com?x",
-            "https://example.com#x", "https://u@example.com", "https://example.com:0", "https://example.com:65536",
-            "https://example.com:+1", "https://example.com:", "ftp://example.com", "example.com", "https://",
-            "https://notexample.com", "https://example.com.evil.com", "https://com", "https://[::1]", "https://1.2.3.4"] {
-            assert!(check(bad).is_err(), "{bad}");
-        }
-        let local = |o: &str| origin(o, "localhost");
-        assert_eq!(local("http://localhost:8787").unwrap(), "http://localhost:8787");
-        assert_eq!(local("http://localhost:80").unwrap(), "http://localhost");
-        assert_eq!(local("https://app.localhost").unwrap(), "https://app.localhost");
-        assert!(local("http://127.0.0.1:8787").is_err());
         let msg = new_app(with(minimal(), "origins", json!(["https://other.com"]))).unwrap_err();
         assert!(msg.contains("`origins`") && msg.contains("https://other.com") && msg.contains("rpId"), "{msg}");
         assert!(new_app(with(minimal(), "origins", json!("https://example.com"))).unwrap_err().contains("array of strings"));
@@ -734,21 +492,10 @@ mod tests {
 
     #[test]
     fn redirect_uris() {
-        for good in ["https://app.example.com/cb", "https://app.example.com", "https://app.example.com:8443/cb?x=1&y=2",
-            "http://localhost:3000/callback", "http://127.0.0.1:5000/cb", "http://[::1]:5000/cb", "http://app.localhost/cb",
-            "com.example.app:/oauth2redirect", "com.example.app://callback"] {
-            assert!(redirect_uri(good).is_ok(), "{good}: {:?}", redirect_uri(good));
-        }
-        for bad in ["/callback", "app.example.com/cb", "http://app.example.com/cb", "https://app.example.com/cb#frag",
-            "https://user@app.example.com/", "https:///cb", "https://app.example.com:99999/", "javascript:alert(1)",
-            "data:text/html,x", "file:///etc/passwd", "https://app.example.com/a b", "https://app.example.com/\u{e9}",
-            "https//app.example.com", "1https://x.com", "com.example.app:", "https://1.2.3.4/cb", "https://[::1/cb"] {
-            assert!(redirect_uri(bad).is_err(), "{bad}");
-        }
-        assert!(redirect_uri(&format!("https://app.example.com/{}", "a".repeat(2048))).is_err());
         // Kept exactly as given.
         let app = new_app(with(minimal(), "redirectUris", json!(["https://App.example.com/CB"]))).unwrap();
         assert_eq!(app.redirect_uris, vec!["https://App.example.com/CB"]);
+        assert!(new_app(with(minimal(), "redirectUris", json!(["javascript:alert(1)"]))).unwrap_err().contains("`redirectUris`"));
     }
 
     #[test]

@@ -3,4 +3,5 @@
 
 pub mod application;
 pub mod email_address;
+pub mod web_address;
 pub mod reserved_hosts;

@@ -14,7 +14,7 @@ mod register;
 mod signup;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::edge::tenancy::app_lookup;
@@ -28,6 +28,7 @@ use crate::edge::platform::http::{separately, ApiResult};
 use crate::metadata::attestation_trust;
 use crate::metadata::provider_names::aaguid_string;
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::json_fields::{self, Fields};
 use crate::contract::routes::Endpoint;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
@@ -145,18 +146,15 @@ fn verification_failed(err: VerifyError) -> ApiError {
 // ---- request bodies ----
 
 /// A start's body: a JSON object (an empty body counts as `{}`).
-fn body_fields(body: Value) -> ApiResult<Map<String, Value>> {
-    match body {
-        Value::Object(fields) => Ok(fields),
-        _ => Err(ApiError::invalid_request("the request body must be a JSON object")),
-    }
+fn body_fields(body: Value) -> ApiResult<Fields> {
+    json_fields::into_object(body)
 }
 
 /// A complete's body: the credential JSON itself, or `{"credential": ..., other fields}`.
 struct CompleteBody<C> {
     credential: C,
     /// The fields next to `credential` (none when the body is the credential itself).
-    fields: Map<String, Value>,
+    fields: Fields,
 }
 
 fn complete_body<C: DeserializeOwned>(body: Value) -> ApiResult<CompleteBody<C>> {
@@ -170,24 +168,20 @@ fn complete_body<C: DeserializeOwned>(body: Value) -> ApiResult<CompleteBody<C>>
     Ok(CompleteBody { credential, fields })
 }
 
-/// An optional string field.
-fn optional_string<'a>(fields: &'a Map<String, Value>, key: &str) -> ApiResult<Option<&'a str>> {
-    match fields.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::invalid_request(format!("`{key}` must be a string"))),
-    }
+/// An optional string field (`null` counts as left out).
+fn optional_string<'a>(fields: &'a Fields, key: &str) -> ApiResult<Option<&'a str>> {
+    json_fields::optional_str(fields, key)
 }
 
 /// The `email` field, required and in canonical form.
-fn required_email(fields: &Map<String, Value>) -> ApiResult<String> {
-    let email = optional_string(fields, "email")?.ok_or_else(|| ApiError::invalid_request("`email` is required"))?;
+fn required_email(fields: &Fields) -> ApiResult<String> {
+    let email = optional_string(fields, "email")?.ok_or_else(|| json_fields::missing("email"))?;
     normalize_email(email).ok_or_else(|| ApiError::invalid_request("`email` is not a valid email address"))
 }
 
 /// An optional display text (a passkey's `name`, a `displayName`): trimmed, 1 to 64
 /// characters, no control characters.
-fn optional_name(fields: &Map<String, Value>, key: &str) -> ApiResult<Option<String>> {
+fn optional_name(fields: &Fields, key: &str) -> ApiResult<Option<String>> {
     let Some(raw) = optional_string(fields, key)? else { return Ok(None) };
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {

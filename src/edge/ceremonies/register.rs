@@ -6,7 +6,7 @@
 //! plant a passkey of the thief's.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use worker::{D1Database, Env, Request, Response};
 
 use super::{
@@ -14,6 +14,7 @@ use super::{
     optional_name, optional_string, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
 };
 use crate::contract::error::ApiError;
+use crate::contract::json_fields::Fields;
 use crate::tenancy::application::Application;
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::database;
@@ -101,7 +102,7 @@ async fn identify(
     env: &Env,
     db: &D1Database,
     app: &Application,
-    fields: &Map<String, Value>,
+    fields: &Fields,
     now_ms: i64,
 ) -> ApiResult<Requester> {
     if req.headers().has("authorization").unwrap_or(false) {

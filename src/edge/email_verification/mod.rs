@@ -10,7 +10,7 @@
 //! guesser learns nothing but "not this code".
 
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::edge::platform::config::hmac_key;
@@ -19,6 +19,7 @@ use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::json_fields::{self, Fields};
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, random_token, six_digit_code, SystemRandom};
@@ -38,7 +39,7 @@ const MAX_TOKEN_LEN: usize = 128;
 /// `POST .../signup/verify-email/request` `{email}` → 202 `{expiresIn}`, whether or not the
 /// address has an account.
 pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
-    let fields = object(read_json(&mut req).await?)?;
+    let fields = json_fields::into_object(read_json(&mut req).await?)?;
     let email = email_field(&fields).and_then(|e| normalize_email(e).ok_or_else(|| ApiError::invalid_request("`email` is not a valid email address")))?;
     rate_limits::code_request(env, &req, &app.id, &email).await?;
 
@@ -77,7 +78,7 @@ pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64
 /// a wrong, expired, burned or unknown code, or any code past the address's daily cap, answers
 /// the one 400 invalid_code of `no_code`.
 pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
-    let fields = object(read_json(&mut req).await?)?;
+    let fields = json_fields::into_object(read_json(&mut req).await?)?;
     let email = email_field(&fields)?;
     let code = match fields.get("code") {
         Some(Value::String(code)) => code.trim().to_owned(),
@@ -214,19 +215,9 @@ fn bound_code(id: &str, code: &str) -> String {
     format!("{id}:{code}")
 }
 
-fn object(body: Value) -> ApiResult<Map<String, Value>> {
-    match body {
-        Value::Object(fields) => Ok(fields),
-        _ => Err(ApiError::invalid_request("the request body must be a JSON object")),
-    }
-}
-
-fn email_field(fields: &Map<String, Value>) -> ApiResult<&str> {
-    match fields.get("email") {
-        Some(Value::String(email)) => Ok(email),
-        Some(_) => Err(ApiError::invalid_request("`email` must be a string")),
-        None => Err(ApiError::invalid_request("`email` is required")),
-    }
+/// The `email` field, required.
+fn email_field(fields: &Fields) -> ApiResult<&str> {
+    json_fields::str_field(fields, "email")?.ok_or_else(|| json_fields::missing("email"))
 }
 
 fn invalid_code(message: &str) -> ApiError {
