@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
+use crate::metadata::policy::{AuthenticatorPolicy, AuthenticatorPolicyPatch};
 use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
 type Fields = Map<String, Value>;
@@ -82,6 +83,9 @@ pub struct PasskeyConfig {
     pub attestation: AttestationConveyance,
     pub direct_signup: bool,
     pub timeout_ms: u64,
+    /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
+    #[serde(flatten)]
+    pub authenticators: AuthenticatorPolicy,
 }
 
 impl Default for PasskeyConfig {
@@ -95,6 +99,7 @@ impl Default for PasskeyConfig {
             attestation: AttestationConveyance::None,
             direct_signup: false,
             timeout_ms: 300_000,
+            authenticators: AuthenticatorPolicy::default(),
         }
     }
 }
@@ -110,6 +115,7 @@ pub struct PasskeyConfigPatch {
     pub attestation: Option<AttestationConveyance>,
     pub direct_signup: Option<bool>,
     pub timeout_ms: Option<u64>,
+    pub authenticators: AuthenticatorPolicyPatch,
 }
 
 impl PasskeyConfigPatch {
@@ -121,6 +127,11 @@ impl PasskeyConfigPatch {
         "attestation",
         "directSignup",
         "timeoutMs",
+        "allowedAaguids",
+        "deniedAaguids",
+        "requireCertified",
+        "refuseRevoked",
+        "attestationTrust",
     ];
 
     pub fn from_json(body: &Value) -> FieldResult<Self> {
@@ -167,6 +178,7 @@ impl PasskeyConfigPatch {
             ])?,
             direct_signup: bool_field(fields, "directSignup")?,
             timeout_ms,
+            authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
         })
     }
 
@@ -180,6 +192,7 @@ impl PasskeyConfigPatch {
             attestation: self.attestation.unwrap_or(current.attestation),
             direct_signup: self.direct_signup.unwrap_or(current.direct_signup),
             timeout_ms: self.timeout_ms.unwrap_or(current.timeout_ms),
+            authenticators: self.authenticators.apply(&current.authenticators),
         }
     }
 }
@@ -559,7 +572,8 @@ mod tests {
             json!({
                 "enabled": false, "userVerification": "required", "residentKey": "required",
                 "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
-                "timeoutMs": 300000
+                "timeoutMs": 300000, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "refuseRevoked": true, "attestationTrust": "none"
             })
         );
         // A stored value with fields missing takes the defaults for them.
@@ -591,7 +605,9 @@ mod tests {
         let body = json!({
             "enabled": true, "userVerification": "preferred", "residentKey": "discouraged",
             "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
-            "timeoutMs": 120000
+            "timeoutMs": 120000, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
+            "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
+            "refuseRevoked": false, "attestationTrust": "mds"
         });
         let config = PasskeyConfigPatch::from_json(&body).unwrap().apply(&PasskeyConfig::default());
         assert_eq!(serde_json::to_value(&config).unwrap(), body);
