@@ -8,6 +8,7 @@ mod admin;
 mod ceremonies;
 mod email_verification;
 mod hand_off;
+mod metadata;
 mod pages;
 mod passkeys;
 mod platform;
@@ -16,10 +17,20 @@ mod sessions;
 mod tenancy;
 mod users;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     Ok(router::handle(req, env).await)
+}
+
+/// The Cron Triggers (wrangler.toml `[triggers] crons`), each to its job by its schedule.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    match event.cron().as_str() {
+        metadata::refresh::CRON => metadata::refresh::run(&env).await,
+        other => worker::console_error!("scheduled: no job for cron {other:?}"),
+    }
 }

@@ -25,7 +25,10 @@ use crate::edge::platform::db::{error_text, failed};
 use crate::edge::email_verification;
 use crate::edge::platform::web_crypto;
 use crate::edge::platform::http::{separately, ApiResult};
+use crate::edge::metadata::store as metadata_store;
+use crate::metadata::display::AuthenticatorSummary;
 use crate::metadata::provider_names::aaguid_string;
+use crate::metadata::registration::claimed_aaguid;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
 use crate::tenancy::application::Application;
@@ -244,14 +247,25 @@ fn timeout_ms(app: &Application) -> u32 {
 }
 
 /// Verifies a registration response against the application and the challenge, its signatures
-/// and new key through WebCrypto. A credential id already registered in the application is
-/// refused when it is stored (the UNIQUE constraint, see [`commit`]): no extra D1 round trip.
+/// and new key through WebCrypto, then the application's authenticator policy against the
+/// metadata of its AAGUID (one D1 read by primary key; with `attestationTrust: "mds"` the
+/// attestation must chain to that AAGUID's MDS roots). A credential id already registered in the
+/// application is refused when it is stored (the UNIQUE constraint, see [`commit`]).
 async fn verify_new_passkey(
+    db: &D1Database,
     app: &Application,
     challenge: &[u8],
     credential: &RegistrationResponseJson,
     now_ms: i64,
-) -> ApiResult<VerifiedRegistration> {
+) -> ApiResult<(VerifiedRegistration, Option<AuthenticatorSummary>)> {
+    let aaguid = claimed_aaguid(credential);
+    let entry = match &aaguid {
+        Some(aaguid) => metadata_store::find(db, aaguid).await?,
+        None => None,
+    };
+    let policy = &app.passkey.authenticators;
+    let attestation_requested = app.passkey.attestation != crate::webauthn::AttestationConveyance::None;
+    let anchors = policy.trust_anchors(attestation_requested, aaguid.as_deref().unwrap_or_default(), entry.as_ref());
     let signatures = Deferred::new();
     let verified = verify_registration_with(
         credential,
@@ -264,14 +278,19 @@ async fn verify_new_passkey(
             user_verification: app.passkey.user_verification,
             allowed_algorithms: &DEFAULT_ALGORITHMS,
             attestation: app.passkey.attestation,
-            trust_anchors: &[],
+            trust_anchors: anchors.as_deref().unwrap_or_default(),
             now_unix: u64::try_from(now_ms / 1000).ok(),
         },
         &signatures,
     )
     .map_err(verification_failed)?;
     web_crypto::run_pending(signatures.into_pending()).await.map_err(verification_failed)?;
-    Ok(verified)
+    let refused = |refusal: crate::metadata::policy::Refusal| ApiError::verification_failed(format!("authenticator policy: {}", refusal.0));
+    anchors.map_err(refused)?;
+    let aaguid = aaguid_string(&verified.aaguid);
+    let entry = entry.filter(|e| e.aaguid == aaguid);
+    policy.check(&aaguid, entry.as_ref()).map_err(refused)?;
+    Ok((verified, entry.as_ref().map(AuthenticatorSummary::of)))
 }
 
 fn already_registered() -> ApiError {

@@ -74,7 +74,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let (challenge, data): (_, SignupData) =
         take_pending(env, app, Ceremony::Signup, &body.credential.response.client_data_json).await?;
     let db = database(env)?;
-    let verified = verify_new_passkey(app, &challenge, &body.credential, now_ms).await?;
+    let (verified, authenticator) = verify_new_passkey(&db, app, &challenge, &body.credential, now_ms).await?;
     // An email taken since signup/start, or a credential id registered meanwhile, fails the
     // batch on a UNIQUE constraint (see `commit`), and nothing is stored.
 
@@ -102,7 +102,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         201,
         &json!({
             "user": user.to_json(),
-            "passkey": passkey.to_passkey_json(),
+            "passkey": passkey.to_passkey_json_with(authenticator.as_ref()),
             "recoveryCodes": recovery_codes,
             "session": session,
         }),
