@@ -154,7 +154,8 @@ pub fn parse_payload(json: &[u8]) -> Result<Payload, MetadataError> {
     if json.len() > MAX_PAYLOAD_LEN {
         return Err(bad("metadata payload is too large"));
     }
-    let value: Value = serde_json::from_slice(json).map_err(|e| bad(format!("metadata payload is not JSON: {e}")))?;
+    let text = std::str::from_utf8(json).map_err(|_| bad("metadata payload is not UTF-8"))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| bad(format!("metadata payload is not JSON: {e}")))?;
     payload_from_value(&value)
 }
 

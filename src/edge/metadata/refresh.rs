@@ -1,6 +1,6 @@
 //! The daily refresh of authenticator metadata (a Cron Trigger): downloads the MDS3 BLOB from
 //! `AUTHAZ_MDS_URL` (default the FIDO Alliance's), verifies it against the FIDO root
-//! (`AUTHAZ_MDS_ROOT`, PEM or base64 DER; default GlobalSign Root CA - R3, which the FIDO
+//! (`AUTHAZ_MDS_ROOT`, base64 DER; default GlobalSign Root CA - R3, which the FIDO
 //! Alliance's BLOB chains to) with its signatures checked by WebCrypto, and replaces the stored
 //! metadata in one D1 batch. A failed download or a BLOB that does not verify changes nothing;
 //! every run prints one JSON line `{"event":"mds_refresh","result",...}`.
@@ -20,8 +20,8 @@ use crate::webauthn::{Certificate, Deferred};
 pub const CRON: &str = "17 3 * * *";
 /// Where the FIDO Alliance publishes the BLOB.
 const DEFAULT_URL: &str = "https://mds3.fidoalliance.org/";
-/// The root the FIDO Alliance's BLOB chains to.
-const DEFAULT_ROOT: &str = include_str!("../../../data/fido_mds_root_globalsign_r3.pem");
+/// The root the FIDO Alliance's BLOB chains to (DER: no PEM decoder in the Worker).
+const DEFAULT_ROOT: &[u8] = include_bytes!("../../../data/fido_mds_root_globalsign_r3.der");
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,17 +67,13 @@ async fn refresh(env: &Env, now_ms: i64) -> Result<(u64, usize), String> {
     Ok((payload.no, payload.authenticators.len()))
 }
 
-/// The configured FIDO root certificate(s).
+/// The configured FIDO root certificate.
 fn roots(env: &Env) -> Result<Vec<Certificate>, String> {
-    let configured = var(env, "AUTHAZ_MDS_ROOT");
-    let text = configured.as_deref().unwrap_or(DEFAULT_ROOT);
-    let parsed = if text.contains("-----BEGIN") {
-        Certificate::from_pem(text)
-    } else {
-        let der = STANDARD.decode(text).map_err(|_| "AUTHAZ_MDS_ROOT is neither PEM nor base64 DER".to_owned())?;
-        Certificate::from_der(&der).map(|c| vec![c])
+    let der = match var(env, "AUTHAZ_MDS_ROOT") {
+        Some(text) => STANDARD.decode(text).map_err(|_| "AUTHAZ_MDS_ROOT is not base64 DER".to_owned())?,
+        None => DEFAULT_ROOT.to_vec(),
     };
-    parsed.map_err(|e| format!("AUTHAZ_MDS_ROOT: {}", e.message))
+    Certificate::from_der(&der).map(|c| vec![c]).map_err(|e| format!("AUTHAZ_MDS_ROOT: {}", e.message))
 }
 
 async fn download(url: &str) -> Result<Vec<u8>, String> {
