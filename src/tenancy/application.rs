@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
-use crate::metadata::policy::{AuthenticatorPolicy, AuthenticatorPolicyPatch};
+use crate::metadata::policy::{AttestationTrust, AuthenticatorPolicy, AuthenticatorPolicyPatch};
+use crate::metadata::statement::CertificationLevel;
 use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
 type Fields = Map<String, Value>;
@@ -73,7 +74,7 @@ impl Serialize for Application {
 /// An application's passkey configuration. Stored as this same JSON; fields missing from a
 /// stored value take their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", from = "StoredPasskeyConfig")]
 pub struct PasskeyConfig {
     pub enabled: bool,
     pub user_verification: UserVerification,
@@ -100,6 +101,59 @@ impl Default for PasskeyConfig {
             direct_signup: false,
             timeout_ms: 300_000,
             authenticators: AuthenticatorPolicy::default(),
+        }
+    }
+}
+
+/// The stored JSON of a [`PasskeyConfig`], every field at the top level, read through this flat
+/// struct: deserializing `#[serde(flatten)]` buffers the input, which costs the Worker about
+/// 10 KiB of code (serializing it is cheap).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct StoredPasskeyConfig {
+    enabled: bool,
+    user_verification: UserVerification,
+    resident_key: ResidentKey,
+    authenticator_attachment: Option<AuthenticatorAttachment>,
+    attestation: AttestationConveyance,
+    direct_signup: bool,
+    timeout_ms: u64,
+    allowed_aaguids: Vec<String>,
+    denied_aaguids: Vec<String>,
+    require_certified: Option<CertificationLevel>,
+    refuse_revoked: bool,
+    attestation_trust: AttestationTrust,
+}
+
+impl Default for StoredPasskeyConfig {
+    fn default() -> Self {
+        let PasskeyConfig { enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms, authenticators } =
+            PasskeyConfig::default();
+        let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
+        Self {
+            enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms,
+            allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust,
+        }
+    }
+}
+
+impl From<StoredPasskeyConfig> for PasskeyConfig {
+    fn from(s: StoredPasskeyConfig) -> Self {
+        Self {
+            enabled: s.enabled,
+            user_verification: s.user_verification,
+            resident_key: s.resident_key,
+            authenticator_attachment: s.authenticator_attachment,
+            attestation: s.attestation,
+            direct_signup: s.direct_signup,
+            timeout_ms: s.timeout_ms,
+            authenticators: AuthenticatorPolicy {
+                allowed_aaguids: s.allowed_aaguids,
+                denied_aaguids: s.denied_aaguids,
+                require_certified: s.require_certified,
+                refuse_revoked: s.refuse_revoked,
+                attestation_trust: s.attestation_trust,
+            },
         }
     }
 }
