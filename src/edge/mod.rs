@@ -9,6 +9,7 @@ mod ceremonies;
 mod email_verification;
 mod hand_off;
 mod maintenance;
+mod metadata;
 mod pages;
 mod passkeys;
 mod platform;
@@ -25,9 +26,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(router::handle(req, env).await)
 }
 
-/// The Cron Trigger (`[triggers] crons` in wrangler.toml): sweeps expired rows.
+/// The Cron Triggers (wrangler.toml `[triggers] crons`), each to its job by its schedule.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
-    maintenance::sweep::run(&env, js_sys::Date::now() as i64).await;
+    match event.cron().as_str() {
+        metadata::refresh::CRON => metadata::refresh::run(&env).await,
+        maintenance::sweep::CRON => maintenance::sweep::run(&env, js_sys::Date::now() as i64).await,
+        other => worker::console_error!("scheduled: no job for cron {other:?}"),
+    }
 }

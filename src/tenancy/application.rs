@@ -15,6 +15,8 @@ use crate::contract::json_fields::{
     bool_field, enum_field, list_field, missing, object, quoted, refuse_unknown, str_field, FieldResult, Fields,
 };
 use crate::contract::time_format::rfc3339_utc;
+use crate::metadata::policy::{AttestationTrust, AuthenticatorPolicy, AuthenticatorPolicyPatch};
+use crate::metadata::statement::CertificationLevel;
 use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
 
@@ -73,7 +75,7 @@ impl Serialize for Application {
 /// An application's passkey configuration. Stored as this same JSON; fields missing from a
 /// stored value take their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", from = "StoredPasskeyConfig")]
 pub struct PasskeyConfig {
     pub enabled: bool,
     pub user_verification: UserVerification,
@@ -83,6 +85,9 @@ pub struct PasskeyConfig {
     pub attestation: AttestationConveyance,
     pub direct_signup: bool,
     pub timeout_ms: u64,
+    /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
+    #[serde(flatten)]
+    pub authenticators: AuthenticatorPolicy,
 }
 
 impl Default for PasskeyConfig {
@@ -96,6 +101,60 @@ impl Default for PasskeyConfig {
             attestation: AttestationConveyance::None,
             direct_signup: false,
             timeout_ms: 300_000,
+            authenticators: AuthenticatorPolicy::default(),
+        }
+    }
+}
+
+/// The stored JSON of a [`PasskeyConfig`], every field at the top level, read through this flat
+/// struct: deserializing `#[serde(flatten)]` buffers the input, which costs the Worker about
+/// 10 KiB of code (serializing it is cheap).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct StoredPasskeyConfig {
+    enabled: bool,
+    user_verification: UserVerification,
+    resident_key: ResidentKey,
+    authenticator_attachment: Option<AuthenticatorAttachment>,
+    attestation: AttestationConveyance,
+    direct_signup: bool,
+    timeout_ms: u64,
+    allowed_aaguids: Vec<String>,
+    denied_aaguids: Vec<String>,
+    require_certified: Option<CertificationLevel>,
+    refuse_revoked: bool,
+    attestation_trust: AttestationTrust,
+}
+
+impl Default for StoredPasskeyConfig {
+    fn default() -> Self {
+        let PasskeyConfig { enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms, authenticators } =
+            PasskeyConfig::default();
+        let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
+        Self {
+            enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms,
+            allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust,
+        }
+    }
+}
+
+impl From<StoredPasskeyConfig> for PasskeyConfig {
+    fn from(s: StoredPasskeyConfig) -> Self {
+        Self {
+            enabled: s.enabled,
+            user_verification: s.user_verification,
+            resident_key: s.resident_key,
+            authenticator_attachment: s.authenticator_attachment,
+            attestation: s.attestation,
+            direct_signup: s.direct_signup,
+            timeout_ms: s.timeout_ms,
+            authenticators: AuthenticatorPolicy {
+                allowed_aaguids: s.allowed_aaguids,
+                denied_aaguids: s.denied_aaguids,
+                require_certified: s.require_certified,
+                refuse_revoked: s.refuse_revoked,
+                attestation_trust: s.attestation_trust,
+            },
         }
     }
 }
@@ -111,6 +170,7 @@ pub struct PasskeyConfigPatch {
     pub attestation: Option<AttestationConveyance>,
     pub direct_signup: Option<bool>,
     pub timeout_ms: Option<u64>,
+    pub authenticators: AuthenticatorPolicyPatch,
 }
 
 impl PasskeyConfigPatch {
@@ -122,6 +182,11 @@ impl PasskeyConfigPatch {
         "attestation",
         "directSignup",
         "timeoutMs",
+        "allowedAaguids",
+        "deniedAaguids",
+        "requireCertified",
+        "refuseRevoked",
+        "attestationTrust",
     ];
 
     pub fn from_json(body: &Value) -> FieldResult<Self> {
@@ -168,6 +233,7 @@ impl PasskeyConfigPatch {
             ])?,
             direct_signup: bool_field(fields, "directSignup")?,
             timeout_ms,
+            authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
         })
     }
 
@@ -181,6 +247,7 @@ impl PasskeyConfigPatch {
             attestation: self.attestation.unwrap_or(current.attestation),
             direct_signup: self.direct_signup.unwrap_or(current.direct_signup),
             timeout_ms: self.timeout_ms.unwrap_or(current.timeout_ms),
+            authenticators: self.authenticators.apply(&current.authenticators),
         }
     }
 }
@@ -337,7 +404,8 @@ mod tests {
             json!({
                 "enabled": false, "userVerification": "required", "residentKey": "required",
                 "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
-                "timeoutMs": 300000
+                "timeoutMs": 300000, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "refuseRevoked": true, "attestationTrust": "none"
             })
         );
         // A stored value with fields missing takes the defaults for them.
@@ -369,7 +437,9 @@ mod tests {
         let body = json!({
             "enabled": true, "userVerification": "preferred", "residentKey": "discouraged",
             "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
-            "timeoutMs": 120000
+            "timeoutMs": 120000, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
+            "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
+            "refuseRevoked": false, "attestationTrust": "mds"
         });
         let config = PasskeyConfigPatch::from_json(&body).unwrap().apply(&PasskeyConfig::default());
         assert_eq!(serde_json::to_value(&config).unwrap(), body);

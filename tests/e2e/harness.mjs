@@ -28,7 +28,8 @@ export async function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function startWorker({ vars = {} } = {}) {
+/** vars: `--var`s; args: more `wrangler dev` arguments; seedMds: load scripts/seed-mds.sh's metadata. */
+export async function startWorker({ vars = {}, args = [], seedMds = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "authaz-e2e-"));
   const state = join(dir, "state");
   const envFile = join(dir, "dev.vars");
@@ -37,13 +38,14 @@ export async function startWorker({ vars = {} } = {}) {
   const wrangler = join(ROOT, "node_modules/.bin/wrangler");
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
   execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: ROOT, env, stdio: "pipe" });
+  if (seedMds) execFileSync("bash", ["scripts/seed-mds.sh", "--persist-to", state], { cwd: ROOT, env, stdio: "pipe" });
 
   const port = await freePort();
   const inspectorPort = await freePort();
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(wrangler, [
     "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile,
-    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--test-scheduled", ...varArgs,
+    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--test-scheduled", ...varArgs, ...args,
   ], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

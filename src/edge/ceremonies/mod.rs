@@ -26,7 +26,10 @@ use crate::edge::email_verification;
 use crate::edge::platform::web_crypto;
 use crate::edge::platform::http::{separately, ApiResult};
 use crate::metadata::attestation_trust;
+use crate::edge::metadata::store as metadata_store;
+use crate::metadata::display::AuthenticatorSummary;
 use crate::metadata::provider_names::aaguid_string;
+use crate::metadata::registration::claimed_aaguid;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::contract::routes::Endpoint;
@@ -235,14 +238,25 @@ fn timeout_ms(app: &Application) -> u32 {
 }
 
 /// Verifies a registration response against the application and the challenge, its signatures
-/// and new key through WebCrypto. A credential id already registered in the application is
-/// refused when it is stored (the UNIQUE constraint, see [`commit`]): no extra D1 round trip.
+/// and new key through WebCrypto, then the application's authenticator policy against the
+/// metadata of its AAGUID (one D1 read by primary key; with `attestationTrust: "mds"` the
+/// attestation must chain to that AAGUID's MDS roots). A credential id already registered in the
+/// application is refused when it is stored (the UNIQUE constraint, see [`commit`]).
 async fn verify_new_passkey(
+    db: &D1Database,
     app: &Application,
     challenge: &[u8],
     credential: &ParsedRegistration<'_>,
     now_ms: i64,
-) -> ApiResult<VerifiedRegistration> {
+) -> ApiResult<(VerifiedRegistration, Option<AuthenticatorSummary>, bool)> {
+    let aaguid = claimed_aaguid(credential.json());
+    let entry = match &aaguid {
+        Some(aaguid) => metadata_store::find(db, aaguid).await?,
+        None => None,
+    };
+    let policy = &app.passkey.authenticators;
+    let attestation_requested = app.passkey.attestation != crate::webauthn::AttestationConveyance::None;
+    let anchors = policy.trust_anchors(attestation_requested, aaguid.as_deref().unwrap_or_default(), entry.as_ref());
     let signatures = Deferred::new();
     let verified = verify_registration_with(
         credential,
@@ -255,14 +269,19 @@ async fn verify_new_passkey(
             user_verification: app.passkey.user_verification,
             allowed_algorithms: &DEFAULT_ALGORITHMS,
             attestation: app.passkey.attestation,
-            trust_anchors: &[],
+            trust_anchors: anchors.as_deref().unwrap_or_default(),
             now_unix: u64::try_from(now_ms / 1000).ok(),
         },
         &signatures,
     )
     .map_err(verification_failed)?;
     web_crypto::run_pending(signatures.into_pending()).await.map_err(verification_failed)?;
-    Ok(verified)
+    let refused = |refusal: crate::metadata::policy::Refusal| ApiError::verification_failed(format!("authenticator policy: {}", refusal.0));
+    let anchored = !anchors.map_err(refused)?.is_empty();
+    let aaguid = aaguid_string(&verified.aaguid);
+    let entry = entry.filter(|e| e.aaguid == aaguid);
+    policy.check(&aaguid, entry.as_ref()).map_err(refused)?;
+    Ok((verified, entry.as_ref().map(AuthenticatorSummary::of), anchored))
 }
 
 fn already_registered() -> ApiError {
@@ -274,6 +293,7 @@ fn new_stored_credential(
     app: &Application,
     user_id: &str,
     verified: VerifiedRegistration,
+    anchored: bool,
     name: Option<String>,
     now_ms: i64,
 ) -> ApiResult<StoredCredential> {
@@ -288,8 +308,8 @@ fn new_stored_credential(
         transports: verified.transports,
         aaguid: aaguid_string(&verified.aaguid),
         fmt: verified.fmt,
-        // Checked against no trust anchor (the Worker has none yet): a chain is `uncertain`.
-        attestation_type: attestation_trust::reported_type(verified.attestation_type.as_str()).to_owned(),
+        // A chain is `trusted` only where it was checked against trust anchors, else `uncertain`.
+        attestation_type: attestation_trust::reported_type(verified.attestation_type.as_str(), anchored).to_owned(),
         user_verified: verified.user_verified,
         backup_eligible: verified.backup_eligible,
         backed_up: verified.backed_up,

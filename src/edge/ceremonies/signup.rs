@@ -84,7 +84,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let credential = ParsedRegistration::parse(&body.credential).map_err(verification_failed)?;
     let (challenge, data): (_, SignupData) = take_pending(env, app, Ceremony::Signup, credential.challenge()).await?;
     let db = database(env)?;
-    let verified = verify_new_passkey(app, &challenge, &credential, now_ms).await?;
+    let (verified, authenticator, anchored) = verify_new_passkey(&db, app, &challenge, &credential, now_ms).await?;
     // An email taken since signup/start, or a credential id registered meanwhile, fails the
     // batch on a UNIQUE constraint (see `commit`), and nothing is stored.
 
@@ -97,7 +97,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         user_handle: data.user_handle,
         created_at: now_ms,
     };
-    let passkey = new_stored_credential(app, &user.id, verified, name, now_ms)?;
+    let passkey = new_stored_credential(app, &user.id, verified, anchored, name, now_ms)?;
     let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;
     let ceremony = sessions::Ceremony::now(&passkey.id, now_ms);
     let (session, session_rows) = sessions::new_session(env, &req, app, &user.id, &ceremony, now_ms).await?;
@@ -113,7 +113,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         201,
         &json!({
             "user": user.to_json(),
-            "passkey": passkey.to_passkey_json(),
+            "passkey": passkey.to_passkey_json_with(authenticator.as_ref()),
             "recoveryCodes": recovery_codes,
             "session": session,
         }),

@@ -13,6 +13,8 @@ use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::ApiResult;
 
 /// Rows one statement deletes at most.
+/// The schedule this sweep runs on (wrangler.toml `[triggers] crons`): hourly.
+pub const CRON: &str = "17 * * * *";
 pub const BATCH_ROWS: i64 = 500;
 /// Statements per table and run at most.
 pub const MAX_ROUNDS: usize = 4;

@@ -8,7 +8,7 @@ use crate::edge::platform::db::failed;
 use crate::edge::users::{self, User};
 use crate::edge::platform::http::ApiResult;
 use crate::metadata::attestation_trust;
-use crate::metadata::provider_names::provider_name;
+use crate::metadata::display::{authenticator_json, model_name, AuthenticatorSummary};
 use crate::contract::time_format::rfc3339_utc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,23 +87,23 @@ impl From<Row> for StoredCredential {
 const COLUMNS: &str = "id, app_id, user_id, credential_id, public_key, alg, sign_count, transports, aaguid, fmt, \
                        attestation_type, user_verified, backup_eligible, backed_up, name, created_at, last_used_at";
 
-/// What a passkey is called when neither its user nor the AAGUID list names it.
-const DEFAULT_NAME: &str = "Passkey";
-
 impl StoredCredential {
-    /// The name shown for it: the user's, else the provider's (by AAGUID), else "Passkey".
-    pub fn display_name(&self) -> &str {
-        self.name.as_deref().or_else(|| provider_name(&self.aaguid)).unwrap_or(DEFAULT_NAME)
+    /// The name shown for it: the user's, else its model's (MDS metadata `model`, else the
+    /// passkey-provider list, by AAGUID), else "Passkey".
+    pub fn display_name_with<'a>(&'a self, model: Option<&'a AuthenticatorSummary>) -> &'a str {
+        self.name.as_deref().unwrap_or_else(|| model_name(&self.aaguid, model))
     }
 
-    /// The contract's `passkey`: `{id, name, aaguid, createdAt, lastUsedAt, backupEligible,
-    /// backedUp, transports[], attestationType}`; the type as
-    /// `attestation_trust` reports it (a chain no trusted root vouches for is `uncertain`).
-    pub fn to_passkey_json(&self) -> serde_json::Value {
+    /// The contract's `passkey`, `model` being the MDS metadata of its AAGUID if any:
+    /// `{id, name, aaguid, createdAt, lastUsedAt, backupEligible, backedUp, transports[],
+    /// attestationType, authenticator: {name, icon?, certified?}}`; the type as
+    /// `attestation_trust` reports a stored one.
+    pub fn to_passkey_json_with(&self, model: Option<&AuthenticatorSummary>) -> serde_json::Value {
         serde_json::json!({
-            "attestationType": attestation_trust::reported_type(&self.attestation_type),
+            "attestationType": attestation_trust::stored_type(&self.attestation_type),
             "id": self.id,
-            "name": self.display_name(),
+            "name": self.display_name_with(model),
+            "authenticator": authenticator_json(&self.aaguid, model),
             "aaguid": self.aaguid,
             "createdAt": rfc3339_utc(self.created_at),
             "lastUsedAt": self.last_used_at.map(rfc3339_utc),

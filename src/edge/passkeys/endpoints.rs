@@ -12,6 +12,7 @@ use crate::edge::tenancy::{app_lookup, applications};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::config;
 use crate::edge::passkeys::credentials;
+use crate::edge::metadata::store as metadata_store;
 use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
 use crate::edge::passkeys::recovery_codes;
@@ -31,7 +32,8 @@ pub async fn list(req: Request, env: &Env, known: Option<&Application>, now_ms: 
         let auth = signed_in_any_app(&req, env, known, now_ms, &mut log).await?;
         let db = database(env)?;
         let passkeys = credentials::list_for_user(&db, &auth.app_id, &auth.user_id).await?;
-        let passkeys: Vec<_> = passkeys.iter().map(|p| p.to_passkey_json()).collect();
+        let models = metadata_store::summaries_for_user(&db, &auth.app_id, &auth.user_id).await?;
+        let passkeys: Vec<_> = passkeys.iter().map(|p| p.to_passkey_json_with(models.get(&p.aaguid))).collect();
         Ok(json(200, &serde_json::json!({ "passkeys": passkeys })))
     }
     .await;
@@ -60,7 +62,8 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
             .await
             .map_err(|e| failed("rename credential", e))?;
         passkey.name = Some(name);
-        Ok(json(200, &serde_json::json!({ "passkey": passkey.to_passkey_json() })))
+        let model = metadata_store::summary(&db, &passkey.aaguid).await?;
+        Ok(json(200, &serde_json::json!({ "passkey": passkey.to_passkey_json_with(model.as_ref()) })))
     }
     .await;
     log.finish(result)

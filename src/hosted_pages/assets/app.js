@@ -553,8 +553,15 @@
       li.dataset.id = passkey.id;
       const name = li.querySelector(".passkey-name");
       name.textContent = passkey.name;
-      const provider = passkey.authenticator || passkey.providerName;
-      li.querySelector(".passkey-kind").textContent = [provider && provider !== passkey.name ? provider : null, syncState(passkey)].filter(Boolean).join(" · ");
+      // The model (FIDO Metadata Service, else the passkey provider) and its icon, when known.
+      const model = passkey.authenticator?.name;
+      li.querySelector(".passkey-kind").textContent = [model && model !== passkey.name ? model : null, syncState(passkey)].filter(Boolean).join(" · ");
+      const icon = li.querySelector(".passkey-icon");
+      if (typeof passkey.authenticator?.icon === "string" && passkey.authenticator.icon.startsWith("data:image/")) {
+        icon.src = passkey.authenticator.icon;
+        icon.alt = model ?? "";
+        icon.hidden = false;
+      }
       li.querySelector(".passkey-dates").textContent =
         `Created ${when(passkey.createdAt)} · ${passkey.lastUsedAt ? `Last used ${when(passkey.lastUsedAt)}` : "Not used to sign in yet"}`;
       const renameForm = li.querySelector(".rename-form");
