@@ -4,10 +4,11 @@
 //! brings the AAGUID and the stored metadata entry.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::statement::{normalize_aaguid, Authenticator, CertificationLevel};
 use crate::contract::error::ApiError;
+use crate::contract::json_fields::{bool_field, enum_field, list_field, Fields};
 use crate::webauthn::Certificate;
 
 /// Most AAGUIDs in `allowedAaguids` or `deniedAaguids`.
@@ -124,7 +125,7 @@ impl AuthenticatorPolicyPatch {
     pub const FIELDS: [&'static str; 5] = ["allowedAaguids", "deniedAaguids", "requireCertified", "refuseRevoked", "attestationTrust"];
 
     /// Reads the policy fields of `fields` (other fields are the caller's to check).
-    pub fn from_fields(fields: &Map<String, Value>) -> Result<Self, ApiError> {
+    pub fn from_fields(fields: &Fields) -> Result<Self, ApiError> {
         let require_certified = match fields.get("requireCertified") {
             None => None,
             Some(Value::Null) => Some(None),
@@ -137,19 +138,8 @@ impl AuthenticatorPolicyPatch {
                 Some(Some(level))
             }
         };
-        let refuse_revoked = match fields.get("refuseRevoked") {
-            None => None,
-            Some(Value::Bool(b)) => Some(*b),
-            Some(_) => return Err(ApiError::invalid_request("`refuseRevoked` must be true or false")),
-        };
-        let attestation_trust = match fields.get("attestationTrust") {
-            None => None,
-            Some(v) => match v.as_str() {
-                Some("none") => Some(AttestationTrust::None),
-                Some("mds") => Some(AttestationTrust::Mds),
-                _ => return Err(ApiError::invalid_request("`attestationTrust` must be one of \"none\", \"mds\"")),
-            },
-        };
+        let refuse_revoked = bool_field(fields, "refuseRevoked")?;
+        let attestation_trust = enum_field(fields, "attestationTrust", &[("none", AttestationTrust::None), ("mds", AttestationTrust::Mds)])?;
         Ok(Self {
             allowed_aaguids: aaguid_list(fields, "allowedAaguids")?,
             denied_aaguids: aaguid_list(fields, "deniedAaguids")?,
@@ -172,21 +162,10 @@ impl AuthenticatorPolicyPatch {
 }
 
 /// A list of AAGUIDs (any case in, hyphenated lowercase out, duplicates dropped).
-fn aaguid_list(fields: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>>, ApiError> {
-    let Some(given) = fields.get(key) else { return Ok(None) };
-    let not_list = || ApiError::invalid_request(format!("`{key}` must be an array of AAGUIDs (\"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\")"));
-    let items = given.as_array().ok_or_else(not_list)?;
-    if items.len() > MAX_AAGUIDS {
-        return Err(ApiError::invalid_request(format!("`{key}` may list at most {MAX_AAGUIDS} AAGUIDs")));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
-    for item in items {
-        let aaguid = item.as_str().and_then(normalize_aaguid).ok_or_else(not_list)?;
-        if !out.contains(&aaguid) {
-            out.push(aaguid);
-        }
-    }
-    Ok(Some(out))
+fn aaguid_list(fields: &Fields, key: &str) -> Result<Option<Vec<String>>, ApiError> {
+    list_field(fields, key, MAX_AAGUIDS, |s| {
+        normalize_aaguid(s).ok_or_else(|| "not an AAGUID (\"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\")".to_owned())
+    })
 }
 
 #[cfg(test)]
