@@ -1,0 +1,267 @@
+//! An application's passkey configuration: the contract's JSON and defaults, how it is stored,
+//! and the merge rules of `PUT /api/v1/applications/{appId}/auth/passkey`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::contract::error::ApiError;
+use crate::contract::json_fields::{bool_field, enum_field, object, refuse_unknown, FieldResult};
+use crate::metadata::policy::{AttestationTrust, AuthenticatorPolicy, AuthenticatorPolicyPatch};
+use crate::metadata::statement::CertificationLevel;
+use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
+
+pub const MIN_TIMEOUT_MS: u64 = 10_000;
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+
+/// An application's passkey configuration. Stored as this same JSON; fields missing from a
+/// stored value take their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "StoredPasskeyConfig")]
+pub struct PasskeyConfig {
+    pub enabled: bool,
+    pub user_verification: UserVerification,
+    pub resident_key: ResidentKey,
+    /// `None`: platform and roaming authenticators both.
+    pub authenticator_attachment: Option<AuthenticatorAttachment>,
+    pub attestation: AttestationConveyance,
+    pub direct_signup: bool,
+    pub timeout_ms: u64,
+    /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
+    #[serde(flatten)]
+    pub authenticators: AuthenticatorPolicy,
+}
+
+impl Default for PasskeyConfig {
+    /// The contract's defaults.
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            user_verification: UserVerification::Required,
+            resident_key: ResidentKey::Required,
+            authenticator_attachment: None,
+            attestation: AttestationConveyance::None,
+            direct_signup: false,
+            timeout_ms: 300_000,
+            authenticators: AuthenticatorPolicy::default(),
+        }
+    }
+}
+
+/// The stored JSON of a [`PasskeyConfig`], every field at the top level, read through this flat
+/// struct: deserializing `#[serde(flatten)]` buffers the input, which costs the Worker about
+/// 10 KiB of code (serializing it is cheap).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct StoredPasskeyConfig {
+    enabled: bool,
+    user_verification: UserVerification,
+    resident_key: ResidentKey,
+    authenticator_attachment: Option<AuthenticatorAttachment>,
+    attestation: AttestationConveyance,
+    direct_signup: bool,
+    timeout_ms: u64,
+    allowed_aaguids: Vec<String>,
+    denied_aaguids: Vec<String>,
+    require_certified: Option<CertificationLevel>,
+    refuse_revoked: bool,
+    attestation_trust: AttestationTrust,
+}
+
+impl Default for StoredPasskeyConfig {
+    fn default() -> Self {
+        let PasskeyConfig { enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms, authenticators } =
+            PasskeyConfig::default();
+        let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
+        Self {
+            enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms,
+            allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust,
+        }
+    }
+}
+
+impl From<StoredPasskeyConfig> for PasskeyConfig {
+    fn from(s: StoredPasskeyConfig) -> Self {
+        Self {
+            enabled: s.enabled,
+            user_verification: s.user_verification,
+            resident_key: s.resident_key,
+            authenticator_attachment: s.authenticator_attachment,
+            attestation: s.attestation,
+            direct_signup: s.direct_signup,
+            timeout_ms: s.timeout_ms,
+            authenticators: AuthenticatorPolicy {
+                allowed_aaguids: s.allowed_aaguids,
+                denied_aaguids: s.denied_aaguids,
+                require_certified: s.require_certified,
+                refuse_revoked: s.refuse_revoked,
+                attestation_trust: s.attestation_trust,
+            },
+        }
+    }
+}
+
+/// The body of `PUT .../auth/passkey`: the fields given replace the current ones, the others
+/// keep their values (`authenticatorAttachment: null` means "both").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PasskeyConfigPatch {
+    pub enabled: Option<bool>,
+    pub user_verification: Option<UserVerification>,
+    pub resident_key: Option<ResidentKey>,
+    pub authenticator_attachment: Option<Option<AuthenticatorAttachment>>,
+    pub attestation: Option<AttestationConveyance>,
+    pub direct_signup: Option<bool>,
+    pub timeout_ms: Option<u64>,
+    pub authenticators: AuthenticatorPolicyPatch,
+}
+
+impl PasskeyConfigPatch {
+    const FIELDS: &'static [&'static str] = &[
+        "enabled",
+        "userVerification",
+        "residentKey",
+        "authenticatorAttachment",
+        "attestation",
+        "directSignup",
+        "timeoutMs",
+        "allowedAaguids",
+        "deniedAaguids",
+        "requireCertified",
+        "refuseRevoked",
+        "attestationTrust",
+    ];
+
+    pub fn from_json(body: &Value) -> FieldResult<Self> {
+        let fields = object(body)?;
+        refuse_unknown(fields, Self::FIELDS, |_| None)?;
+        let authenticator_attachment = match fields.get("authenticatorAttachment") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(_) => enum_field(fields, "authenticatorAttachment", &[
+                ("platform", AuthenticatorAttachment::Platform),
+                ("cross-platform", AuthenticatorAttachment::CrossPlatform),
+            ])?
+            .map(Some),
+        };
+        let timeout_ms = match fields.get("timeoutMs") {
+            None => None,
+            Some(v) => match v.as_u64() {
+                Some(ms) if (MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&ms) => Some(ms),
+                _ => {
+                    return Err(ApiError::invalid_request(format!(
+                        "`timeoutMs` must be a whole number of milliseconds from {MIN_TIMEOUT_MS} to {MAX_TIMEOUT_MS}"
+                    )))
+                }
+            },
+        };
+        Ok(Self {
+            enabled: bool_field(fields, "enabled")?,
+            user_verification: enum_field(fields, "userVerification", &[
+                ("required", UserVerification::Required),
+                ("preferred", UserVerification::Preferred),
+                ("discouraged", UserVerification::Discouraged),
+            ])?,
+            resident_key: enum_field(fields, "residentKey", &[
+                ("required", ResidentKey::Required),
+                ("preferred", ResidentKey::Preferred),
+                ("discouraged", ResidentKey::Discouraged),
+            ])?,
+            authenticator_attachment,
+            attestation: enum_field(fields, "attestation", &[
+                ("none", AttestationConveyance::None),
+                ("indirect", AttestationConveyance::Indirect),
+                ("direct", AttestationConveyance::Direct),
+                ("enterprise", AttestationConveyance::Enterprise),
+            ])?,
+            direct_signup: bool_field(fields, "directSignup")?,
+            timeout_ms,
+            authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
+        })
+    }
+
+    /// `current` with the fields of this patch put in.
+    pub fn apply(&self, current: &PasskeyConfig) -> PasskeyConfig {
+        PasskeyConfig {
+            enabled: self.enabled.unwrap_or(current.enabled),
+            user_verification: self.user_verification.unwrap_or(current.user_verification),
+            resident_key: self.resident_key.unwrap_or(current.resident_key),
+            authenticator_attachment: self.authenticator_attachment.unwrap_or(current.authenticator_attachment),
+            attestation: self.attestation.unwrap_or(current.attestation),
+            direct_signup: self.direct_signup.unwrap_or(current.direct_signup),
+            timeout_ms: self.timeout_ms.unwrap_or(current.timeout_ms),
+            authenticators: self.authenticators.apply(&current.authenticators),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn passkey_defaults_are_the_contracts() {
+        assert_eq!(
+            serde_json::to_value(PasskeyConfig::default()).unwrap(),
+            json!({
+                "enabled": false, "userVerification": "required", "residentKey": "required",
+                "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
+                "timeoutMs": 300000, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "refuseRevoked": true, "attestationTrust": "none"
+            })
+        );
+        // A stored value with fields missing takes the defaults for them.
+        let stored: PasskeyConfig = serde_json::from_value(json!({"enabled": true})).unwrap();
+        assert_eq!(stored, PasskeyConfig { enabled: true, ..PasskeyConfig::default() });
+    }
+
+    #[test]
+    fn passkey_patch_merges() {
+        let current = PasskeyConfig {
+            enabled: true,
+            authenticator_attachment: Some(AuthenticatorAttachment::Platform),
+            ..PasskeyConfig::default()
+        };
+        let patch = PasskeyConfigPatch::from_json(&json!({"directSignup": true, "timeoutMs": 60000})).unwrap();
+        let merged = patch.apply(&current);
+        assert_eq!(merged, PasskeyConfig { direct_signup: true, timeout_ms: 60_000, ..current.clone() });
+        // `{}` changes nothing.
+        assert_eq!(PasskeyConfigPatch::from_json(&json!({})).unwrap().apply(&current), current);
+        // null attachment means both; left out keeps it.
+        let both = PasskeyConfigPatch::from_json(&json!({"authenticatorAttachment": null})).unwrap();
+        assert_eq!(both.apply(&current).authenticator_attachment, None);
+        let roaming = PasskeyConfigPatch::from_json(&json!({"authenticatorAttachment": "cross-platform"})).unwrap();
+        assert_eq!(roaming.apply(&current).authenticator_attachment, Some(AuthenticatorAttachment::CrossPlatform));
+    }
+
+    #[test]
+    fn passkey_patch_takes_every_field() {
+        let body = json!({
+            "enabled": true, "userVerification": "preferred", "residentKey": "discouraged",
+            "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
+            "timeoutMs": 120000, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
+            "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
+            "refuseRevoked": false, "attestationTrust": "mds"
+        });
+        let config = PasskeyConfigPatch::from_json(&body).unwrap().apply(&PasskeyConfig::default());
+        assert_eq!(serde_json::to_value(&config).unwrap(), body);
+    }
+
+    #[test]
+    fn passkey_patch_refuses_bad_values() {
+        let bad = |body: Value| PasskeyConfigPatch::from_json(&body).unwrap_err().message;
+        assert!(bad(json!({"enabled": "yes"})).contains("`enabled` must be true or false"));
+        assert!(bad(json!({"enabled": null})).contains("`enabled`"));
+        assert!(bad(json!({"userVerification": "always"})).contains("\"required\", \"preferred\", \"discouraged\""));
+        assert!(bad(json!({"residentKey": null})).contains("`residentKey`"));
+        assert!(bad(json!({"authenticatorAttachment": "usb"})).contains("`authenticatorAttachment`"));
+        assert!(bad(json!({"attestation": "full"})).contains("`attestation`"));
+        assert!(bad(json!({"directSignup": 1})).contains("`directSignup`"));
+        for t in [json!(9999), json!(600001), json!(30000.5), json!(-1), json!("60000"), json!(null)] {
+            assert!(bad(json!({"timeoutMs": t})).contains("`timeoutMs`"), "{t}");
+        }
+        assert!(bad(json!({"enabeld": true})).contains("unknown field `enabeld`"));
+        assert!(bad(json!([1])).contains("JSON object"));
+        assert!(PasskeyConfigPatch::from_json(&json!({"timeoutMs": 10000})).is_ok());
+        assert!(PasskeyConfigPatch::from_json(&json!({"timeoutMs": 600000})).is_ok());
+    }
+}
