@@ -49,7 +49,7 @@ if [ "$mode" = release ]; then
 fi
 # The pages' static assets, named as build.rs names them (the first 16 hex digits of the SHA-256).
 rm -rf build/assets && mkdir -p build/assets/pages
-for asset in app.js style.css; do
+for asset in common.js app.js style.css; do
   hash=$(sha256sum "src/hosted_pages/assets/$asset" | cut -c1-16)
   cp "src/hosted_pages/assets/$asset" "build/assets/pages/${asset%.*}.$hash.${asset##*.}"
 done

@@ -1,6 +1,6 @@
 //! The hosted pages every application gets: `/sign-in` and `/account`. Plain HTML rendered from
 //! the templates in `assets/` with the application's values filled in (HTML-escaped), and the
-//! strict Content-Security-Policy the Worker sends with them. Their one small script and one
+//! strict Content-Security-Policy the Worker sends with them. Their two small scripts and one
 //! style sheet are static assets under content-hashed paths (named by build.rs, served by
 //! Cloudflare from wrangler.toml's `[assets]` without running the Worker). Pure: the Worker glue
 //! in `edge::pages` finds the application and writes the HTTP responses.
@@ -13,6 +13,7 @@ const ACCOUNT_HTML: &str = include_str!("assets/account.html");
 const RECOVERY_CODES_HTML: &str = include_str!("assets/recovery_codes.html");
 
 /// Where the script and the style sheet are served (see build.rs).
+pub const COMMON_SCRIPT_PATH: &str = env!("AUTHAZ_COMMON_JS_PATH");
 pub const SCRIPT_PATH: &str = env!("AUTHAZ_APP_JS_PATH");
 pub const STYLE_PATH: &str = env!("AUTHAZ_STYLE_CSS_PATH");
 
@@ -55,6 +56,7 @@ pub fn render(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, pro
         "problem" => escape(problem.unwrap_or("")),
         "problem_hidden" => hidden(problem.is_none()).to_owned(),
         "main_hidden" => hidden(problem.is_some()).to_owned(),
+        "common_src" => COMMON_SCRIPT_PATH.to_owned(),
         "script_src" => SCRIPT_PATH.to_owned(),
         "style_href" => STYLE_PATH.to_owned(),
         "recovery_codes_panel" => RECOVERY_CODES_HTML.to_owned(),
@@ -91,6 +93,7 @@ mod tests {
             let hash = crate::tokens::secrets::hex(&Sha256::digest(body.as_bytes()));
             format!("/pages/{stem}.{}.{ext}", &hash[..16])
         };
+        assert_eq!(COMMON_SCRIPT_PATH, named("common", "js", include_str!("assets/common.js")));
         assert_eq!(SCRIPT_PATH, named("app", "js", include_str!("assets/app.js")));
         assert_eq!(STYLE_PATH, named("style", "css", include_str!("assets/style.css")));
     }
@@ -121,7 +124,8 @@ mod tests {
     fn pages_hold_no_inline_script_or_style() {
         for page in [Page::SignIn, Page::Account] {
             let html = render(page, Some(&app()), None, None);
-            assert_eq!(html.matches("<script").count(), 1, "{page:?}");
+            assert_eq!(html.matches("<script").count(), 2, "{page:?}");
+            assert_eq!(html.matches("<script src=\"/pages/").count(), 2, "{page:?}: only the two static scripts");
             assert!(!html.contains("<style") && !html.contains(" style="), "{page:?}");
             assert!(!has_event_handler_attribute(&html), "{page:?}");
         }

@@ -1,345 +1,13 @@
-// Authaz hosted pages: the sign-in page and the account page. Plain browser JavaScript, no
-// framework, nothing loaded from elsewhere. The page's <body data-*> attributes carry what the
-// Worker knows: the application, and on the sign-in page a checked hand-off (redirect_uri, state,
-// code_challenge). Tokens live in sessionStorage of this origin only.
+// Authaz hosted pages: the sign-in page and the account page, built on what common.js shares.
+// Plain browser JavaScript, no framework, nothing loaded from elsewhere. The page's <body data-*>
+// attributes carry what the Worker knows: the application, and on the sign-in page a checked
+// hand-off (redirect_uri, state, code_challenge). Tokens live in sessionStorage of this origin only.
 "use strict";
 
 (() => {
-  const page = document.body.dataset;
-  const APP_ID = page.appId || "";
-  const APP_NAME = page.appName || "";
-  const $ = (id) => document.getElementById(id);
-  const P = "/auth/passkey-provider";
-
-  // ---- errors and messages -------------------------------------------------------------------
-
-  class ApiError extends Error {
-    constructor(status, code, message, retryAfter) {
-      super(message);
-      this.status = status;
-      this.code = code;
-      this.retryAfter = retryAfter;
-    }
-  }
-
-  // One sentence for every error code of the contract (and a few of the browser's own).
-  const MESSAGES = {
-    invalid_request: "Something you entered was not accepted. Please check it and try again.",
-    verification_failed: "Your passkey could not be verified. Please try again.",
-    invalid_code: "That code is not right or has expired. Check it, or ask for a new one.",
-    unauthorized: "Your session has ended. Please sign in again.",
-    reauthentication_required: "Please confirm it is you with your passkey, then try again.",
-    forbidden: "You are not allowed to do that.",
-    passkey_disabled: `Passkeys are not turned on for ${APP_NAME} yet.`,
-    direct_signup_disabled: `${APP_NAME} asks you to confirm your email first: use “Email me a code”.`,
-    not_found: "That passkey no longer exists. The list has been refreshed.",
-    app_not_found: "No application is set up at this address.",
-    email_taken: "An account with this email already exists. Sign in with your passkey, or use a recovery code.",
-    last_passkey: "This is your only passkey. Add another passkey before you remove this one, so you can still sign in.",
-    challenge_expired: "That took too long. Please try again.",
-    payload_too_large: "That request was too large. Please try again.",
-    rate_limited: "Too many attempts.",
-    internal: "Something went wrong on our side. Please try again in a moment.",
-    network: "The server could not be reached. Check your connection and try again.",
-  };
-
-  // Where a code means something more specific than its general sentence.
-  const CONTEXT_MESSAGES = {
-    login: { verification_failed: `This passkey was not accepted by ${APP_NAME}. It may have been removed from your account.` },
-    recover: { unauthorized: "That email and recovery code do not match an unused recovery code. Check both and try again." },
-    signup: { unauthorized: "Your email confirmation has expired. Please ask for a new code.", invalid_code: "Your email confirmation has expired. Please ask for a new code." },
-  };
-
-  function describe(err, context) {
-    if (err instanceof ApiError && err.code === "input") return err.message; // what was typed, said as is
-    if (err instanceof ApiError) {
-      const specific = CONTEXT_MESSAGES[context]?.[err.code];
-      let text = specific ?? MESSAGES[err.code] ?? (err.message || MESSAGES.internal);
-      if (err.code === "rate_limited") text += ` ${waitText(err.retryAfter)}`;
-      return text;
-    }
-    // The browser's WebAuthn errors (DOMException names).
-    switch (err?.name) {
-      case "NotAllowedError":
-        return "The passkey request was cancelled or timed out. Please try again.";
-      case "InvalidStateError":
-        return context === "create"
-          ? "This device already holds a passkey for your account. Use another device or passkey provider."
-          : "A passkey request is already open. Please finish or close it first.";
-      case "SecurityError":
-        return `Passkeys of ${APP_NAME} cannot be used on this address.`;
-      case "NotSupportedError":
-        return "This device or browser cannot create the kind of passkey this site needs.";
-      case "UnsupportedBrowser":
-        return "This browser does not support passkeys. Please use a current browser.";
-      default:
-        return MESSAGES.internal;
-    }
-  }
-
-  function waitText(retryAfter) {
-    const seconds = Number(retryAfter);
-    if (!Number.isFinite(seconds) || seconds <= 0) return "Please wait a little and try again.";
-    if (seconds < 90) return `Please wait ${Math.ceil(seconds)} seconds and try again.`;
-    return `Please wait about ${Math.ceil(seconds / 60)} minutes and try again.`;
-  }
-
-  function say(text, kind = "info") {
-    const el = $("message");
-    el.textContent = text;
-    el.className = `message ${kind}`;
-    el.setAttribute("role", kind === "error" ? "alert" : "status");
-  }
-  const clearMessage = () => say("", "info");
-
-  // ---- the session of this tab ---------------------------------------------------------------
-
-  const SESSION_KEY = `authaz:${APP_ID}:session`;
-  const NOTICE_KEY = `authaz:${APP_ID}:notice`;
-  const session = {
-    get() {
-      try { return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null"); } catch { return null; }
-    },
-    save(tokens, user) {
-      const previous = session.get();
-      sessionStorage.setItem(SESSION_KEY, JSON.stringify({
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        user: user ?? previous?.user ?? null,
-      }));
-    },
-    clear: () => sessionStorage.removeItem(SESSION_KEY),
-  };
-
-  let refreshing = null;
-  function refreshSession() {
-    refreshing ??= (async () => {
-      const current = session.get();
-      if (!current?.refreshToken) return false;
-      try {
-        const result = await call("POST", "/auth/token/refresh", { refreshToken: current.refreshToken });
-        session.save(result.session);
-        return true;
-      } catch {
-        session.clear();
-        return false;
-      }
-    })().finally(() => { refreshing = null; });
-    return refreshing;
-  }
-
-  // ---- the JSON API ---------------------------------------------------------------------------
-
-  async function call(method, path, body, { auth = false } = {}) {
-    const send = () => {
-      const headers = { "X-Authaz-App": APP_ID };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      if (auth) {
-        const current = session.get();
-        if (!current) throw new ApiError(401, "unauthorized", "not signed in");
-        headers.Authorization = `Bearer ${current.accessToken}`;
-      }
-      return fetch(path, {
-        method, headers, cache: "no-store", credentials: "omit",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }).catch(() => { throw new ApiError(0, "network", "network error"); });
-    };
-    const read = async (res) => {
-      const text = await res.text();
-      try { return text ? JSON.parse(text) : null; } catch { return null; /* not JSON */ }
-    };
-    let res = await send();
-    let data = await read(res);
-    // A session too old for this (reauthentication_required) is still a session: neither a
-    // refresh (it keeps the session's sign-in time) nor signing out helps; a passkey sign-in does.
-    const stale = (r, d) => r.status === 401 && d?.error?.code !== "reauthentication_required";
-    if (stale(res, data) && auth && (await refreshSession())) {
-      res = await send();
-      data = await read(res);
-    }
-    if (!res.ok) {
-      if (stale(res, data) && auth) session.clear();
-      throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? "", res.headers.get("Retry-After"));
-    }
-    return data;
-  }
-
-  /** A passkey sign-in of the signed-in user, for a fresh session (answers nothing). */
-  async function reauthenticate() {
-    requireWebAuthn();
-    abortConditional();
-    const email = session.get()?.user?.email;
-    const options = await call("POST", `${P}/login/start`, email ? { email } : {});
-    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-    const result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
-    session.save(result.session, result.user);
-  }
-
-  /**
-   * Runs `action`; when the server wants a recent passkey sign-in first
-   * (401 reauthentication_required), asks for one and runs `action` again.
-   */
-  async function withRecentSignIn(action) {
-    try {
-      return await action();
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === "reauthentication_required")) throw err;
-      say(MESSAGES.reauthentication_required, "info");
-      await reauthenticate();
-      clearMessage();
-      return action();
-    }
-  }
-
-  // ---- WebAuthn: the browser's JSON API, with a small converter where it is missing -----------
-
-  const b64url = {
-    decode(text) {
-      const base64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
-      return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)).buffer;
-    },
-    encode(buffer) {
-      let binary = "";
-      for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
-      return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-    },
-  };
-  const withIds = (list) => (list ?? []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
-
-  function creationOptions(json) {
-    if (PublicKeyCredential.parseCreationOptionsFromJSON) return PublicKeyCredential.parseCreationOptionsFromJSON(json);
-    return {
-      ...json,
-      challenge: b64url.decode(json.challenge),
-      user: { ...json.user, id: b64url.decode(json.user.id) },
-      excludeCredentials: withIds(json.excludeCredentials),
-    };
-  }
-
-  function requestOptions(json) {
-    if (PublicKeyCredential.parseRequestOptionsFromJSON) return PublicKeyCredential.parseRequestOptionsFromJSON(json);
-    return { ...json, challenge: b64url.decode(json.challenge), allowCredentials: withIds(json.allowCredentials) };
-  }
-
-  function credentialJSON(credential) {
-    if (typeof credential.toJSON === "function") return credential.toJSON();
-    const r = credential.response;
-    const response = { clientDataJSON: b64url.encode(r.clientDataJSON) };
-    if (r.attestationObject) {
-      response.attestationObject = b64url.encode(r.attestationObject);
-      response.transports = r.getTransports?.() ?? [];
-      const authenticatorData = r.getAuthenticatorData?.();
-      if (authenticatorData) response.authenticatorData = b64url.encode(authenticatorData);
-      const publicKey = r.getPublicKey?.();
-      if (publicKey) response.publicKey = b64url.encode(publicKey);
-      const algorithm = r.getPublicKeyAlgorithm?.();
-      if (algorithm !== undefined) response.publicKeyAlgorithm = algorithm;
-    } else {
-      response.authenticatorData = b64url.encode(r.authenticatorData);
-      response.signature = b64url.encode(r.signature);
-      if (r.userHandle) response.userHandle = b64url.encode(r.userHandle);
-    }
-    return {
-      id: credential.id,
-      rawId: b64url.encode(credential.rawId),
-      type: credential.type,
-      response,
-      authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
-      clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
-    };
-  }
-
-  function requireWebAuthn() {
-    if (!window.PublicKeyCredential || !navigator.credentials) {
-      throw Object.assign(new Error("no WebAuthn"), { name: "UnsupportedBrowser" });
-    }
-  }
-
-  // Passkey autofill: a conditional request that waits for the person to pick a passkey in the
-  // email field's suggestions. Any other ceremony aborts it first (a browser runs one at a time).
-  let conditional = null;
-  function abortConditional() {
-    conditional?.abort();
-    conditional = null;
-  }
-
-  /** start: { path, body, auth }; answers the body of .../complete. */
-  async function createPasskey(start, complete, wrap = (credential) => credential) {
-    requireWebAuthn();
-    abortConditional();
-    const options = await call("POST", start.path, start.body, { auth: start.auth });
-    const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
-    return call("POST", complete, wrap(credentialJSON(credential)), { auth: start.auth });
-  }
-
-  // ---- small helpers for forms ----------------------------------------------------------------
-
-  /** Runs an action with its button disabled; shows any failure in the message area. */
-  async function run(button, context, action) {
-    if (button?.disabled) return;
-    if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
-    clearMessage();
-    try {
-      await action();
-    } catch (err) {
-      if (err?.name === "AbortError") return;
-      say(describe(err, context), "error");
-      onFailure?.(err);
-    } finally {
-      if (button) { button.disabled = false; button.removeAttribute("aria-busy"); }
-    }
-  }
-  let onFailure = null;
-
-  const pageUrl = (path) => (new URLSearchParams(location.search).has("app") ? `${path}?app=${encodeURIComponent(APP_ID)}` : path);
-  const validEmail = (email) => /^[^\s@]+@[^\s@]+$/.test(email);
-
-  /** The trimmed value of an input, or an "input" error that names the problem and focuses it. */
-  function field(input, check, problem) {
-    const value = input.value.trim();
-    if (!check(value)) {
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      throw new ApiError(400, "input", problem);
-    }
-    input.removeAttribute("aria-invalid");
-    return value;
-  }
-
-  // ---- recovery codes panel (both pages) ------------------------------------------------------
-
-  function showRecoveryCodes(codes) {
-    const list = $("recovery-codes-list");
-    list.replaceChildren(...codes.map((code) => {
-      const item = document.createElement("li");
-      item.textContent = code;
-      return item;
-    }));
-    const text = `${APP_NAME} recovery codes\nEach code works once.\n\n${codes.join("\n")}\n`;
-    $("copy-codes").onclick = async () => {
-      try {
-        await navigator.clipboard.writeText(text);
-        say("Recovery codes copied.", "success");
-      } catch {
-        const range = document.createRange();
-        range.selectNodeContents(list);
-        getSelection().removeAllRanges();
-        getSelection().addRange(range);
-        say("Copying is blocked here: the codes are selected, copy them with your keyboard.", "info");
-      }
-    };
-    $("download-codes").onclick = () => {
-      const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = `${APP_NAME.replace(/[^\w-]+/g, "-")}-recovery-codes.txt`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
-      say("Recovery codes downloaded.", "success");
-    };
-  }
+  const {
+    shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
+  } = window.AuthazPages;
 
   // ---- the sign-in page -----------------------------------------------------------------------
 
@@ -368,9 +36,9 @@
       if (name === "sign-in" && previous !== "sign-in" && previous !== "busy") startAutofill();
       if (name !== "sign-in" && name !== "busy") abortConditional();
     }
-    onFailure = () => {
+    shared.onFailure = () => {
       if (current === "busy") show(returnTo, { focus: false });
-      if (current === "sign-in" && !conditional) startAutofill();
+      if (current === "sign-in" && !shared.conditional) startAutofill();
     };
     let returnTo = "sign-in";
     const busy = (text) => {
@@ -411,7 +79,7 @@
       if (current !== "sign-in" || document.querySelector("button[aria-busy]")) return;
       abortConditional();
       const controller = new AbortController();
-      conditional = controller;
+      shared.conditional = controller;
       try {
         const options = await call("POST", `${P}/login/start`, {});
         if (controller.signal.aborted) return;
@@ -419,11 +87,11 @@
           publicKey: requestOptions(options), mediation: "conditional", signal: controller.signal,
         });
         if (controller.signal.aborted) return;
-        conditional = null;
+        shared.conditional = null;
         await completeLogin(credential);
       } catch (err) {
         if (controller.signal.aborted || err?.name === "AbortError") return;
-        if (conditional === controller) conditional = null;
+        if (shared.conditional === controller) shared.conditional = null;
         if (current === "busy") show("sign-in", { focus: false });
         // A passkey picked after its challenge expired: offer autofill again with a fresh one.
         if (err instanceof ApiError && err.code === "challenge_expired") setTimeout(startAutofill, 0);
@@ -535,7 +203,7 @@
       return;
     }
     const leave = () => { session.clear(); location.replace(pageUrl("/sign-in")); };
-    onFailure = (err) => { if (err instanceof ApiError && err.code === "unauthorized") setTimeout(leave, 1500); };
+    shared.onFailure = (err) => { if (err instanceof ApiError && err.code === "unauthorized") setTimeout(leave, 1500); };
     if (signedIn.user?.email) $("signed-in-as").textContent = `Signed in as ${signedIn.user.email}`;
 
     const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -675,6 +343,10 @@
       if (notice) say(notice, "info");
     });
   }
+
+  if (!$("page-problem").hidden) return;
+  if (page.page === "sign-in") signInPage();
+  if (page.page === "account") accountPage();
 
   if (!$("page-problem").hidden) return;
   if (page.page === "sign-in") signInPage();
