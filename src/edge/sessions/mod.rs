@@ -1,8 +1,8 @@
 //! Sessions: what a successful sign-in yields and what every Bearer endpoint checks.
 //!
 //! A session row lives at most `SESSION_TTL_MS` (absolute) and can be revoked (logout, operator
-//! reset, a reused refresh token). It hands out short-lived access tokens (ES256 JWTs, see
-//! `crate::tokens::access_token`) and opaque refresh tokens, stored only as keyed hashes, that rotate on every use:
+//! reset, a reused refresh token). It hands out short-lived access tokens (ES256 JWTs, minted and
+//! checked in `access_token`) and opaque refresh tokens, stored only as keyed hashes, that rotate on every use:
 //! presenting a used refresh token again means it leaked, and revokes the whole session.
 //!
 //! A session remembers the passkey ceremony behind it: when (`auth_time`, carried by every access
@@ -10,22 +10,20 @@
 //! would turn a stolen access token into a lasting foothold (a new passkey, new recovery codes,
 //! a hand-off code) needs a ceremony within the last `REAUTHENTICATION_WINDOW_MS`.
 
+mod access_token;
 pub mod endpoints;
 
-use std::sync::{Arc, Mutex};
+pub use access_token::{jwks, unverified_audience};
 
 use serde::{Deserialize, Serialize};
-use worker::{console_error, query, D1Database, D1PreparedStatement, Env, Request};
+use worker::{query, D1Database, D1PreparedStatement, Env, Request};
 
 use crate::edge::platform::config;
 use crate::edge::platform::db::{database, failed};
 use crate::edge::platform::http::ApiResult;
-use crate::edge::platform::request_url;
-use crate::edge::platform::web_crypto;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::tenancy::application::Application;
-use crate::tokens::access_token::{self, AccessClaims, JwtError, SigningKeys, ACCESS_TOKEN_TTL_SECS};
-use crate::tokens::issuer;
+use crate::tokens::access_token::ACCESS_TOKEN_TTL_SECS;
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
 
 /// Absolute lifetime of a session: refreshing never extends it.
@@ -129,7 +127,7 @@ pub async fn new_session(
     )
     .map_err(|e| failed("prepare session insert", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session_id, now_ms, expires_at)?;
-    let access_token = access_token(env, req, app, user_id, &session_id, ceremony.auth_time_ms, now_ms).await?;
+    let access_token = access_token::mint(env, req, app, user_id, &session_id, ceremony.auth_time_ms, now_ms).await?;
     Ok((session_json(session_id, access_token, refresh_token), vec![session_row, refresh_row]))
 }
 
@@ -138,8 +136,8 @@ pub async fn new_session(
 /// expired, and a session that still exists, belongs to the token's user and is neither revoked
 /// nor expired. Else 401.
 pub async fn authenticate_bearer(req: &Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<BearerAuth> {
-    let token = bearer_token(req)?;
-    let claims = verify_access_token(env, req, &token, app, now_ms).await?;
+    let token = access_token::bearer_token(req)?;
+    let claims = access_token::verify(env, req, &token, app, now_ms).await?;
     let db = database(env)?;
     let session = find_session(&db, &claims.sid).await?.ok_or_else(|| unauthorized("the session does not exist"))?;
     if session.app_id != app.id || session.user_id != claims.sub {
@@ -165,13 +163,6 @@ pub fn require_recent_ceremony(auth: &BearerAuth, now_ms: i64) -> ApiResult<()> 
         ));
     }
     Ok(())
-}
-
-/// The application an access token was issued for (its `aud`), read without checking anything:
-/// only to pick the application when the request names none; `authenticate_bearer` then checks
-/// the token against it.
-pub fn unverified_audience(req: &Request) -> Option<String> {
-    crate::tokens::access_token::unverified_audience(&bearer_token(req).ok()?)
 }
 
 /// Rotates a refresh token of `app`: the presented one is used up, a new session JSON (new
@@ -232,7 +223,7 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
             .map_err(|e| failed("revoke session", e))?;
         return Err(unauthorized("the refresh token was already used; the session has ended"));
     }
-    let access_token = access_token(env, req, app, &session.user_id, &session.id, session.auth_time, now_ms).await?;
+    let access_token = access_token::mint(env, req, app, &session.user_id, &session.id, session.auth_time, now_ms).await?;
     Ok(session_json(session.id.clone(), access_token, refresh_token))
 }
 
@@ -275,11 +266,6 @@ pub fn revoke_for_removed_passkey_stmt(db: &D1Database, credential_id: &str, rem
         removing,
     )
     .map_err(|e| failed("prepare sessions revoke for a removed passkey", e))
-}
-
-/// The public keys that verify access tokens: `{"keys": [...]}`.
-pub fn jwks(env: &Env) -> ApiResult<serde_json::Value> {
-    Ok(signing_keys(env)?.jwks())
 }
 
 #[derive(Deserialize)]
@@ -334,105 +320,8 @@ fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, 
     Ok((token, row))
 }
 
-/// A new access token, signed through WebCrypto.
-async fn access_token(
-    env: &Env,
-    req: &Request,
-    app: &Application,
-    user_id: &str,
-    session_id: &str,
-    auth_time_ms: i64,
-    now_ms: i64,
-) -> ApiResult<String> {
-    let iat = u64::try_from(now_ms / 1000).unwrap_or(0);
-    let claims = AccessClaims {
-        iss: issuer_of(env, req, app),
-        aud: app.id.clone(),
-        sub: user_id.to_string(),
-        sid: session_id.to_string(),
-        iat,
-        exp: iat + ACCESS_TOKEN_TTL_SECS,
-        auth_time: u64::try_from(auth_time_ms / 1000).unwrap_or(0),
-    };
-    let keys = signing_keys(env)?;
-    let (signing_input, key) = keys.prepare(&claims).map_err(|_| ApiError::internal())?;
-    let signature = web_crypto::sign_es256(&keys, key, signing_input.as_bytes())
-        .await
-        .map_err(|_| misconfigured("WebCrypto refused to sign with AUTHAZ_SIGNING_KEYS"))?;
-    Ok(access_token::finish(signing_input, &signature))
-}
-
 fn session_json(id: String, access_token: String, refresh_token: String) -> SessionJson {
     SessionJson { id, access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECS, refresh_token }
-}
-
-/// Checks an access token as `SigningKeys::verify` does, its signature through WebCrypto, its
-/// `iss` always (the application's issuer).
-async fn verify_access_token(env: &Env, req: &Request, token: &str, app: &Application, now_ms: i64) -> ApiResult<AccessClaims> {
-    let now = u64::try_from(now_ms / 1000).unwrap_or(0);
-    let issuer = issuer_of(env, req, app);
-    let app_id = app.id.as_str();
-    let keys = signing_keys(env)?;
-    let refused = |e: JwtError| {
-        unauthorized(match e {
-            JwtError::Expired => "the access token has expired",
-            JwtError::WrongAudience => "the access token belongs to another application",
-            JwtError::WrongIssuer => "the access token was issued by another issuer",
-            _ => "invalid access token",
-        })
-    };
-    let token = keys.unverified(token).map_err(refused)?;
-    // An ES256 signature is 64 bytes; anything else cannot verify (and WebCrypto need not see it).
-    let signed = token.signature.len() == 64
-        && web_crypto::verify_es256(&keys, token.key, token.signing_input.as_bytes(), &token.signature)
-            .await
-            .map_err(|_| misconfigured("WebCrypto refused a key of AUTHAZ_SIGNING_KEYS"))?;
-    if !signed {
-        return Err(refused(JwtError::BadSignature));
-    }
-    let claims = token.check_claims(app_id, None, now).map_err(refused)?;
-    if !issuer::same_issuer(&claims.iss, &issuer) {
-        return Err(refused(JwtError::WrongIssuer));
-    }
-    Ok(claims)
-}
-
-/// The token after `Bearer ` in the Authorization header (scheme case-insensitive).
-fn bearer_token(req: &Request) -> ApiResult<String> {
-    let header = req.headers().get("authorization").ok().flatten().ok_or_else(|| unauthorized("missing Bearer token"))?;
-    let (scheme, token) = header.trim().split_once(' ').ok_or_else(|| unauthorized("missing Bearer token"))?;
-    let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(unauthorized("missing Bearer token"));
-    }
-    Ok(token.to_string())
-}
-
-/// The `iss` of `app`'s tokens (`crate::tokens::issuer`): its first hostname, else the
-/// `AUTHAZ_ISSUER` variable, else (local development) the origin the request came to.
-fn issuer_of(env: &Env, req: &Request, app: &Application) -> String {
-    issuer::issuer(&app.hostnames, config::issuer(env).as_deref(), request_url::origin(req).as_deref())
-}
-
-/// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs
-/// scalar multiplications) and again only if the secret changes.
-fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
-    static CACHE: Mutex<Option<(String, Arc<SigningKeys>)>> = Mutex::new(None);
-    let secret = config::signing_keys(env)?;
-    let mut cache = CACHE.lock().map_err(|_| ApiError::internal())?;
-    if let Some((cached_secret, keys)) = cache.as_ref() {
-        if *cached_secret == secret {
-            return Ok(Arc::clone(keys));
-        }
-    }
-    let keys = Arc::new(SigningKeys::parse(&secret).map_err(|_| misconfigured("AUTHAZ_SIGNING_KEYS holds no valid P-256 key"))?);
-    *cache = Some((secret, Arc::clone(&keys)));
-    Ok(keys)
-}
-
-fn misconfigured(what: &str) -> ApiError {
-    console_error!("configuration: {what}");
-    ApiError::internal()
 }
 
 fn unauthorized(message: &str) -> ApiError {

@@ -347,8 +347,4 @@
   if (!$("page-problem").hidden) return;
   if (page.page === "sign-in") signInPage();
   if (page.page === "account") accountPage();
-
-  if (!$("page-problem").hidden) return;
-  if (page.page === "sign-in") signInPage();
-  if (page.page === "account") accountPage();
 })();
