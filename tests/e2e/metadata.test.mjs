@@ -257,6 +257,7 @@ test("Chromium's virtual security keys (packed, fido-u2f) and MDS trust: unliste
       const first = await register(device, plain);
       assert.equal(first.complete?.status, 201, `${kind.label}: ${first.complete?.text}`);
       assert.deepEqual(first.complete.body.passkey.authenticator, { name: "Passkey" }, `${kind.label}: MDS does not list it`);
+      assert.equal(first.complete.body.passkey.attestationType, "uncertain", `${kind.label}: no trust anchors asked for`);
       const chain = x5c(Buffer.from(first.credential.response.attestationObject, "base64url"));
       assert.equal(chain.length, 1, kind.label);
       assert.equal(new X509Certificate(chain[0]).subject, new X509Certificate(chain[0]).issuer, `${kind.label}: self-signed batch certificate`);
@@ -300,6 +301,10 @@ test("Chromium's virtual security keys (packed, fido-u2f) and MDS trust: unliste
     const ok = await signup(refreshing, trusting, new SoftAuthenticator({ aaguid: bytes(ATTESTED_KEY) }), { attestation: safetyNet });
     assert.equal(ok.complete.status, 201, ok.complete.text);
     assert.equal(ok.complete.body.passkey.name, "Attested Test Key");
+    assert.equal(ok.complete.body.passkey.attestationType, "trusted", "a chain that reached its MDS root");
+    const unanchored = await signup(refreshing, plain, new SoftAuthenticator({ aaguid: bytes(ATTESTED_KEY) }), { attestation: safetyNet });
+    assert.equal(unanchored.complete.status, 201, unanchored.complete.text);
+    assert.equal(unanchored.complete.body.passkey.attestationType, "uncertain", "the same chain checked against no root");
     const wrong = await signup(refreshing, trusting, new SoftAuthenticator({ aaguid: bytes(MISLISTED_KEY) }), { attestation: safetyNet });
     assert.equal(wrong.complete.status, 400, wrong.complete.text);
     assert.match(wrong.complete.body.error.message, /untrusted_attestation/);
