@@ -468,8 +468,8 @@ fn parse_port(port: &str) -> Result<u16, String> {
 /// An absolute redirect URI: `https://host[:port]/...`; `http://` only to localhost or a loopback
 /// address; or a private-use scheme with a dot (`com.example.app:/callback`, RFC 8252) for native
 /// apps. No fragment, no spaces, at most 2048 characters. Kept exactly as given: the hosted page
-/// compares redirect URIs by exact string.
-fn redirect_uri(uri: &str) -> Result<(), String> {
+/// compares redirect URIs by exact string. Also the check of OAuth clients' redirect URIs.
+pub fn redirect_uri(uri: &str) -> Result<(), String> {
     if uri.len() > MAX_URI_LEN {
         return Err(format!("must be at most {MAX_URI_LEN} characters"));
     }
