@@ -8,6 +8,7 @@ mod admin;
 mod ceremonies;
 mod email_verification;
 mod hand_off;
+mod oidc;
 mod pages;
 mod passkeys;
 mod platform;

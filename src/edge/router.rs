@@ -10,6 +10,7 @@ use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
+use super::oidc::{self, Form};
 use super::{hand_off, pages};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
@@ -40,6 +41,7 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         Routing::NotFound => return Err(ApiError::not_found("no such endpoint")),
     };
     let param = params.first().copied().unwrap_or_default();
+    let param2 = params.get(1).copied().unwrap_or_default();
     let env = &env;
     let now = now_ms();
     use Endpoint::*;
@@ -69,6 +71,34 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         AccountPage => separately(pages::account(&req, env)).await,
         Authorize => separately(hand_off::authorize(req, env, known, now)).await,
         ExchangeCode => separately(hand_off::exchange(req, env, known, now)).await,
+
+        CreateClient => separately(oidc::clients::create(req, env, param, now)).await,
+        ListClients => separately(oidc::clients::list(&req, env, param)).await,
+        GetClient => separately(oidc::clients::get(&req, env, param, param2)).await,
+        PatchClient => separately(oidc::clients::patch(req, env, param, param2, now)).await,
+        DeleteClient => separately(oidc::clients::delete(&req, env, param, param2, now)).await,
+        RotateClientSecret => separately(oidc::clients::rotate_secret(&req, env, param, param2, now)).await,
+        OidcAuthorizeComplete => separately(oidc::authorize::complete(req, env, known, now)).await,
+        OidcDiscoveryHost | OidcAuthorizeHost | OidcTokenHost | OidcUserinfoHost | OidcUserinfoHostPost | OidcLogoutHost
+        | OidcDiscovery | OidcAuthorize | OidcToken | OidcUserinfo | OidcUserinfoPost | OidcLogout => {
+            separately(provider(endpoint, req, env, known, param, now)).await
+        }
+    }
+}
+
+/// The OpenID provider's endpoints, in either issuer form.
+async fn provider(endpoint: Endpoint, req: Request, env: &Env, known: Option<&Application>, app_id: &str, now: i64) -> ApiResult<Response> {
+    use Endpoint::*;
+    let form = match endpoint {
+        OidcDiscovery | OidcAuthorize | OidcToken | OidcUserinfo | OidcUserinfoPost | OidcLogout => Form::Path(app_id),
+        _ => Form::Host,
+    };
+    match endpoint {
+        OidcDiscovery | OidcDiscoveryHost => oidc::discovery::serve(&req, env, known, form).await,
+        OidcAuthorize | OidcAuthorizeHost => oidc::authorize::authorize(&req, env, known, form, now).await,
+        OidcToken | OidcTokenHost => oidc::token::token(req, env, known, form, now).await,
+        OidcLogout | OidcLogoutHost => oidc::logout::serve(&req, env, known, form, now).await,
+        _ => oidc::userinfo::serve(&req, env, known, form, now).await,
     }
 }
 

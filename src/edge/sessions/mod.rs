@@ -58,6 +58,8 @@ pub enum RevokeReason {
     OperatorReset,
     /// Stored with a login that was then refused (its tokens were never handed out).
     LoginRefused,
+    /// The OAuth authorization code it was issued for was presented again (RFC 6749 4.1.2).
+    CodeReplayed,
 }
 
 impl RevokeReason {
@@ -67,6 +69,7 @@ impl RevokeReason {
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::OperatorReset => "operator_reset",
             Self::LoginRefused => "login_refused",
+            Self::CodeReplayed => "code_replayed",
         }
     }
 }
@@ -172,6 +175,21 @@ pub async fn refresh(env: &Env, req: &Request, app_id: &str, presented: &str, no
     }
     let access_token = access_token(env, req, app_id, &session.user_id, &session.id, now_ms).await?;
     Ok(session_json(session.id.clone(), access_token, refresh_token))
+}
+
+/// The session a refresh token belongs to, nothing checked and nothing changed: lets the OIDC
+/// token endpoint check the token's client before [`refresh`] rotates it.
+pub async fn session_of_refresh_token(env: &Env, presented: &str) -> ApiResult<Option<String>> {
+    if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_LEN {
+        return Ok(None);
+    }
+    let hash = keyed_hash(&config::hmac_key(env)?, REFRESH_TOKEN_PURPOSE, presented);
+    let db = database(env)?;
+    query!(&db, "SELECT session_id FROM refresh_tokens WHERE token_hash = ?1", &hash)
+        .map_err(|e| failed("find refresh token", e))?
+        .first::<String>(Some("session_id"))
+        .await
+        .map_err(|e| failed("find refresh token", e))
 }
 
 /// Ends session `session_id` (for `.run()` or a `db.batch`). Ending an ended session changes nothing.
@@ -312,7 +330,7 @@ fn issuer(env: &Env, req: &Request) -> String {
 
 /// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs
 /// scalar multiplications) and again only if the secret changes.
-fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
+pub fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
     static CACHE: Mutex<Option<(String, Arc<SigningKeys>)>> = Mutex::new(None);
     let secret = config::signing_keys(env)?;
     let mut cache = CACHE.lock().map_err(|_| ApiError::internal())?;
