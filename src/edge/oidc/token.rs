@@ -54,7 +54,6 @@ async fn serve(req: &mut Request, env: &Env, app: &Application, issuer: &Issuer,
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let authorization = req.headers().get("authorization").ok().flatten();
     let credentials = client_credentials(authorization.as_deref(), &form)?;
-    let grant = grant(&form)?;
     let db = database(env).map_err(from_api)?;
     let refused = || OAuthError::invalid_client("client authentication failed (unknown client or wrong secret)");
     let client = clients::find(&db, &app.id, &credentials.client_id).await.map_err(from_api)?.ok_or_else(refused)?;
@@ -64,7 +63,7 @@ async fn serve(req: &mut Request, env: &Env, app: &Application, issuer: &Issuer,
             return Err(refused());
         }
     }
-    match grant {
+    match grant(&form)? {
         Grant::AuthorizationCode { code, redirect_uri, code_verifier } => {
             exchange_code(req, env, &db, app, issuer, &client, &code, redirect_uri.as_deref(), code_verifier.as_deref(), now_ms).await
         }
