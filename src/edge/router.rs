@@ -79,26 +79,17 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         DeleteClient => separately(oidc::clients::delete(&req, env, param, param2, now)).await,
         RotateClientSecret => separately(oidc::clients::rotate_secret(&req, env, param, param2, now)).await,
         OidcAuthorizeComplete => separately(oidc::authorize::complete(req, env, known, now)).await,
-        OidcDiscoveryHost | OidcAuthorizeHost | OidcTokenHost | OidcUserinfoHost | OidcUserinfoHostPost | OidcLogoutHost
-        | OidcDiscovery | OidcAuthorize | OidcToken | OidcUserinfo | OidcUserinfoPost | OidcLogout => {
-            separately(provider(endpoint, req, env, known, param, now)).await
-        }
-    }
-}
-
-/// The OpenID provider's endpoints, in either issuer form.
-async fn provider(endpoint: Endpoint, req: Request, env: &Env, known: Option<&Application>, app_id: &str, now: i64) -> ApiResult<Response> {
-    use Endpoint::*;
-    let form = match endpoint {
-        OidcDiscovery | OidcAuthorize | OidcToken | OidcUserinfo | OidcUserinfoPost | OidcLogout => Form::Path(app_id),
-        _ => Form::Host,
-    };
-    match endpoint {
-        OidcDiscovery | OidcDiscoveryHost => oidc::discovery::serve(&req, env, known, form).await,
-        OidcAuthorize | OidcAuthorizeHost => oidc::authorize::authorize(&req, env, known, form, now).await,
-        OidcToken | OidcTokenHost => oidc::token::token(req, env, known, form, now).await,
-        OidcLogout | OidcLogoutHost => oidc::logout::serve(&req, env, known, form, now).await,
-        _ => oidc::userinfo::serve(&req, env, known, form, now).await,
+        // The OpenID provider in its two issuer forms; each endpoint boxed on its own.
+        OidcDiscovery => separately(oidc::discovery::serve(&req, env, known, Form::Path(param))).await,
+        OidcDiscoveryHost => separately(oidc::discovery::serve(&req, env, known, Form::Host)).await,
+        OidcAuthorize => separately(oidc::authorize::authorize(&req, env, known, Form::Path(param), now)).await,
+        OidcAuthorizeHost => separately(oidc::authorize::authorize(&req, env, known, Form::Host, now)).await,
+        OidcToken => separately(oidc::token::token(req, env, known, Form::Path(param), now)).await,
+        OidcTokenHost => separately(oidc::token::token(req, env, known, Form::Host, now)).await,
+        OidcUserinfo | OidcUserinfoPost => separately(oidc::userinfo::serve(&req, env, known, Form::Path(param), now)).await,
+        OidcUserinfoHost | OidcUserinfoHostPost => separately(oidc::userinfo::serve(&req, env, known, Form::Host, now)).await,
+        OidcLogout => separately(oidc::logout::serve(&req, env, known, Form::Path(param), now)).await,
+        OidcLogoutHost => separately(oidc::logout::serve(&req, env, known, Form::Host, now)).await,
     }
 }
 
