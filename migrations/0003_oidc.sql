@@ -33,6 +33,7 @@ CREATE TABLE oidc_requests (
   expires_at      INTEGER NOT NULL,
   used_at         INTEGER
 );
+CREATE INDEX oidc_requests_expiry ON oidc_requests(expires_at);
 
 -- Authorization codes (60 seconds, single use); session_id is what the code was exchanged for,
 -- revoked when the code is presented again (RFC 6749 4.1.2).
@@ -52,6 +53,7 @@ CREATE TABLE oidc_codes (
   used_at         INTEGER,
   session_id      TEXT
 );
+CREATE INDEX oidc_codes_expiry ON oidc_codes(expires_at);
 
 -- Sessions issued to an OAuth client (the session machinery's rows, bound to the client).
 CREATE TABLE oidc_sessions (

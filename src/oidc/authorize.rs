@@ -150,9 +150,14 @@ pub fn check(pairs: &[(String, String)], client: Option<&OAuthClient>) -> Result
     })
 }
 
-/// Whether a sign-in at `auth_time_ms` satisfies a request made at `requested_at_ms`, now.
+/// Whether a sign-in at `auth_time_ms` satisfies a request made at `requested_at_ms`, now. A
+/// sign-in made after the request satisfies `prompt=login` and any `max_age` (0 included: it is
+/// the fresh authentication the client asked for); an older one must be within `max_age`.
 pub fn sign_in_counts(request: &AuthorizeRequest, requested_at_ms: i64, auth_time_ms: i64, now_ms: i64) -> bool {
-    if request.force_login && auth_time_ms < requested_at_ms {
+    if auth_time_ms >= requested_at_ms {
+        return true;
+    }
+    if request.force_login {
         return false;
     }
     match request.max_age {
@@ -312,10 +317,14 @@ mod tests {
         assert!(sign_in_counts(&r, 1_000, 1_000, 2_000));
         r.force_login = false;
         r.max_age = Some(60);
-        assert!(sign_in_counts(&r, 0, 10_000, 70_000));
-        assert!(!sign_in_counts(&r, 0, 10_000, 70_001));
+        assert!(sign_in_counts(&r, 20_000, 10_000, 70_000));
+        assert!(!sign_in_counts(&r, 20_000, 10_000, 70_001));
+        // A sign-in after the request is fresh enough for any max_age, 0 included.
+        r.max_age = Some(0);
+        assert!(sign_in_counts(&r, 1_000, 1_500, 9_000));
+        assert!(!sign_in_counts(&r, 1_000, 999, 1_000));
         r.max_age = Some(u64::MAX);
-        assert!(sign_in_counts(&r, 0, 0, i64::MAX));
+        assert!(sign_in_counts(&r, 1, 0, i64::MAX));
     }
 
     #[test]

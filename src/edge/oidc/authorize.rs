@@ -33,6 +33,8 @@ const REQUEST_TTL_MS: i64 = 10 * 60 * 1000;
 const REQUEST_PURPOSE: &str = "oidc-authorization-request";
 pub const CODE_PURPOSE: &str = "oidc-authorization-code";
 const MAX_HANDLE_LEN: usize = 64;
+/// How long an expired code is kept to recognise its replay.
+const CODE_KEPT_MS: i64 = 24 * 3600 * 1000;
 
 /// `GET {issuer}/authorize`.
 pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, form: Form<'_>, now_ms: i64) -> ApiResult<Response> {
@@ -63,7 +65,7 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
     let handle = random_token(&mut SystemRandom, "oar_", 32).map_err(|_| ApiError::internal())?;
     let hash = keyed_hash(&config::hmac_key(env)?, REQUEST_PURPOSE, &handle);
     let db = database(env)?;
-    query!(
+    let insert = query!(
         &db,
         "INSERT INTO oidc_requests (handle_hash, app_id, client_id, issuer, redirect_uri, scope, state, nonce, code_challenge, force_login, max_age, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -81,10 +83,22 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
         now_ms,
         now_ms + REQUEST_TTL_MS,
     )
-    .map_err(|e| failed("prepare authorization request insert", e))?
-    .run()
-    .await
-    .map_err(|e| failed("store authorization request", e))?;
+    .map_err(|e| failed("prepare authorization request insert", e))?;
+    // Expired requests go, a few at a time; used codes stay a day after they expire, so that a
+    // replay still finds what it must revoke.
+    let purge_requests = query!(
+        &db,
+        "DELETE FROM oidc_requests WHERE handle_hash IN (SELECT handle_hash FROM oidc_requests WHERE expires_at < ?1 LIMIT 20)",
+        now_ms,
+    )
+    .map_err(|e| failed("prepare authorization request purge", e))?;
+    let purge_codes = query!(
+        &db,
+        "DELETE FROM oidc_codes WHERE code_hash IN (SELECT code_hash FROM oidc_codes WHERE expires_at < ?1 LIMIT 20)",
+        now_ms - CODE_KEPT_MS,
+    )
+    .map_err(|e| failed("prepare authorization code purge", e))?;
+    db.batch(vec![insert, purge_requests, purge_codes]).await.map_err(|e| failed("store authorization request", e))?;
     pages::oidc_sign_in(&app, &handle)
 }
 
