@@ -93,28 +93,9 @@ pub fn chains_to_anchor(
 mod tests {
     //! Chains of tests/vectors/certs (made by its generate.sh, valid 2026-11-25 .. 2036-11-23),
     //! plus the recorded real chains in tests/vectors/anchors.
+    use super::super::test_vectors::*;
     use super::*;
     use crate::webauthn::rust_crypto::VerifyNow;
-
-    macro_rules! vector {
-        ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name))
-        };
-    }
-
-    const NOW: u64 = 1_800_000_000; // 2027-01-15
-
-    fn cert(der: &[u8]) -> Certificate {
-        Certificate::from_der(der).expect("test certificate parses")
-    }
-    fn ec_root() -> Certificate { cert(vector!("ec_root.der")) }
-    fn ec_inter() -> Certificate { cert(vector!("ec_inter.der")) }
-    fn ec_leaf() -> Certificate { cert(vector!("ec_leaf.der")) }
-    fn rsa_leaf() -> Certificate { cert(vector!("rsa_leaf.der")) }
-
-    fn code(result: Result<(), VerifyError>) -> ErrorCode {
-        result.expect_err("must fail").code
-    }
 
     #[test]
     fn verifies_chains_of_each_signature_algorithm() {

@@ -5,6 +5,36 @@
 //! Parsing is done by `x509-cert`/`der`; the signed bytes of a certificate (its
 //! `tbsCertificate`) are taken exactly as received, never re-encoded.
 
+#[cfg(test)]
+#[macro_use]
+mod test_vectors {
+    //! What this module's tests and `chain`'s share: the certificates of tests/vectors/certs (made
+    //! by its generate.sh, valid 2026-11-25 .. 2036-11-23) and a time inside their validity.
+
+    use super::Certificate;
+    use crate::webauthn::error::{ErrorCode, VerifyError};
+
+    macro_rules! vector {
+        ($name:literal) => {
+            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name))
+        };
+    }
+
+    pub const NOW: u64 = 1_800_000_000; // 2027-01-15
+
+    pub fn cert(der: &[u8]) -> Certificate {
+        Certificate::from_der(der).expect("test certificate parses")
+    }
+    pub fn ec_root() -> Certificate { cert(vector!("ec_root.der")) }
+    pub fn ec_inter() -> Certificate { cert(vector!("ec_inter.der")) }
+    pub fn ec_leaf() -> Certificate { cert(vector!("ec_leaf.der")) }
+    pub fn rsa_leaf() -> Certificate { cert(vector!("rsa_leaf.der")) }
+
+    pub fn code(result: Result<(), VerifyError>) -> ErrorCode {
+        result.expect_err("must fail").code
+    }
+}
+
 mod chain;
 
 use const_oid::ObjectIdentifier;
@@ -267,29 +297,12 @@ fn any_to_string(value: &der::asn1::Any) -> Option<String> {
 mod tests {
     //! Certificates and signatures from tests/vectors/certs (made by its generate.sh, valid
     //! 2026-11-25 .. 2036-11-23), plus the recorded real chains in tests/vectors/anchors.
+    use super::test_vectors::*;
     use super::*;
     use crate::webauthn::rust_crypto::VerifyNow;
 
-    macro_rules! vector {
-        ($name:literal) => {
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name))
-        };
-    }
-
-    const NOW: u64 = 1_800_000_000; // 2027-01-15
     const DATA: &[u8] = vector!("data.bin");
 
-    fn cert(der: &[u8]) -> Certificate {
-        Certificate::from_der(der).expect("test certificate parses")
-    }
-    fn ec_root() -> Certificate { cert(vector!("ec_root.der")) }
-    fn ec_inter() -> Certificate { cert(vector!("ec_inter.der")) }
-    fn ec_leaf() -> Certificate { cert(vector!("ec_leaf.der")) }
-    fn rsa_leaf() -> Certificate { cert(vector!("rsa_leaf.der")) }
-
-    fn code(result: Result<(), VerifyError>) -> ErrorCode {
-        result.expect_err("must fail").code
-    }
 
     #[test]
     fn parses_fields() {
