@@ -58,7 +58,7 @@ const fn r(spec: &'static str, endpoint: Endpoint, cors: CorsScope) -> Route {
     Route { spec, endpoint, cors }
 }
 
-use CorsScope::{AppOrigins, Anyone, None as NoCors};
+use CorsScope::{Anyone, AppOrigins, None as NoCors};
 use Endpoint::*;
 
 /// Earlier rows win: literal segments (`me`) come before a parameter in the same place.

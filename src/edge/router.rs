@@ -56,8 +56,9 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         RotateApiKey => separately(key_rotation::rotate(req, env, param)).await,
         RevokeApiKey => separately(key_rotation::revoke(&req, env, param, params.get(1).copied().unwrap_or_default())).await,
 
-        VerifyEmailRequest | VerifyEmailConfirm | SignupStart | SignupComplete | RegisterStart | RegisterComplete
-        | LoginStart | LoginComplete => separately(ceremonies::serve(endpoint, req, env, known, now)).await,
+        VerifyEmailRequest | VerifyEmailConfirm | SignupStart | SignupComplete | RegisterStart | RegisterComplete | LoginStart | LoginComplete => {
+            separately(ceremonies::serve(endpoint, req, env, known, now)).await
+        }
 
         RefreshToken => separately(sessions::refresh(req, env, known, now)).await,
         Logout => separately(sessions::logout(req, env, known, now)).await,
