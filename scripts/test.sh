@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's second command: every test. Native tests of the pure core first, then the Worker
+# The README's second command: every test. Formatting and clippy lints first, then native tests of the pure core, then the Worker
 # build with its size budget and a deploy dry run, then the end-to-end tests, which start their own
 # `wrangler dev` (workerd, local D1, Durable Objects, email) on free ports and a real Chromium.
 set -euo pipefail
@@ -9,6 +9,10 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step setup
 bash scripts/setup.sh
+
+step "format and lints (cargo fmt --check, cargo clippy -D warnings)"
+cargo fmt --all --check
+cargo clippy --locked --all-targets -- -D warnings
 
 step "native tests (cargo test)"
 cargo test --locked --all-targets

@@ -3,12 +3,14 @@
 //! tests/vectors/SOURCES.md) through the whole registration, with and without trust anchors,
 //! and one negative test per check of each format.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use authaz::webauthn::attestation::{self, AttestationInput, AttestationOutcome, AttestationType};
 use authaz::webauthn::attestation_object::AttestationObject;
 use authaz::webauthn::authenticator_data::AuthenticatorData;
 use authaz::webauthn::{
-    base64url, verify_registration, AttestationConveyance, Certificate, CoseKey, ErrorCode, RegistrationPolicy,
-    RegistrationResponseJson, UserVerification, VerifiedRegistration, VerifyError,
+    base64url, verify_registration, AttestationConveyance, Certificate, CoseKey, ErrorCode, RegistrationPolicy, RegistrationResponseJson,
+    UserVerification, VerifiedRegistration, VerifyError,
 };
 use base64::Engine;
 use ciborium::Value;
@@ -214,10 +216,8 @@ fn credential_key_of(name: &str) -> CoseKey {
 
 /// ES256 (DER) signature with a private key given in the WebAuthn L3 test vectors.
 fn es256_sign(private_key_hex: &str, data: &[u8]) -> Vec<u8> {
-    let key_bytes: Vec<u8> = (0..private_key_hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&private_key_hex[i..i + 2], 16).expect("hex"))
-        .collect();
+    let key_bytes: Vec<u8> =
+        (0..private_key_hex.len()).step_by(2).map(|i| u8::from_str_radix(&private_key_hex[i..i + 2], 16).expect("hex")).collect();
     let key = p256::ecdsa::SigningKey::from_slice(&key_bytes).expect("P-256 key");
     let signature: p256::ecdsa::Signature = key.sign(data);
     signature.to_der().as_bytes().to_vec()

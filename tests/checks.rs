@@ -2,12 +2,13 @@
 //! software authenticator signs the changed data, so no other check notices) and expects that
 //! check's error code. Removing a check makes its test fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 mod support;
 
 use authaz::webauthn::response_json::RegistrationResponseJson;
 use authaz::webauthn::{
-    base64url, verify_authentication, verify_registration, AttestationConveyance, Certificate, ErrorCode,
-    UserVerification, VerifyError,
+    base64url, verify_authentication, verify_registration, AttestationConveyance, Certificate, ErrorCode, UserVerification, VerifyError,
 };
 use support::{Ceremony, Credential, Format, KeyKind, RelyingParty, AT, BE, BS, UP, UV};
 

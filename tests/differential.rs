@@ -9,22 +9,23 @@
 //!   tests/vectors/SOURCES.md: py_webauthn (tests/vectors/recorded/py_webauthn.jsonl) and the
 //!   SimpleWebAuthn / py_webauthn / spec attestation files of tests/vectors/attestation/.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use authaz::webauthn::{
-    base64url, verify_authentication, verify_registration, AttestationConveyance, AuthenticationPolicy,
-    AuthenticationResponseJson, RegistrationPolicy, RegistrationResponseJson, UserVerification,
+    base64url, verify_authentication, verify_registration, AttestationConveyance, AuthenticationPolicy, AuthenticationResponseJson,
+    RegistrationPolicy, RegistrationResponseJson, UserVerification,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 use support::{Ceremony, Credential, Format, KeyKind, AT, BE, BS, UP, UV};
 use webauthn_rs_core::proto::{
-    COSEAlgorithm, Credential as TheirCredential, PublicKeyCredential, RegisterPublicKeyCredential,
-    UserVerificationPolicy,
+    COSEAlgorithm, Credential as TheirCredential, PublicKeyCredential, RegisterPublicKeyCredential, UserVerificationPolicy,
 };
 use webauthn_rs_core::WebauthnCore;
 
@@ -180,13 +181,9 @@ fn theirs(case: &Case) -> Verdict {
             let core = core(case);
             let parsed: PublicKeyCredential = serde_json::from_value(response.clone()).map_err(|e| e.to_string())?;
             let credential = their_credential(parsed.raw_id.as_ref(), public_key, *stored_sign_count, *backup_eligible)?;
-            let builder = core
-                .new_challenge_authenticate_builder(vec![credential], Some(their_policy(case.user_verification)))
-                .unwrap();
+            let builder = core.new_challenge_authenticate_builder(vec![credential], Some(their_policy(case.user_verification))).unwrap();
             let (_, state) = core.generate_challenge_authenticate(builder).unwrap();
-            core.authenticate_credential(&parsed, &with_challenge(&state, &case.challenge))
-                .map(|_| ())
-                .map_err(|e| format!("{e:?}"))
+            core.authenticate_credential(&parsed, &with_challenge(&state, &case.challenge)).map(|_| ()).map_err(|e| format!("{e:?}"))
         }
     }
 }
@@ -196,7 +193,10 @@ fn theirs(case: &Case) -> Verdict {
 /// Why the two libraries may disagree on a case, by policy or by a limit of webauthn-rs-core
 /// 0.5.5 rather than by a bug of Authaz: (reason, whether it explains this disagreement).
 /// Every rule names the direction (which side accepts) and the error that shows the cause.
-const EXPLANATIONS: &[(&str, fn(&Case, &str, &str, bool) -> bool)] = &[
+/// Whether a rule explains a disagreement: (case, Authaz's error, webauthn-rs's error, Authaz accepted).
+type Explains = fn(&Case, &str, &str, bool) -> bool;
+
+const EXPLANATIONS: &[(&str, Explains)] = &[
     (
         "counter 0 after a non-zero stored counter: Authaz accepts (0 = 'does not count', API.md); webauthn-rs refuses",
         |_, _, theirs, ours_ok| ours_ok && theirs.contains("CredentialPossibleCompromise"),
@@ -238,10 +238,7 @@ fn is_registration(case: &Case) -> bool {
 fn explained(case: &Case, ours: &Verdict, theirs: &Verdict) -> Option<&'static str> {
     let our_reason = ours.as_ref().err().map(String::as_str).unwrap_or("");
     let their_reason = theirs.as_ref().err().map(String::as_str).unwrap_or("");
-    EXPLANATIONS
-        .iter()
-        .find(|(_, applies)| applies(case, our_reason, their_reason, ours.is_ok()))
-        .map(|(reason, _)| *reason)
+    EXPLANATIONS.iter().find(|(_, applies)| applies(case, our_reason, their_reason, ours.is_ok())).map(|(reason, _)| *reason)
 }
 
 struct Tally {

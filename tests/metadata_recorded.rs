@@ -3,6 +3,8 @@
 //! vectors' AAGUIDs match), through `authaz-verify --mds`: named, trusted by their MDS roots,
 //! and refused by each knob of the authenticator policy.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -34,12 +36,7 @@ fn verify(lines: &[Value], mds: bool) -> Vec<Value> {
     if mds {
         args.extend(["--mds", MDS]);
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authaz-verify"))
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authaz-verify")).args(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     for line in lines {
         writeln!(stdin, "{line}").unwrap();
@@ -168,6 +165,9 @@ fn a_revoked_authenticator_is_refused_by_default() {
     let refused = run(yubikey5());
     let allowed = run(with(yubikey5(), "authenticatorPolicy", json!({"refuseRevoked": false})));
     std::fs::remove_file(&path).ok();
-    assert!(refused["error"]["message"].as_str().unwrap().contains("refuseRevoked: the FIDO Metadata Service reports ATTESTATION_KEY_COMPROMISE"), "{refused}");
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("refuseRevoked: the FIDO Metadata Service reports ATTESTATION_KEY_COMPROMISE"),
+        "{refused}"
+    );
     assert_eq!(allowed["ok"], true, "{allowed}");
 }

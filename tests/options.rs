@@ -2,9 +2,11 @@
 //! PublicKeyCredentialRequestOptionsJSON), the shape parseCreationOptionsFromJSON and
 //! @simplewebauthn/browser take.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use authaz::webauthn::{
-    creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
-    CredentialDescriptor, RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
+    creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput, CredentialDescriptor,
+    RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
 };
 use serde_json::json;
 
@@ -85,10 +87,7 @@ fn creation_options_leave_out_what_is_not_set() {
     let value = serde_json::to_value(&options).unwrap();
     assert!(value.get("hints").is_none());
     assert_eq!(value["excludeCredentials"], json!([]));
-    assert_eq!(
-        value["authenticatorSelection"],
-        json!({"residentKey": "preferred", "requireResidentKey": false, "userVerification": "preferred"})
-    );
+    assert_eq!(value["authenticatorSelection"], json!({"residentKey": "preferred", "requireResidentKey": false, "userVerification": "preferred"}));
     assert_eq!(value["attestation"], "direct");
 }
 
@@ -124,9 +123,6 @@ fn policy_enums_parse_from_config_strings() {
     assert_eq!(serde_json::from_value::<UserVerification>(json!("required")).unwrap(), UserVerification::Required);
     assert_eq!(serde_json::from_value::<ResidentKey>(json!("discouraged")).unwrap(), ResidentKey::Discouraged);
     assert_eq!(serde_json::from_value::<AttestationConveyance>(json!("enterprise")).unwrap(), AttestationConveyance::Enterprise);
-    assert_eq!(
-        serde_json::from_value::<AuthenticatorAttachment>(json!("platform")).unwrap(),
-        AuthenticatorAttachment::Platform
-    );
+    assert_eq!(serde_json::from_value::<AuthenticatorAttachment>(json!("platform")).unwrap(), AuthenticatorAttachment::Platform);
     assert!(serde_json::from_value::<UserVerification>(json!("always")).is_err());
 }

@@ -1,6 +1,8 @@
 //! Registrations and assertions from the software authenticator, for every key type and every
 //! combination of the UP, UV, BE and BS flags, against the verdict the WebAuthn rules give.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 mod support;
 
 use authaz::webauthn::{verify_authentication, verify_registration, ErrorCode, UserVerification};

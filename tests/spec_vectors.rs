@@ -2,6 +2,8 @@
 //! make_spec_vectors.py from the spec source): every line replayed through the `authaz-verify`
 //! binary and through the library, each with its expected verdict.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -27,12 +29,7 @@ fn check(vector: &Value, verdict: &Value) -> Result<(), String> {
 }
 
 fn run_cli(input: &str, args: &[&str]) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authaz-verify"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authaz-verify")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
@@ -69,17 +66,23 @@ fn every_spec_vector_gets_its_expected_verdict_from_authaz_verify() {
 
 #[test]
 fn the_positive_spec_vectors_are_accepted() {
-    let accepted: Vec<String> = vectors()
-        .iter()
-        .filter(|v| v["expect"]["ok"] == true)
-        .map(|v| v["name"].as_str().unwrap().to_owned())
-        .collect();
+    let accepted: Vec<String> = vectors().iter().filter(|v| v["expect"]["ok"] == true).map(|v| v["name"].as_str().unwrap().to_owned()).collect();
     // 12 of the 14 spec credentials, registration and authentication; ES512 and Ed448 are not
     // supported (their lines expect "algorithm"). The none registrations also accept a changed
     // counter (nothing signs them).
     for anchor in [
-        "none-es256", "packed-self-es256", "none-es256-crossOrigin", "none-es256-topOrigin", "none-es256-long-credential-id",
-        "packed-es256", "packed-es384", "packed-rs256", "packed-eddsa", "tpm-es256", "android-key-es256", "apple-es256",
+        "none-es256",
+        "packed-self-es256",
+        "none-es256-crossOrigin",
+        "none-es256-topOrigin",
+        "none-es256-long-credential-id",
+        "packed-es256",
+        "packed-es384",
+        "packed-rs256",
+        "packed-eddsa",
+        "tpm-es256",
+        "android-key-es256",
+        "apple-es256",
         "fido-u2f-es256",
     ] {
         for ceremony in ["registration", "authentication"] {

@@ -35,9 +35,8 @@ mod cli {
 
     use authaz::webauthn::base64url;
     use authaz::webauthn::{
-        verify_authentication, verify_registration, AttestationConveyance, AuthenticationPolicy,
-        AuthenticationResponseJson, Certificate, CoseAlgorithm, ErrorCode, RegistrationPolicy, RegistrationResponseJson,
-        UserVerification, VerifyError,
+        verify_authentication, verify_registration, AttestationConveyance, AuthenticationPolicy, AuthenticationResponseJson, Certificate,
+        CoseAlgorithm, ErrorCode, RegistrationPolicy, RegistrationResponseJson, UserVerification, VerifyError,
     };
     use std::collections::HashMap;
 
@@ -110,8 +109,7 @@ mod cli {
 
     /// Every certificate of a PEM file.
     fn read_anchors(path: &str) -> Result<Vec<Certificate>, VerifyError> {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| VerifyError::new(ErrorCode::Certificate, format!("cannot read {path}: {e}")))?;
+        let pem = std::fs::read_to_string(path).map_err(|e| VerifyError::new(ErrorCode::Certificate, format!("cannot read {path}: {e}")))?;
         Certificate::from_pem(&pem).map_err(|e| VerifyError::new(e.code, format!("{path}: {}", e.message)))
     }
 
@@ -249,7 +247,9 @@ mod cli {
         };
         let verified = verify_registration(&request.credential, &policy)?;
         if options.mds.is_some() {
-            authenticators.check(&aaguid, entry).map_err(|r| VerifyError::new(ErrorCode::UntrustedAttestation, format!("authenticator policy: {}", r.0)))?;
+            authenticators
+                .check(&aaguid, entry)
+                .map_err(|r| VerifyError::new(ErrorCode::UntrustedAttestation, format!("authenticator policy: {}", r.0)))?;
         }
         let summary = entry.map(AuthenticatorSummary::of);
         let mut verdict = json!({
@@ -280,7 +280,8 @@ mod cli {
         };
         let Some(given) = &request.authenticator_policy else { return Ok(base) };
         let fields = given.as_object().ok_or_else(|| VerifyError::malformed("authenticatorPolicy must be an object"))?;
-        let patch = AuthenticatorPolicyPatch::from_fields(fields).map_err(|e| VerifyError::malformed(format!("authenticatorPolicy: {}", e.message)))?;
+        let patch =
+            AuthenticatorPolicyPatch::from_fields(fields).map_err(|e| VerifyError::malformed(format!("authenticatorPolicy: {}", e.message)))?;
         Ok(patch.apply(&base))
     }
 

@@ -36,9 +36,9 @@ pub fn missing(key: &str) -> ApiError {
 pub fn refuse_unknown(fields: &Fields, allowed: &[&str], hint: impl Fn(&str) -> Option<String>) -> FieldResult<()> {
     match fields.keys().find(|k| !allowed.contains(&k.as_str())) {
         None => Ok(()),
-        Some(key) => Err(ApiError::invalid_request(hint(key).unwrap_or_else(|| {
-            format!("unknown field `{key}`; the fields are {}", allowed.join(", "))
-        }))),
+        Some(key) => {
+            Err(ApiError::invalid_request(hint(key).unwrap_or_else(|| format!("unknown field `{key}`; the fields are {}", allowed.join(", ")))))
+        }
     }
 }
 
@@ -87,12 +87,7 @@ pub fn enum_field<T: Copy>(fields: &Fields, key: &str, values: &[(&str, T)]) -> 
 
 /// A list of at most `max_len` strings, each checked (and normalized) by `check`; duplicates
 /// after normalization are dropped, order kept.
-pub fn list_field(
-    fields: &Fields,
-    key: &str,
-    max_len: usize,
-    check: impl Fn(&str) -> Result<String, String>,
-) -> FieldResult<Option<Vec<String>>> {
+pub fn list_field(fields: &Fields, key: &str, max_len: usize, check: impl Fn(&str) -> Result<String, String>) -> FieldResult<Option<Vec<String>>> {
     let Some(given) = fields.get(key) else { return Ok(None) };
     let Some(items) = given.as_array() else {
         return Err(ApiError::invalid_request(format!("`{key}` must be an array of strings")));

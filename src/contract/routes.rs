@@ -81,7 +81,7 @@ const fn r(spec: &'static str, endpoint: Endpoint, cors: CorsScope) -> Route {
     Route { spec, endpoint, cors }
 }
 
-use CorsScope::{AppOrigins, Anyone, None as NoCors, OidcAppOrigins};
+use CorsScope::{Anyone, AppOrigins, None as NoCors, OidcAppOrigins};
 use Endpoint::*;
 
 /// Earlier rows win: literal segments (`me`) come before a parameter in the same place.

@@ -51,10 +51,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// RFC 3339 UTC with milliseconds: `2026-11-25T14:03:07.123Z`.
 pub fn rfc3339_utc(unix_ms: i64) -> String {
     let c = civil(unix_ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis)
 }
 
 /// RFC 5322 date-time in UTC: `Wed, 25 Nov 2026 14:03:07 +0000`.
@@ -64,10 +61,7 @@ pub fn rfc5322_utc(unix_ms: i64) -> String {
     let c = civil(unix_ms);
     let weekday = WEEKDAYS.get(c.weekday).copied().unwrap_or("Thu");
     let month = MONTHS.get(c.month as usize - 1).copied().unwrap_or("Jan");
-    format!(
-        "{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} +0000",
-        c.day, c.year, c.hour, c.minute, c.second
-    )
+    format!("{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} +0000", c.day, c.year, c.hour, c.minute, c.second)
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@ use worker::{Env, Request, Response};
 use super::admin::endpoints as admin;
 use super::admin::key_rotation;
 use super::ceremonies;
+use super::oidc::{self, Form};
 use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
-use super::oidc::{self, Form};
 use super::{hand_off, pages};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
@@ -58,8 +58,9 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         RotateApiKey => separately(key_rotation::rotate(req, env, param)).await,
         RevokeApiKey => separately(key_rotation::revoke(&req, env, param, params.get(1).copied().unwrap_or_default())).await,
 
-        VerifyEmailRequest | VerifyEmailConfirm | SignupStart | SignupComplete | RegisterStart | RegisterComplete
-        | LoginStart | LoginComplete => separately(ceremonies::serve(endpoint, req, env, known, now)).await,
+        VerifyEmailRequest | VerifyEmailConfirm | SignupStart | SignupComplete | RegisterStart | RegisterComplete | LoginStart | LoginComplete => {
+            separately(ceremonies::serve(endpoint, req, env, known, now)).await
+        }
 
         RefreshToken => separately(sessions::refresh(req, env, known, now)).await,
         Logout => separately(sessions::logout(req, env, known, now)).await,

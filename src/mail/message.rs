@@ -8,8 +8,8 @@
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 
-use crate::tokens::secrets::{hex, RandomSource, RandomUnavailable};
 use crate::contract::time_format::rfc5322_utc;
+use crate::tokens::secrets::{hex, RandomSource, RandomUnavailable};
 
 const CRLF: &str = "\r\n";
 
@@ -97,11 +97,7 @@ fn check_address(address: &str) -> Result<(), ()> {
     let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>()[]\\\",;:".contains(c);
     match address.split_once('@') {
         Some((local, domain))
-            if !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && address.len() <= 254
-                && !address.chars().any(forbidden) =>
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') && address.len() <= 254 && !address.chars().any(forbidden) =>
         {
             Ok(())
         }
@@ -218,15 +214,7 @@ mod tests {
     }
 
     fn mail<'a>(from_name: &'a str, to: &'a str, subject: &'a str, text: &'a str, html: &'a str) -> Mail<'a> {
-        Mail {
-            from_name,
-            from_address: "no-reply@authaz.example",
-            to_address: to,
-            subject,
-            text,
-            html,
-            date_unix_ms: 1_700_000_000_000,
-        }
+        Mail { from_name, from_address: "no-reply@authaz.example", to_address: to, subject, text, html, date_unix_ms: 1_700_000_000_000 }
     }
 
     fn headers(raw: &str) -> &str {
@@ -283,11 +271,8 @@ mod tests {
 
     #[test]
     fn no_header_injection_through_names_or_subjects() {
-        let built = build(
-            &mail("Evil\r\nBcc: victim@example.com", "ada@example.com", "Hi\r\nBcc: x@example.com\n\nbody", "t", "h"),
-            &mut Counter(0),
-        )
-        .unwrap();
+        let built = build(&mail("Evil\r\nBcc: victim@example.com", "ada@example.com", "Hi\r\nBcc: x@example.com\n\nbody", "t", "h"), &mut Counter(0))
+            .unwrap();
         let h = headers(&built.raw);
         assert!(!h.lines().any(|l| l.starts_with("Bcc")), "{h}");
         assert!(h.contains("From: \"Evil  Bcc: victim@example.com\" <no-reply@authaz.example>"));
@@ -298,8 +283,19 @@ mod tests {
 
     #[test]
     fn unsafe_addresses_are_refused() {
-        for to in ["ada@example.com\r\nBcc: x@y.com", "ada@example.com>", "<ada@example.com", "a da@example.com", "ada",
-            "@example.com", "ada@", "a@b@c.com", "ada@example.com,eve@example.com", "ada@example.com;", "\"a\"@b.com"] {
+        for to in [
+            "ada@example.com\r\nBcc: x@y.com",
+            "ada@example.com>",
+            "<ada@example.com",
+            "a da@example.com",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a@b@c.com",
+            "ada@example.com,eve@example.com",
+            "ada@example.com;",
+            "\"a\"@b.com",
+        ] {
             assert_eq!(build(&mail("S", to, "s", "t", "h"), &mut Counter(0)).err(), Some(MailError::InvalidRecipient), "{to:?}");
         }
         let mut bad_from = mail("S", "ada@example.com", "s", "t", "h");

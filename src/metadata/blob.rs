@@ -9,11 +9,11 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::statement::{payload_from_value, MetadataError, Payload, MAX_PAYLOAD_LEN};
+use crate::webauthn::base64url;
 use crate::webauthn::certificate::{self, Certificate};
 use crate::webauthn::keys::encoding::ecdsa_signature_der;
 use crate::webauthn::keys::{HashAlg, SignatureScheme};
 use crate::webauthn::signature::SignatureVerifier;
-use crate::webauthn::base64url;
 
 /// Largest BLOB accepted, in bytes (base64url of the largest payload, and its header).
 pub const MAX_BLOB_LEN: usize = MAX_PAYLOAD_LEN / 3 * 4 + 64 * 1024;
@@ -70,8 +70,7 @@ pub fn verify_blob(blob: &[u8], expect: &BlobExpectation, verifier: &dyn Signatu
     }
     let leaf = chain.first().ok_or_else(|| bad("x5c holds no certificate"))?;
     let signing_input = &text.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
-    leaf.verify_with_scheme(scheme, signing_input, &signature, verifier)
-        .map_err(|e| bad(format!("JWS signature: {}", e.message)))?;
+    leaf.verify_with_scheme(scheme, signing_input, &signature, verifier).map_err(|e| bad(format!("JWS signature: {}", e.message)))?;
     certificate::chains_to_anchor(&chain, expect.roots, Some(expect.now_unix), verifier)
         .map_err(|e| bad(format!("BLOB certificate chain: {}", e.message)))?;
     Ok(payload)
@@ -124,12 +123,14 @@ mod tests {
 
     const NOW: u64 = 1_830_000_000; // 2027-12-27
 
+    #[allow(clippy::unwrap_used)] // test helper: a panic is a failed test
     fn signer() -> SigningKey {
         let hex = std::str::from_utf8(vector!("signer.scalar")).unwrap().trim();
         let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
         SigningKey::from_slice(&bytes).unwrap()
     }
 
+    #[allow(clippy::unwrap_used)] // test helper: a panic is a failed test
     fn root() -> Certificate {
         Certificate::from_der(vector!("root.der")).unwrap()
     }

@@ -25,11 +25,7 @@ impl AuthenticatorSummary {
 
     /// From stored columns (icon re-checked, an unknown level read as none).
     pub fn from_columns(description: String, icon: Option<String>, certification: Option<&str>) -> Self {
-        Self {
-            description,
-            icon: icon.filter(|i| icon_acceptable(i)),
-            certification: certification.and_then(CertificationLevel::from_status),
-        }
+        Self { description, icon: icon.filter(|i| icon_acceptable(i)), certification: certification.and_then(CertificationLevel::from_status) }
     }
 }
 

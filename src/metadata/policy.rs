@@ -74,13 +74,7 @@ impl AuthenticatorPolicy {
         if let Some(min) = self.require_certified {
             match entry.and_then(|e| e.certification) {
                 Some(level) if level >= min => {}
-                Some(level) => {
-                    return Err(Refusal(format!(
-                        "requireCertified: this authenticator is {}, below {}",
-                        level.as_str(),
-                        min.as_str()
-                    )))
-                }
+                Some(level) => return Err(Refusal(format!("requireCertified: this authenticator is {}, below {}", level.as_str(), min.as_str()))),
                 None => {
                     return Err(Refusal(format!(
                         "requireCertified: this authenticator is not FIDO certified ({} required){}",
@@ -102,9 +96,7 @@ impl AuthenticatorPolicy {
         }
         let roots = entry.map(Authenticator::root_certificates).unwrap_or_default();
         if roots.is_empty() {
-            return Err(Refusal(format!(
-                "attestationTrust: the FIDO Metadata Service has no attestation root for authenticator {aaguid}"
-            )));
+            return Err(Refusal(format!("attestationTrust: the FIDO Metadata Service has no attestation root for authenticator {aaguid}")));
         }
         Ok(roots)
     }
@@ -163,9 +155,7 @@ impl AuthenticatorPolicyPatch {
 
 /// A list of AAGUIDs (any case in, hyphenated lowercase out, duplicates dropped).
 fn aaguid_list(fields: &Fields, key: &str) -> Result<Option<Vec<String>>, ApiError> {
-    list_field(fields, key, MAX_AAGUIDS, |s| {
-        normalize_aaguid(s).ok_or_else(|| "not an AAGUID (\"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\")".to_owned())
-    })
+    list_field(fields, key, MAX_AAGUIDS, |s| normalize_aaguid(s).ok_or_else(|| "not an AAGUID (\"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\")".to_owned()))
 }
 
 #[cfg(test)]
@@ -270,7 +260,10 @@ mod tests {
     #[test]
     fn stored_json_shape_and_defaults() {
         let shown = serde_json::to_value(AuthenticatorPolicy::default()).unwrap();
-        assert_eq!(shown, json!({"allowedAaguids": [], "deniedAaguids": [], "requireCertified": null, "refuseRevoked": true, "attestationTrust": "none"}));
+        assert_eq!(
+            shown,
+            json!({"allowedAaguids": [], "deniedAaguids": [], "requireCertified": null, "refuseRevoked": true, "attestationTrust": "none"})
+        );
         let old: AuthenticatorPolicy = serde_json::from_value(json!({})).unwrap();
         assert_eq!(old, AuthenticatorPolicy::default(), "configs stored before the policy existed take the defaults");
     }

@@ -28,13 +28,8 @@ const ICON_PREFIXES: [&str; 5] =
     ["data:image/png;base64,", "data:image/svg+xml;base64,", "data:image/jpeg;base64,", "data:image/gif;base64,", "data:image/webp;base64,"];
 
 /// MDS3 status values that refuse a registration when `refuseRevoked` is on.
-pub const COMPROMISED_STATUSES: [&str; 5] = [
-    "REVOKED",
-    "USER_VERIFICATION_BYPASS",
-    "ATTESTATION_KEY_COMPROMISE",
-    "USER_KEY_REMOTE_COMPROMISE",
-    "USER_KEY_PHYSICAL_COMPROMISE",
-];
+pub const COMPROMISED_STATUSES: [&str; 5] =
+    ["REVOKED", "USER_VERIFICATION_BYPASS", "ATTESTATION_KEY_COMPROMISE", "USER_KEY_REMOTE_COMPROMISE", "USER_KEY_PHYSICAL_COMPROMISE"];
 
 /// FIDO certification levels, lowest first (MDS3 `AuthenticatorStatus`). `FIDO_CERTIFIED`
 /// (without a level) counts as L1.
@@ -110,11 +105,7 @@ pub struct Authenticator {
 impl Authenticator {
     /// The attestation roots as certificates (each was checked to parse when read).
     pub fn root_certificates(&self) -> Vec<Certificate> {
-        self.attestation_roots
-            .iter()
-            .filter_map(|b64| STANDARD.decode(b64).ok())
-            .filter_map(|der| Certificate::from_der(&der).ok())
-            .collect()
+        self.attestation_roots.iter().filter_map(|b64| STANDARD.decode(b64).ok()).filter_map(|der| Certificate::from_der(&der).ok()).collect()
     }
 
     /// Whether MDS calls it an external (roaming) authenticator: a security key.
@@ -216,11 +207,8 @@ fn entry_from_value(entry: &Value) -> Option<Authenticator> {
         .map(|reports| reports.iter().filter_map(|r| r.get("status")?.as_str().map(str::to_owned)).take(64).collect())
         .unwrap_or_default();
     let compromised = statuses.iter().find(|s| COMPROMISED_STATUSES.contains(&s.as_str())).cloned();
-    let certification = if statuses.iter().any(|s| s == "REVOKED") {
-        None
-    } else {
-        statuses.iter().filter_map(|s| CertificationLevel::from_status(s)).max()
-    };
+    let certification =
+        if statuses.iter().any(|s| s == "REVOKED") { None } else { statuses.iter().filter_map(|s| CertificationLevel::from_status(s)).max() };
     Some(Authenticator {
         aaguid,
         description,
@@ -256,8 +244,7 @@ pub fn icon_acceptable(icon: &str) -> bool {
 /// An AAGUID in its hyphenated lowercase form, from any case; None if it is not one.
 pub fn normalize_aaguid(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
-    let ok = lower.len() == 36
-        && lower.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
+    let ok = lower.len() == 36 && lower.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
     ok.then_some(lower)
 }
 

@@ -241,7 +241,16 @@ mod tests {
     }
 
     fn good() -> Vec<(&'static str, &'static str)> {
-        vec![("client_id", "cli_1"), ("redirect_uri", CB), ("response_type", "code"), ("scope", "openid email offline_access"), ("state", "s1"), ("nonce", "n1"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]
+        vec![
+            ("client_id", "cli_1"),
+            ("redirect_uri", CB),
+            ("response_type", "code"),
+            ("scope", "openid email offline_access"),
+            ("state", "s1"),
+            ("nonce", "n1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ]
     }
 
     fn with(name: &str, value: &str) -> Vec<(String, String)> {
@@ -333,6 +342,9 @@ mod tests {
         assert_eq!(with_query("https://a.example/cb?x=1", &[("code", "K")]), "https://a.example/cb?x=1&code=K");
         assert_eq!(with_query("https://a.example/cb?", &[("code", "K")]), "https://a.example/cb?code=K");
         let e = OAuthError::new(OAuthErrorCode::LoginRequired, "sign in");
-        assert_eq!(error_redirect(CB, &e, Some("s"), "https://id.example"), "https://app.example/cb?error=login_required&error_description=sign%20in&state=s&iss=https%3A%2F%2Fid.example");
+        assert_eq!(
+            error_redirect(CB, &e, Some("s"), "https://id.example"),
+            "https://app.example/cb?error=login_required&error_description=sign%20in&state=s&iss=https%3A%2F%2Fid.example"
+        );
     }
 }

@@ -106,8 +106,9 @@ impl NewClient {
         refuse_unknown(fields, &["name", "type", "redirectUris", "postLogoutRedirectUris"])?;
         let name = name_field(fields)?.ok_or_else(|| missing("name"))?;
         let client_type = match fields.get("type") {
-            Some(Value::String(s)) => ClientType::parse(s)
-                .ok_or_else(|| ApiError::invalid_request("`type` must be \"confidential\" or \"public\""))?,
+            Some(Value::String(s)) => {
+                ClientType::parse(s).ok_or_else(|| ApiError::invalid_request("`type` must be \"confidential\" or \"public\""))?
+            }
             Some(_) => return Err(ApiError::invalid_request("`type` must be \"confidential\" or \"public\"")),
             None => return Err(missing("type")),
         };
@@ -151,10 +152,7 @@ impl ClientPatch {
         OAuthClient {
             name: self.name.clone().unwrap_or_else(|| current.name.clone()),
             redirect_uris: self.redirect_uris.clone().unwrap_or_else(|| current.redirect_uris.clone()),
-            post_logout_redirect_uris: self
-                .post_logout_redirect_uris
-                .clone()
-                .unwrap_or_else(|| current.post_logout_redirect_uris.clone()),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone().unwrap_or_else(|| current.post_logout_redirect_uris.clone()),
             updated_at: now_ms,
             ..current.clone()
         }

@@ -41,8 +41,7 @@ impl Issuer {
 }
 
 /// The claims an ID token or the userinfo endpoint may carry.
-pub const CLAIMS_SUPPORTED: &[&str] =
-    &["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "email", "email_verified", "name"];
+pub const CLAIMS_SUPPORTED: &[&str] = &["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "email", "email_verified", "name"];
 
 /// The discovery document of `issuer`.
 pub fn document(issuer: &Issuer) -> Value {

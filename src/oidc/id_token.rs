@@ -117,7 +117,16 @@ mod tests {
 
     #[test]
     fn claims_follow_the_scopes() {
-        let issued = Issued { issuer: "https://id.example/oidc/app_1", client_id: "cli_1", session_id: "ses_1", scope: "openid email", nonce: Some("n1"), amr: amr(true), auth_time: 90, now: 100 };
+        let issued = Issued {
+            issuer: "https://id.example/oidc/app_1",
+            client_id: "cli_1",
+            session_id: "ses_1",
+            scope: "openid email",
+            nonce: Some("n1"),
+            amr: amr(true),
+            auth_time: 90,
+            now: 100,
+        };
         let c = claims(&issued, &subject());
         assert_eq!((c.aud.as_str(), c.sub.as_str(), c.exp, c.auth_time), ("cli_1", "usr_1", 3700, 90));
         assert_eq!((c.email.as_deref(), c.email_verified, c.name.as_deref()), (Some("ada@example.com"), Some(true), None));

@@ -92,9 +92,9 @@ pub fn grant(form: &[(String, String)]) -> Result<Grant, OAuthError> {
             redirect_uri: owned("redirect_uri")?,
             code_verifier: owned("code_verifier")?,
         }),
-        Some("refresh_token") => Ok(Grant::RefreshToken {
-            refresh_token: owned("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?,
-        }),
+        Some("refresh_token") => {
+            Ok(Grant::RefreshToken { refresh_token: owned("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))? })
+        }
         Some(_) => Err(OAuthError::new(OAuthErrorCode::UnsupportedGrantType, "grant_type must be authorization_code or refresh_token")),
         None => Err(OAuthError::invalid_request("grant_type is missing")),
     }
@@ -179,9 +179,17 @@ mod tests {
 
     #[test]
     fn grants() {
-        let g = grant(&form(&[("grant_type", "authorization_code"), ("code", "oc_1"), ("redirect_uri", "https://a.example/cb"), ("code_verifier", "v")])).unwrap();
-        assert_eq!(g, Grant::AuthorizationCode { code: "oc_1".into(), redirect_uri: Some("https://a.example/cb".into()), code_verifier: Some("v".into()) });
-        assert_eq!(grant(&form(&[("grant_type", "refresh_token"), ("refresh_token", "rt_1")])).unwrap(), Grant::RefreshToken { refresh_token: "rt_1".into() });
+        let g =
+            grant(&form(&[("grant_type", "authorization_code"), ("code", "oc_1"), ("redirect_uri", "https://a.example/cb"), ("code_verifier", "v")]))
+                .unwrap();
+        assert_eq!(
+            g,
+            Grant::AuthorizationCode { code: "oc_1".into(), redirect_uri: Some("https://a.example/cb".into()), code_verifier: Some("v".into()) }
+        );
+        assert_eq!(
+            grant(&form(&[("grant_type", "refresh_token"), ("refresh_token", "rt_1")])).unwrap(),
+            Grant::RefreshToken { refresh_token: "rt_1".into() }
+        );
         assert_eq!(grant(&form(&[("grant_type", "password")])).unwrap_err().code, OAuthErrorCode::UnsupportedGrantType);
         assert_eq!(grant(&form(&[("grant_type", "authorization_code")])).unwrap_err().code, OAuthErrorCode::InvalidRequest);
         assert_eq!(grant(&form(&[])).unwrap_err().code, OAuthErrorCode::InvalidRequest);

@@ -12,11 +12,8 @@ use serde_json::Value;
 pub use super::passkey_config::{PasskeyConfig, PasskeyConfigPatch, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
 use super::web_address::{check_site_name, origin, redirect_uri};
 use crate::contract::error::ApiError;
-use crate::contract::json_fields::{
-    list_field, missing, object, quoted, refuse_unknown, str_field, FieldResult, Fields,
-};
+use crate::contract::json_fields::{list_field, missing, object, quoted, refuse_unknown, str_field, FieldResult, Fields};
 use crate::contract::time_format::rfc3339_utc;
-
 
 const MAX_TEXT_CHARS: usize = 100;
 const MAX_LIST_LEN: usize = 20;
@@ -273,8 +270,24 @@ mod tests {
         for good in ["localhost", "example.com", "login.example.co.uk", "xn--bcher-kva.example", "a-b.c1", "app.localhost"] {
             assert!(rp(good).is_ok(), "{good}: {:?}", rp(good));
         }
-        for bad in ["", "com", "127.0.0.1", "[::1]", "::1", "example.com.", ".example.com", "-a.com", "a-.com", "ex ample.com",
-            "bücher.example", "example.com:443", "https://example.com", "example.com/x", "a..com", "under_score.com"] {
+        for bad in [
+            "",
+            "com",
+            "127.0.0.1",
+            "[::1]",
+            "::1",
+            "example.com.",
+            ".example.com",
+            "-a.com",
+            "a-.com",
+            "ex ample.com",
+            "bücher.example",
+            "example.com:443",
+            "https://example.com",
+            "example.com/x",
+            "a..com",
+            "under_score.com",
+        ] {
             assert!(rp(bad).unwrap_err().contains("`rpId`"), "{bad}");
         }
         assert!(rp(&format!("{}.com", "a".repeat(64))).is_err());
@@ -303,7 +316,8 @@ mod tests {
             let msg = hosts(json!([outside])).unwrap_err();
             assert!(msg.contains("`hostnames`") && msg.contains("rpId"), "{outside}: {msg}");
         }
-        let local = new_app(json!({"name": "x", "rpId": "localhost", "origins": ["http://localhost:8787"], "hostnames": ["localhost", "shop.localhost"]}));
+        let local =
+            new_app(json!({"name": "x", "rpId": "localhost", "origins": ["http://localhost:8787"], "hostnames": ["localhost", "shop.localhost"]}));
         assert_eq!(local.unwrap().hostnames, vec!["localhost", "shop.localhost"]);
         let patch = ApplicationPatch::from_json(&json!({"hostnames": ["auth.other.com"]}), "example.com").unwrap_err().message;
         assert!(patch.contains("rpId"), "{patch}");

@@ -20,13 +20,8 @@ pub fn normalize_email(input: &str) -> Option<String> {
         return None;
     }
     let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |l: &&str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-    };
+    let label_ok =
+        |l: &&str| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-');
     if labels.len() < 2 || !labels.iter().all(label_ok) {
         return None;
     }
@@ -47,9 +42,26 @@ mod tests {
     #[test]
     fn refuses_what_cannot_be_an_address() {
         for bad in [
-            "", "   ", "plain", "@example.com", "a@", "a@b", "a@@b.com", "a@b@c.com", "a b@c.com", "a@b .com",
-            "a@-b.com", "a@b-.com", "a@b..com", "a@.b.com", "a@b.com.", "a\n@b.com", "a@b.com\r\nBcc: x@y.com",
-            "<a@b.com>", "a,b@c.com", "a@b_c.com",
+            "",
+            "   ",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@@b.com",
+            "a@b@c.com",
+            "a b@c.com",
+            "a@b .com",
+            "a@-b.com",
+            "a@b-.com",
+            "a@b..com",
+            "a@.b.com",
+            "a@b.com.",
+            "a\n@b.com",
+            "a@b.com\r\nBcc: x@y.com",
+            "<a@b.com>",
+            "a,b@c.com",
+            "a@b_c.com",
         ] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }

@@ -4,5 +4,5 @@
 pub mod application;
 pub mod email_address;
 pub mod passkey_config;
-pub mod web_address;
 pub mod reserved_hosts;
+pub mod web_address;

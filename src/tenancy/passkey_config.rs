@@ -69,12 +69,30 @@ struct StoredPasskeyConfig {
 
 impl Default for StoredPasskeyConfig {
     fn default() -> Self {
-        let PasskeyConfig { enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms, authenticators } =
-            PasskeyConfig::default();
+        let PasskeyConfig {
+            enabled,
+            user_verification,
+            resident_key,
+            authenticator_attachment,
+            attestation,
+            direct_signup,
+            timeout_ms,
+            authenticators,
+        } = PasskeyConfig::default();
         let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
         Self {
-            enabled, user_verification, resident_key, authenticator_attachment, attestation, direct_signup, timeout_ms,
-            allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust,
+            enabled,
+            user_verification,
+            resident_key,
+            authenticator_attachment,
+            attestation,
+            direct_signup,
+            timeout_ms,
+            allowed_aaguids,
+            denied_aaguids,
+            require_certified,
+            refuse_revoked,
+            attestation_trust,
         }
     }
 }
@@ -136,10 +154,11 @@ impl PasskeyConfigPatch {
         let authenticator_attachment = match fields.get("authenticatorAttachment") {
             None => None,
             Some(Value::Null) => Some(None),
-            Some(_) => enum_field(fields, "authenticatorAttachment", &[
-                ("platform", AuthenticatorAttachment::Platform),
-                ("cross-platform", AuthenticatorAttachment::CrossPlatform),
-            ])?
+            Some(_) => enum_field(
+                fields,
+                "authenticatorAttachment",
+                &[("platform", AuthenticatorAttachment::Platform), ("cross-platform", AuthenticatorAttachment::CrossPlatform)],
+            )?
             .map(Some),
         };
         let timeout_ms = match fields.get("timeoutMs") {
@@ -155,23 +174,31 @@ impl PasskeyConfigPatch {
         };
         Ok(Self {
             enabled: bool_field(fields, "enabled")?,
-            user_verification: enum_field(fields, "userVerification", &[
-                ("required", UserVerification::Required),
-                ("preferred", UserVerification::Preferred),
-                ("discouraged", UserVerification::Discouraged),
-            ])?,
-            resident_key: enum_field(fields, "residentKey", &[
-                ("required", ResidentKey::Required),
-                ("preferred", ResidentKey::Preferred),
-                ("discouraged", ResidentKey::Discouraged),
-            ])?,
+            user_verification: enum_field(
+                fields,
+                "userVerification",
+                &[
+                    ("required", UserVerification::Required),
+                    ("preferred", UserVerification::Preferred),
+                    ("discouraged", UserVerification::Discouraged),
+                ],
+            )?,
+            resident_key: enum_field(
+                fields,
+                "residentKey",
+                &[("required", ResidentKey::Required), ("preferred", ResidentKey::Preferred), ("discouraged", ResidentKey::Discouraged)],
+            )?,
             authenticator_attachment,
-            attestation: enum_field(fields, "attestation", &[
-                ("none", AttestationConveyance::None),
-                ("indirect", AttestationConveyance::Indirect),
-                ("direct", AttestationConveyance::Direct),
-                ("enterprise", AttestationConveyance::Enterprise),
-            ])?,
+            attestation: enum_field(
+                fields,
+                "attestation",
+                &[
+                    ("none", AttestationConveyance::None),
+                    ("indirect", AttestationConveyance::Indirect),
+                    ("direct", AttestationConveyance::Direct),
+                    ("enterprise", AttestationConveyance::Enterprise),
+                ],
+            )?,
             direct_signup: bool_field(fields, "directSignup")?,
             timeout_ms,
             authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
@@ -216,11 +243,7 @@ mod tests {
 
     #[test]
     fn passkey_patch_merges() {
-        let current = PasskeyConfig {
-            enabled: true,
-            authenticator_attachment: Some(AuthenticatorAttachment::Platform),
-            ..PasskeyConfig::default()
-        };
+        let current = PasskeyConfig { enabled: true, authenticator_attachment: Some(AuthenticatorAttachment::Platform), ..PasskeyConfig::default() };
         let patch = PasskeyConfigPatch::from_json(&json!({"directSignup": true, "timeoutMs": 60000})).unwrap();
         let merged = patch.apply(&current);
         assert_eq!(merged, PasskeyConfig { direct_signup: true, timeout_ms: 60_000, ..current.clone() });

@@ -77,7 +77,13 @@ fn is_punycode_label(encoded: &str) -> bool {
             };
             let Some(next) = digit.checked_mul(w).and_then(|d| i.checked_add(d)) else { return false };
             i = next;
-            let t = if k <= bias { TMIN } else if k >= bias + TMAX { TMAX } else { k - bias };
+            let t = if k <= bias {
+                TMIN
+            } else if k >= bias + TMAX {
+                TMAX
+            } else {
+                k - bias
+            };
             if digit < t {
                 break;
             }
@@ -126,7 +132,7 @@ pub fn origin(given: &str, rp_id: &str) -> Result<String, String> {
         Some((host, port)) => (host, Some(parse_port(port)?)),
         None => (rest, None),
     };
-    check_site_name(host).or_else(|why| if host.is_empty() { Err("the host is missing".into()) } else { Err(why) })?;
+    check_site_name(host).map_err(|why| if host.is_empty() { "the host is missing".into() } else { why })?;
     let default_port = match scheme {
         "https" => 443,
         "http" if is_localhost(host) => 80,
@@ -226,7 +232,6 @@ pub fn redirect_uri(uri: &str) -> Result<(), String> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,10 +254,26 @@ mod tests {
         assert_eq!(check("https://example.com").unwrap(), "https://example.com");
         assert_eq!(check("HTTPS://EXAMPLE.COM:443").unwrap(), "https://example.com");
         assert_eq!(check("https://a.b.example.com:8443").unwrap(), "https://a.b.example.com:8443");
-        for bad in ["http://example.com", "https://example.com/", "https://example.com/x", "https://example.com?x",
-            "https://example.com#x", "https://u@example.com", "https://example.com:0", "https://example.com:65536",
-            "https://example.com:+1", "https://example.com:", "ftp://example.com", "example.com", "https://",
-            "https://notexample.com", "https://example.com.evil.com", "https://com", "https://[::1]", "https://1.2.3.4"] {
+        for bad in [
+            "http://example.com",
+            "https://example.com/",
+            "https://example.com/x",
+            "https://example.com?x",
+            "https://example.com#x",
+            "https://u@example.com",
+            "https://example.com:0",
+            "https://example.com:65536",
+            "https://example.com:+1",
+            "https://example.com:",
+            "ftp://example.com",
+            "example.com",
+            "https://",
+            "https://notexample.com",
+            "https://example.com.evil.com",
+            "https://com",
+            "https://[::1]",
+            "https://1.2.3.4",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
         let local = |o: &str| origin(o, "localhost");
@@ -264,15 +285,38 @@ mod tests {
 
     #[test]
     fn redirect_uris() {
-        for good in ["https://app.example.com/cb", "https://app.example.com", "https://app.example.com:8443/cb?x=1&y=2",
-            "http://localhost:3000/callback", "http://127.0.0.1:5000/cb", "http://[::1]:5000/cb", "http://app.localhost/cb",
-            "com.example.app:/oauth2redirect", "com.example.app://callback"] {
+        for good in [
+            "https://app.example.com/cb",
+            "https://app.example.com",
+            "https://app.example.com:8443/cb?x=1&y=2",
+            "http://localhost:3000/callback",
+            "http://127.0.0.1:5000/cb",
+            "http://[::1]:5000/cb",
+            "http://app.localhost/cb",
+            "com.example.app:/oauth2redirect",
+            "com.example.app://callback",
+        ] {
             assert!(redirect_uri(good).is_ok(), "{good}: {:?}", redirect_uri(good));
         }
-        for bad in ["/callback", "app.example.com/cb", "http://app.example.com/cb", "https://app.example.com/cb#frag",
-            "https://user@app.example.com/", "https:///cb", "https://app.example.com:99999/", "javascript:alert(1)",
-            "data:text/html,x", "file:///etc/passwd", "https://app.example.com/a b", "https://app.example.com/\u{e9}",
-            "https//app.example.com", "1https://x.com", "com.example.app:", "https://1.2.3.4/cb", "https://[::1/cb"] {
+        for bad in [
+            "/callback",
+            "app.example.com/cb",
+            "http://app.example.com/cb",
+            "https://app.example.com/cb#frag",
+            "https://user@app.example.com/",
+            "https:///cb",
+            "https://app.example.com:99999/",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "https://app.example.com/a b",
+            "https://app.example.com/\u{e9}",
+            "https//app.example.com",
+            "1https://x.com",
+            "com.example.app:",
+            "https://1.2.3.4/cb",
+            "https://[::1/cb",
+        ] {
             assert!(redirect_uri(bad).is_err(), "{bad}");
         }
         assert!(redirect_uri(&format!("https://app.example.com/{}", "a".repeat(2048))).is_err());

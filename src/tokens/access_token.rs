@@ -79,12 +79,7 @@ struct Header {
 impl SigningKeys {
     /// Parses `AUTHAZ_SIGNING_KEYS`: base64url scalars separated by commas (spaces ignored).
     pub fn parse(secret: &str) -> Result<Self, JwtError> {
-        let keys = secret
-            .split(',')
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .map(parse_key)
-            .collect::<Result<Vec<_>, _>>()?;
+        let keys = secret.split(',').map(str::trim).filter(|part| !part.is_empty()).map(parse_key).collect::<Result<Vec<_>, _>>()?;
         if keys.is_empty() {
             return Err(JwtError::BadSigningKeys);
         }
@@ -133,9 +128,7 @@ impl SigningKeys {
             return Err(JwtError::Malformed);
         }
         let mut parts = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(JwtError::Malformed);
         };
         let header: Header = decode_json(header_b64)?;

@@ -73,11 +73,7 @@ pub fn check_hand_off(
     if code_challenge.is_some_and(|c| !is_base64url(c) || c.len() != CHALLENGE_LEN) {
         return Err(HandOffError::ChallengeMalformed);
     }
-    Ok(HandOff {
-        redirect_uri: redirect_uri.to_owned(),
-        state: state.map(str::to_owned),
-        code_challenge: code_challenge.map(str::to_owned),
-    })
+    Ok(HandOff { redirect_uri: redirect_uri.to_owned(), state: state.map(str::to_owned), code_challenge: code_challenge.map(str::to_owned) })
 }
 
 /// The address the browser is sent to: `redirect_uri` with `code` and `state` added to its
@@ -103,8 +99,7 @@ pub fn redirect_target(redirect_uri: &str, code: &str, state: Option<&str>) -> S
 
 /// Whether `verifier` is a well-formed PKCE code verifier whose S256 transform is `challenge`.
 pub fn verifier_matches(verifier: &str, challenge: &str) -> bool {
-    let well_formed = (VERIFIER_MIN_LEN..=VERIFIER_MAX_LEN).contains(&verifier.len())
-        && verifier.bytes().all(is_unreserved);
+    let well_formed = (VERIFIER_MIN_LEN..=VERIFIER_MAX_LEN).contains(&verifier.len()) && verifier.bytes().all(is_unreserved);
     if !well_formed {
         return false;
     }
@@ -153,7 +148,9 @@ mod tests {
         let ok = check_hand_off(&allowed(), "https://app.example/callback", Some("s1"), None, None).unwrap();
         assert_eq!(ok.redirect_uri, "https://app.example/callback");
         assert_eq!(ok.state.as_deref(), Some("s1"));
-        for bad in ["https://app.example/callback/", "https://app.example/Callback", "https://app.example/callback?x", "https://evil.example/callback", ""] {
+        for bad in
+            ["https://app.example/callback/", "https://app.example/Callback", "https://app.example/callback?x", "https://evil.example/callback", ""]
+        {
             assert_eq!(check_hand_off(&allowed(), bad, None, None, None), Err(HandOffError::RedirectUriNotAllowed), "{bad}");
         }
         assert_eq!(check_hand_off(&[], "https://app.example/callback", None, None, None), Err(HandOffError::RedirectUriNotAllowed));
@@ -184,7 +181,10 @@ mod tests {
 
     #[test]
     fn redirect_target_adds_code_and_encoded_state() {
-        assert_eq!(redirect_target("https://app.example/callback", "K1", Some("a b&c=d/é")), "https://app.example/callback?code=K1&state=a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(
+            redirect_target("https://app.example/callback", "K1", Some("a b&c=d/é")),
+            "https://app.example/callback?code=K1&state=a%20b%26c%3Dd%2F%C3%A9"
+        );
         assert_eq!(redirect_target("https://app.example/cb?x=1", "K1", None), "https://app.example/cb?x=1&code=K1");
         assert_eq!(redirect_target("https://app.example/cb?", "K1", None), "https://app.example/cb?code=K1");
         assert_eq!(redirect_target("https://app.example/cb#top", "K1", Some("s")), "https://app.example/cb?code=K1&state=s#top");

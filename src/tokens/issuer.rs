@@ -36,7 +36,8 @@ fn loopback_as_localhost(origin: &str) -> String {
             None => (authority.to_owned(), ""),
         },
     };
-    let ipv4_loopback = host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let ipv4_loopback =
+        host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let loopback = host == "localhost" || host == "[::1]" || ipv4_loopback;
     if loopback {
         format!("{scheme}://localhost{port}")
@@ -55,7 +56,10 @@ mod tests {
 
     #[test]
     fn the_first_hostname_wins() {
-        assert_eq!(issuer(&hosts(&["auth.shop.example", "b.shop.example"]), Some("https://authaz.example"), Some("https://x")), "https://auth.shop.example");
+        assert_eq!(
+            issuer(&hosts(&["auth.shop.example", "b.shop.example"]), Some("https://authaz.example"), Some("https://x")),
+            "https://auth.shop.example"
+        );
     }
 
     #[test]

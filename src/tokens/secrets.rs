@@ -33,9 +33,7 @@ impl RandomSource for SystemRandom {
 /// purposes hash differently and no (purpose, secret) pair can imitate another.
 pub fn keyed_hash(hmac_key: &[u8], purpose: &str, secret: &str) -> String {
     // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(hmac_key) else {
-        unreachable!("HMAC accepts keys of every length")
-    };
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(hmac_key) else { unreachable!("HMAC accepts keys of every length") };
     mac.update(&(purpose.len() as u64).to_be_bytes());
     mac.update(purpose.as_bytes());
     mac.update(secret.as_bytes());
@@ -98,11 +96,7 @@ pub fn recovery_code(rng: &mut impl RandomSource) -> Result<String, RandomUnavai
 /// The canonical form of a recovery code a user typed: case, spaces and dashes do not matter.
 /// `None` when it cannot be a recovery code (wrong length or a character outside the alphabet).
 pub fn normalize_recovery_code(input: &str) -> Option<String> {
-    let chars: Vec<u8> = input
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'-')
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
+    let chars: Vec<u8> = input.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'-').map(|b| b.to_ascii_lowercase()).collect();
     if chars.len() != RECOVERY_GROUPS * RECOVERY_GROUP_LEN || !chars.iter().all(|c| RECOVERY_ALPHABET.contains(c)) {
         return None;
     }
@@ -110,11 +104,7 @@ pub fn normalize_recovery_code(input: &str) -> Option<String> {
 }
 
 fn group_recovery_code(chars: &[u8]) -> String {
-    chars
-        .chunks(RECOVERY_GROUP_LEN)
-        .map(|group| group.iter().map(|&c| c as char).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    chars.chunks(RECOVERY_GROUP_LEN).map(|group| group.iter().map(|&c| c as char).collect::<String>()).collect::<Vec<_>>().join("-")
 }
 
 /// Lowercase hex of `bytes`.
@@ -172,10 +162,7 @@ mod tests {
         // And plain HMAC-SHA256 itself is the real one (RFC 4231, test case 2).
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"Jefe").unwrap();
         mac.update(b"what do ya want for nothing?");
-        assert_eq!(
-            hex(&mac.finalize().into_bytes()),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        assert_eq!(hex(&mac.finalize().into_bytes()), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 
     #[test]

@@ -127,10 +127,7 @@ fn user_handle(received: Option<&str>, owner: Option<&[u8]>) -> Result<Option<Ve
 /// Both 0 means the authenticator does not count, as synced passkeys do.
 fn check_sign_count(received: u32, stored: u32) -> Result<(), VerifyError> {
     if (received != 0 || stored != 0) && received <= stored {
-        return Err(VerifyError::new(
-            ErrorCode::SignCount,
-            format!("signature counter {received} is not greater than the stored {stored}"),
-        ));
+        return Err(VerifyError::new(ErrorCode::SignCount, format!("signature counter {received} is not greater than the stored {stored}")));
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use ciborium::Value;
 use sha2::{Digest, Sha256};
 
 use super::cbor;
-use super::keys::CoseKey;
 use super::error::{quoted, ErrorCode, VerifyError};
+use super::keys::CoseKey;
 use super::limits::{MAX_AUTHENTICATOR_DATA, MAX_CREDENTIAL_ID};
 use super::options::UserVerification;
 
@@ -98,11 +98,7 @@ impl AuthenticatorData {
         let [flags] = reader.array::<1>("flags")?;
         let flags = Flags(flags);
         let sign_count = u32::from_be_bytes(reader.array::<4>("signCount")?);
-        let attested_credential = if flags.attested_credential_data() {
-            Some(parse_attested_credential(&mut reader)?)
-        } else {
-            None
-        };
+        let attested_credential = if flags.attested_credential_data() { Some(parse_attested_credential(&mut reader)?) } else { None };
         let extensions = if flags.extension_data() {
             let (value, len) = cbor::decode_prefix(reader.bytes)?;
             if !value.is_map() {
@@ -152,10 +148,7 @@ fn parse_attested_credential(reader: &mut Reader) -> Result<AttestedCredential, 
     let id_len = usize::from(u16::from_be_bytes(reader.array::<2>("credentialIdLength")?));
     // 7.1 step 25: credentialId at most 1023 bytes.
     if id_len > MAX_CREDENTIAL_ID {
-        return Err(VerifyError::new(
-            ErrorCode::CredentialIdLength,
-            format!("credential id is {id_len} bytes, more than {MAX_CREDENTIAL_ID}"),
-        ));
+        return Err(VerifyError::new(ErrorCode::CredentialIdLength, format!("credential id is {id_len} bytes, more than {MAX_CREDENTIAL_ID}")));
     }
     let credential_id = reader.take(id_len, "credentialId")?.to_vec();
     let (public_key, key_len) = CoseKey::from_cbor(reader.bytes)?;

@@ -9,10 +9,8 @@ use super::error::{ErrorCode, VerifyError};
 use super::limits::base64url_len_for;
 
 const ENCODER: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, GeneralPurposeConfig::new().with_encode_padding(false));
-const DECODER: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+const DECODER: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::URL_SAFE, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
 
 pub fn encode(bytes: &[u8]) -> String {
     ENCODER.encode(bytes)
@@ -24,9 +22,7 @@ pub fn decode(text: &str, max_bytes: usize, what: &str) -> Result<Vec<u8>, Verif
     if text.len() > base64url_len_for(max_bytes) {
         return Err(VerifyError::new(ErrorCode::TooLarge, format!("{what} is longer than {max_bytes} bytes")));
     }
-    let bytes = DECODER
-        .decode(text)
-        .map_err(|e| VerifyError::malformed(format!("{what} is not base64url: {e}")))?;
+    let bytes = DECODER.decode(text).map_err(|e| VerifyError::malformed(format!("{what} is not base64url: {e}")))?;
     if bytes.len() > max_bytes {
         return Err(VerifyError::new(ErrorCode::TooLarge, format!("{what} is longer than {max_bytes} bytes")));
     }

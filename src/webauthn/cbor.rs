@@ -20,8 +20,8 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(Value, usize), VerifyError> {
     scan.item(0)?;
     let len = scan.pos;
     let item = bytes.get(..len).ok_or_else(|| VerifyError::malformed("CBOR item truncated"))?;
-    let value: Value = ciborium::de::from_reader_with_recursion_limit(item, MAX_CBOR_DEPTH + 1)
-        .map_err(|e| VerifyError::malformed(format!("invalid CBOR: {e}")))?;
+    let value: Value =
+        ciborium::de::from_reader_with_recursion_limit(item, MAX_CBOR_DEPTH + 1).map_err(|e| VerifyError::malformed(format!("invalid CBOR: {e}")))?;
     Ok((value, len))
 }
 

@@ -67,8 +67,8 @@ impl ClientData {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ClientData, VerifyError> {
-        let collected: CollectedClientData = serde_json::from_slice(bytes)
-            .map_err(|e| VerifyError::malformed(format!("clientDataJSON is not valid: {e}")))?;
+        let collected: CollectedClientData =
+            serde_json::from_slice(bytes).map_err(|e| VerifyError::malformed(format!("clientDataJSON is not valid: {e}")))?;
         // 7.1 step 12 / 7.2 step 20: hash (below); the challenge decoded once.
         let challenge = base64url::decode(&collected.challenge, MAX_CHALLENGE, "challenge").ok();
         Ok(ClientData { collected, hash: Sha256::digest(bytes).into(), challenge })
@@ -93,7 +93,7 @@ impl ClientData {
         // 7.1 step 8 / 7.2 step 11: challenge.
         check_challenge(self.challenge(), expect.challenge)?;
         // 7.1 step 9 / 7.2 step 12: origin.
-        if !expect.origins.iter().any(|origin| *origin == data.origin) {
+        if !expect.origins.contains(&data.origin) {
             return Err(VerifyError::new(ErrorCode::Origin, format!("origin {} is not allowed", quoted(&data.origin))));
         }
         self.check_cross_origin(expect)

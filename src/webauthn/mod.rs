@@ -29,12 +29,12 @@ pub use certificate::Certificate;
 pub use error::{ErrorCode, VerifyError};
 pub use keys::{CoseAlgorithm, CoseKey, KeyKind, PublicKey};
 pub use options::{
-    creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput,
-    CredentialDescriptor, RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
+    creation_options, request_options, AttestationConveyance, AuthenticatorAttachment, CreationOptionsInput, CredentialDescriptor,
+    RequestOptionsInput, ResidentKey, UserVerification, DEFAULT_ALGORITHMS,
 };
 #[cfg(feature = "rust-crypto")]
 pub use registration::verify_registration;
 pub use registration::{verify_registration_with, RegistrationPolicy, VerifiedRegistration};
 pub use response::{ParsedAuthentication, ParsedRegistration, ParsedResponse};
-pub use signature::{Deferred, Pending, SignatureCheck, SignatureVerifier};
 pub use response_json::{AuthenticationResponseJson, RegistrationResponseJson};
+pub use signature::{Deferred, Pending, SignatureCheck, SignatureVerifier};

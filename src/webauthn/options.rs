@@ -167,16 +167,8 @@ pub fn creation_options(input: &CreationOptionsInput) -> CreationOptionsJson {
     CreationOptionsJson {
         challenge: base64url::encode(input.challenge),
         rp: RpJson { id: input.rp_id.to_owned(), name: input.rp_name.to_owned() },
-        user: UserJson {
-            id: base64url::encode(input.user_id),
-            name: input.user_name.to_owned(),
-            display_name: input.user_display_name.to_owned(),
-        },
-        pub_key_cred_params: input
-            .algorithms
-            .iter()
-            .map(|&alg| CredentialParameterJson { type_: "public-key", alg })
-            .collect(),
+        user: UserJson { id: base64url::encode(input.user_id), name: input.user_name.to_owned(), display_name: input.user_display_name.to_owned() },
+        pub_key_cred_params: input.algorithms.iter().map(|&alg| CredentialParameterJson { type_: "public-key", alg }).collect(),
         timeout: input.timeout_ms,
         exclude_credentials: descriptors(input.exclude_credentials),
         authenticator_selection: AuthenticatorSelectionJson {

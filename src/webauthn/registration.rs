@@ -130,18 +130,16 @@ fn attested_credential<'a>(
     policy: &RegistrationPolicy,
 ) -> Result<&'a AttestedCredential, VerifyError> {
     // The parser reads attested credential data exactly when the AT flag is set.
-    let credential = auth_data.attested_credential.as_ref().ok_or_else(|| {
-        VerifyError::new(ErrorCode::AttestedCredentialData, "registration without attested credential data (AT flag)")
-    })?;
+    let credential = auth_data
+        .attested_credential
+        .as_ref()
+        .ok_or_else(|| VerifyError::new(ErrorCode::AttestedCredentialData, "registration without attested credential data (AT flag)"))?;
     if credential.credential_id != credential_id {
         return Err(VerifyError::new(ErrorCode::CredentialId, "credential id differs from the authenticator data's"));
     }
     // 7.1 step 20: alg is one of pubKeyCredParams'.
     if !policy.allowed_algorithms.contains(&credential.public_key.alg().id()) {
-        return Err(VerifyError::new(
-            ErrorCode::Algorithm,
-            format!("credential algorithm {} is not allowed", credential.public_key.alg().id()),
-        ));
+        return Err(VerifyError::new(ErrorCode::Algorithm, format!("credential algorithm {} is not allowed", credential.public_key.alg().id())));
     }
     Ok(credential)
 }

@@ -75,10 +75,7 @@ pub fn credential_id(type_: &str, id: &str, raw_id: &str) -> Result<Vec<u8>, Ver
     }
     // 7.1 step 25: credentialId at most 1023 bytes.
     if raw.len() > MAX_CREDENTIAL_ID {
-        return Err(VerifyError::new(
-            ErrorCode::CredentialIdLength,
-            format!("credential id is {} bytes, more than {MAX_CREDENTIAL_ID}", raw.len()),
-        ));
+        return Err(VerifyError::new(ErrorCode::CredentialIdLength, format!("credential id is {} bytes, more than {MAX_CREDENTIAL_ID}", raw.len())));
     }
     Ok(raw)
 }

@@ -104,8 +104,8 @@ pub fn credential_key(key: &CoseKey) -> Option<SubtleKey> {
 /// signature cannot even be decoded, is an error (the caller answers the check's failure).
 pub fn subtle_check(check: &SignatureCheck) -> Result<SubtleVerify, VerifyError> {
     let kind = check.key.kind();
-    let (import, verify) = algorithms(kind, check.scheme)
-        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "WebCrypto has no algorithm for this key"))?;
+    let (import, verify) =
+        algorithms(kind, check.scheme).ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "WebCrypto has no algorithm for this key"))?;
     let signature = match kind.field_size() {
         Some(size) => ecdsa_signature_raw(&check.signature, size)?,
         None => check.signature.clone(),
@@ -177,8 +177,7 @@ mod tests {
 
     macro_rules! cert {
         ($name:literal) => {
-            crate::webauthn::Certificate::from_der(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name)))
-                .unwrap()
+            crate::webauthn::Certificate::from_der(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/certs/", $name))).unwrap()
         };
     }
 

@@ -5,12 +5,8 @@
 #![allow(dead_code)] // each test crate uses a different part
 
 use authaz::webauthn::base64url;
-use authaz::webauthn::response_json::{
-    AssertionResponseJson, AttestationResponseJson, AuthenticationResponseJson, RegistrationResponseJson,
-};
-use authaz::webauthn::{
-    AttestationConveyance, AuthenticationPolicy, RegistrationPolicy, UserVerification, DEFAULT_ALGORITHMS,
-};
+use authaz::webauthn::response_json::{AssertionResponseJson, AttestationResponseJson, AuthenticationResponseJson, RegistrationResponseJson};
+use authaz::webauthn::{AttestationConveyance, AuthenticationPolicy, RegistrationPolicy, UserVerification, DEFAULT_ALGORITHMS};
 use ciborium::Value;
 use sha2::{Digest, Sha256};
 
@@ -109,9 +105,7 @@ impl Credential {
                 sig.to_der().as_bytes().to_vec()
             }
             Signer::Ed25519(key) => key.sign(data).to_bytes().to_vec(),
-            Signer::Rsa(key) => key
-                .sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data))
-                .unwrap(),
+            Signer::Rsa(key) => key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data)).unwrap(),
         }
     }
 

@@ -6,10 +6,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{query, D1Database, D1PreparedStatement};
 
-use crate::edge::platform::db::failed;
-use crate::edge::platform::http::ApiResult;
 use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
+use crate::edge::platform::db::failed;
+use crate::edge::platform::http::ApiResult;
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
 
 const KEY_PREFIX: &str = "azk_";
@@ -32,16 +32,9 @@ pub fn new_key(db: &D1Database, hmac_key: &[u8], app_id: &str, now_ms: i64) -> A
     let id = random_token(&mut SystemRandom, "key_", 12).map_err(|_| ApiError::internal())?;
     let hash = keyed_hash(hmac_key, HASH_PURPOSE, &key);
     let shown: String = key.chars().take(SHOWN_CHARS).collect();
-    let insert = query!(
-        db,
-        "INSERT INTO api_keys (key_hash, app_id, prefix, created_at, id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        &hash,
-        app_id,
-        &shown,
-        now_ms,
-        &id
-    )
-    .map_err(|e| failed("prepare api key insert", e))?;
+    let insert =
+        query!(db, "INSERT INTO api_keys (key_hash, app_id, prefix, created_at, id) VALUES (?1, ?2, ?3, ?4, ?5)", &hash, app_id, &shown, now_ms, &id)
+            .map_err(|e| failed("prepare api key insert", e))?;
     Ok(NewApiKey { key, id, insert })
 }
 
@@ -92,7 +85,15 @@ impl Action {
 }
 
 /// The record of `action` on key `key_id` of `app_id` by `actor` (for the batch that does it).
-pub fn event_stmt(db: &D1Database, app_id: &str, key_id: &str, action: Action, actor: &str, detail: Option<&Value>, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+pub fn event_stmt(
+    db: &D1Database,
+    app_id: &str,
+    key_id: &str,
+    action: Action,
+    actor: &str,
+    detail: Option<&Value>,
+    now_ms: i64,
+) -> ApiResult<D1PreparedStatement> {
     let id = random_token(&mut SystemRandom, "kev_", 12).map_err(|_| ApiError::internal())?;
     let detail = detail.map(Value::to_string);
     query!(
@@ -139,16 +140,13 @@ pub async fn list(db: &D1Database, app_id: &str, now_ms: i64) -> ApiResult<Vec<V
         expires_at: Option<i64>,
         revoked_at: Option<i64>,
     }
-    let rows: Vec<Row> = query!(
-        db,
-        "SELECT id, prefix, created_at, expires_at, revoked_at FROM api_keys WHERE app_id = ?1 ORDER BY created_at, id",
-        app_id
-    )
-    .map_err(|e| failed("prepare api key list", e))?
-    .all()
-    .await
-    .and_then(|r| r.results())
-    .map_err(|e| failed("list api keys", e))?;
+    let rows: Vec<Row> =
+        query!(db, "SELECT id, prefix, created_at, expires_at, revoked_at FROM api_keys WHERE app_id = ?1 ORDER BY created_at, id", app_id)
+            .map_err(|e| failed("prepare api key list", e))?
+            .all()
+            .await
+            .and_then(|r| r.results())
+            .map_err(|e| failed("list api keys", e))?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -175,16 +173,12 @@ pub async fn events(db: &D1Database, app_id: &str) -> ApiResult<Vec<Value>> {
         detail: Option<String>,
         at: i64,
     }
-    let rows: Vec<Row> = query!(
-        db,
-        "SELECT key_id, action, actor, detail, at FROM api_key_events WHERE app_id = ?1 ORDER BY at, rowid",
-        app_id
-    )
-    .map_err(|e| failed("prepare api key events", e))?
-    .all()
-    .await
-    .and_then(|r| r.results())
-    .map_err(|e| failed("list api key events", e))?;
+    let rows: Vec<Row> = query!(db, "SELECT key_id, action, actor, detail, at FROM api_key_events WHERE app_id = ?1 ORDER BY at, rowid", app_id)
+        .map_err(|e| failed("prepare api key events", e))?
+        .all()
+        .await
+        .and_then(|r| r.results())
+        .map_err(|e| failed("list api key events", e))?;
     Ok(rows
         .into_iter()
         .map(|r| {

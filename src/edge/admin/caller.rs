@@ -4,11 +4,11 @@
 
 use worker::{Env, Request};
 
+use crate::contract::error::ApiError;
 use crate::edge::admin::api_keys;
 use crate::edge::platform::config;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::ApiResult;
-use crate::contract::error::ApiError;
 use crate::tokens::secrets::constant_time_eq;
 
 /// Keys are 47 characters; anything much longer is not worth hashing.

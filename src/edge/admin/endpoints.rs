@@ -4,13 +4,13 @@
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
-use crate::edge::admin::caller::{authenticate, require_app_key};
+use crate::contract::error::ApiError;
 use crate::edge::admin::api_keys;
-use crate::edge::tenancy::applications;
+use crate::edge::admin::caller::{authenticate, require_app_key};
 use crate::edge::platform::config;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
-use crate::contract::error::ApiError;
+use crate::edge::tenancy::applications;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfigPatch};
 use crate::tenancy::reserved_hosts;
 use crate::tokens::secrets::{random_token, SystemRandom};
@@ -76,7 +76,9 @@ pub async fn put_passkey_config(mut req: Request, env: &Env, app_id: &str) -> Ap
 fn refuse_reserved_hostnames(env: &Env, hostnames: &[String]) -> ApiResult<()> {
     let reserved = config::reserved_hosts(env);
     match hostnames.iter().find(|h| reserved_hosts::is_reserved(h, &reserved)) {
-        Some(host) => Err(ApiError::invalid_request(format!("`hostnames`: \"{host}\" is one of the Worker's own hosts and cannot be an application's"))),
+        Some(host) => {
+            Err(ApiError::invalid_request(format!("`hostnames`: \"{host}\" is one of the Worker's own hosts and cannot be an application's")))
+        }
         None => Ok(()),
     }
 }

@@ -6,14 +6,14 @@
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
+use crate::contract::error::ApiError;
+use crate::contract::time_format::rfc3339_utc;
 use crate::edge::admin::api_keys::{self, Action};
 use crate::edge::admin::caller::authenticate_actor;
 use crate::edge::platform::config;
 use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::tenancy::applications;
-use crate::contract::error::ApiError;
-use crate::contract::time_format::rfc3339_utc;
 use crate::tokens::secrets::{random_token, SystemRandom};
 
 /// Longest grace period a rotation may give the old keys: 30 days.

@@ -8,24 +8,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
-use super::{
-    body_fields, complete_body, keep_pending, optional_string, take_pending,
-    timeout_ms, verification_failed, Ceremony,
-};
+use super::{body_fields, complete_body, keep_pending, optional_string, take_pending, timeout_ms, verification_failed, Ceremony};
 use crate::contract::error::ApiError;
-use crate::tenancy::application::Application;
-use crate::edge::platform::db::{changes, database, failed};
-use crate::edge::platform::rate_limits;
-use crate::edge::platform::http::{json, read_json, ApiResult};
-use crate::edge::sessions::RevokeReason;
 use crate::edge::passkeys::credentials;
-use crate::edge::sessions;
+use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
+use crate::edge::sessions;
+use crate::edge::sessions::RevokeReason;
+use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
 use crate::webauthn::{
-    base64url, request_options, ErrorCode as Check, verify_authentication_with, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, Deferred,
-    ParsedAuthentication, RequestOptionsInput,
+    base64url, request_options, verify_authentication_with, AuthenticationPolicy, AuthenticationResponseJson, CredentialDescriptor, Deferred,
+    ErrorCode as Check, ParsedAuthentication, RequestOptionsInput,
 };
 
 /// Login keeps nothing but the challenge itself (and its application and ceremony).

@@ -17,29 +17,28 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
-use crate::edge::tenancy::app_lookup;
-use crate::edge::platform::outcome_log::{Event, OutcomeLog};
-use crate::edge::platform::challenge_store;
-use crate::edge::passkeys::credentials::StoredCredential;
-use crate::edge::platform::db::{error_text, failed};
-use crate::edge::email_verification;
-use crate::edge::platform::web_crypto;
-use crate::edge::platform::http::{separately, ApiResult};
-use crate::metadata::attestation_trust;
-use crate::edge::metadata::store as metadata_store;
-use crate::metadata::display::AuthenticatorSummary;
-use crate::metadata::provider_names::aaguid_string;
-use crate::metadata::registration::claimed_aaguid;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::contract::routes::Endpoint;
+use crate::edge::email_verification;
+use crate::edge::metadata::store as metadata_store;
+use crate::edge::passkeys::credentials::StoredCredential;
+use crate::edge::platform::challenge_store;
+use crate::edge::platform::db::{error_text, failed};
+use crate::edge::platform::http::{separately, ApiResult};
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::platform::web_crypto;
+use crate::edge::tenancy::app_lookup;
+use crate::metadata::attestation_trust;
+use crate::metadata::display::AuthenticatorSummary;
+use crate::metadata::provider_names::aaguid_string;
+use crate::metadata::registration::claimed_aaguid;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{random_token, RandomSource, SystemRandom};
 use crate::webauthn::{
-    base64url, creation_options, verify_registration_with, Deferred, CreationOptionsInput,
-    CredentialDescriptor, ParsedRegistration, RegistrationPolicy, VerifiedRegistration,
-    ErrorCode as Check, VerifyError, DEFAULT_ALGORITHMS,
+    base64url, creation_options, verify_registration_with, CreationOptionsInput, CredentialDescriptor, Deferred, ErrorCode as Check,
+    ParsedRegistration, RegistrationPolicy, VerifiedRegistration, VerifyError, DEFAULT_ALGORITHMS,
 };
 
 /// Bytes of a challenge (contract: 32 random bytes).
@@ -118,16 +117,9 @@ async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Cere
 /// challenge with it.
 /// Unknown or used: 400 verification_failed; expired: 410 challenge_expired; issued by another
 /// application or for another ceremony: 400 verification_failed (and the challenge is used up).
-async fn take_pending<T: DeserializeOwned>(
-    env: &Env,
-    app: &Application,
-    ceremony: Ceremony,
-    signed: Option<&[u8]>,
-) -> ApiResult<(Vec<u8>, T)> {
-    let challenge = signed
-        .filter(|c| c.len() == CHALLENGE_LEN)
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| ApiError::check(Check::Challenge, "unknown challenge"))?;
+async fn take_pending<T: DeserializeOwned>(env: &Env, app: &Application, ceremony: Ceremony, signed: Option<&[u8]>) -> ApiResult<(Vec<u8>, T)> {
+    let challenge =
+        signed.filter(|c| c.len() == CHALLENGE_LEN).map(<[u8]>::to_vec).ok_or_else(|| ApiError::check(Check::Challenge, "unknown challenge"))?;
     let kept = challenge_store::take(env, &base64url::encode(&challenge)).await?;
     let pending: Pending<Value> = serde_json::from_str(&kept).map_err(|_| ApiError::internal())?;
     if pending.app_id != app.id {
@@ -188,9 +180,7 @@ fn optional_name(fields: &Fields, key: &str) -> ApiResult<Option<String>> {
     let Some(raw) = optional_string(fields, key)? else { return Ok(None) };
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_request(format!(
-            "`{key}` must be 1 to {MAX_NAME_CHARS} characters without control characters"
-        )));
+        return Err(ApiError::invalid_request(format!("`{key}` must be 1 to {MAX_NAME_CHARS} characters without control characters")));
     }
     Ok(Some(name.to_owned()))
 }

@@ -10,20 +10,20 @@ use serde_json::json;
 use worker::{D1Database, Env, Request, Response};
 
 use super::{
-    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential,
-    optional_name, optional_string, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
+    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential, optional_name, optional_string, take_pending,
+    verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
 };
 use crate::contract::error::ApiError;
 use crate::contract::json_fields::Fields;
-use crate::tenancy::application::Application;
-use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::database;
-use crate::edge::platform::rate_limits;
-use crate::edge::platform::http::{json, read_json, ApiResult};
-use crate::edge::users::{self, User};
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
+use crate::edge::platform::config::hmac_key;
+use crate::edge::platform::db::database;
+use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
+use crate::edge::users::{self, User};
+use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, ErrorCode as Check, ParsedRegistration, RegistrationResponseJson};
 
@@ -97,20 +97,12 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
 
 /// The requester: by `Authorization: Bearer` when the header is there, else by `email` and
 /// `recoveryCode` in the body. Anything else answers 401.
-async fn identify(
-    req: &Request,
-    env: &Env,
-    db: &D1Database,
-    app: &Application,
-    fields: &Fields,
-    now_ms: i64,
-) -> ApiResult<Requester> {
+async fn identify(req: &Request, env: &Env, db: &D1Database, app: &Application, fields: &Fields, now_ms: i64) -> ApiResult<Requester> {
     if req.headers().has("authorization").unwrap_or(false) {
         let auth = sessions::authenticate_bearer(req, env, app, now_ms).await?;
         sessions::require_recent_ceremony(&auth, now_ms)?;
-        let user = users::find_by_id(db, &app.id, &auth.user_id)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
+        let user =
+            users::find_by_id(db, &app.id, &auth.user_id).await?.ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
         return Ok(Requester { user, recovery_code_hash: None });
     }
     let (Some(email), Some(code)) = (optional_string(fields, "email")?, optional_string(fields, "recoveryCode")?) else {

@@ -9,21 +9,20 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 use super::{
-    body_fields, commit, complete_body, creation_options_json, email_taken, keep_pending,
-    new_stored_credential, optional_name, optional_string, random_bytes, random_id, required_email, take_pending,
-    verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
+    body_fields, commit, complete_body, creation_options_json, email_taken, keep_pending, new_stored_credential, optional_name, optional_string,
+    random_bytes, random_id, required_email, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
 };
 use crate::contract::error::{ApiError, ErrorCode};
-use crate::tenancy::application::Application;
+use crate::edge::email_verification::{self, TokenProof};
+use crate::edge::passkeys::credentials;
+use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::database;
-use crate::edge::platform::rate_limits;
 use crate::edge::platform::http::{json, read_json, ApiResult};
-use crate::edge::users::{self, User};
-use crate::edge::passkeys::credentials;
-use crate::edge::email_verification::{self, TokenProof};
-use crate::edge::passkeys::recovery_codes;
+use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
+use crate::edge::users::{self, User};
+use crate::tenancy::application::Application;
 use crate::webauthn::{base64url, ParsedRegistration, RegistrationResponseJson};
 
 /// What signup/start keeps for signup/complete.

@@ -13,13 +13,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
 
+use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::json_fields::{self, Fields};
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::{database, failed};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
-use crate::contract::error::{ApiError, ErrorCode};
-use crate::contract::json_fields::{self, Fields};
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, random_token, six_digit_code, SystemRandom};
@@ -40,7 +40,8 @@ const MAX_TOKEN_LEN: usize = 128;
 /// address has an account.
 pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let fields = json_fields::into_object(read_json(&mut req).await?)?;
-    let email = email_field(&fields).and_then(|e| normalize_email(e).ok_or_else(|| ApiError::invalid_request("`email` is not a valid email address")))?;
+    let email =
+        email_field(&fields).and_then(|e| normalize_email(e).ok_or_else(|| ApiError::invalid_request("`email` is not a valid email address")))?;
     rate_limits::code_request(env, &req, &app.id, &email).await?;
 
     let id = random_token(&mut SystemRandom, "ev_", 16).map_err(|_| ApiError::internal())?;
@@ -181,15 +182,12 @@ pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &st
         token_expires_at: Option<i64>,
         token_used_at: Option<i64>,
     }
-    let row: Option<Row> = query!(
-        db,
-        "SELECT id, app_id, email, token_expires_at, token_used_at FROM email_verifications WHERE token_hash = ?1",
-        &hash,
-    )
-    .map_err(|e| failed("find verification token", e))?
-    .first(None)
-    .await
-    .map_err(|e| failed("find verification token", e))?;
+    let row: Option<Row> =
+        query!(db, "SELECT id, app_id, email, token_expires_at, token_used_at FROM email_verifications WHERE token_hash = ?1", &hash,)
+            .map_err(|e| failed("find verification token", e))?
+            .first(None)
+            .await
+            .map_err(|e| failed("find verification token", e))?;
     match row {
         Some(r) if r.app_id == app_id && r.email == email && r.token_used_at.is_none() && r.token_expires_at.is_some_and(|t| t > now_ms) => {
             Ok(TokenProof::Valid(r.id))

@@ -14,17 +14,17 @@
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
 
-use crate::edge::tenancy::app_lookup;
-use crate::edge::platform::outcome_log::{Event, OutcomeLog};
-use crate::edge::platform::db::{changes, database, failed};
-use crate::edge::platform::http::{json, read_json, ApiResult};
-use crate::edge::admin::caller;
-use crate::edge::platform::config;
-use crate::edge::platform::rate_limits;
-use crate::edge::sessions;
-use crate::edge::users;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
+use crate::edge::admin::caller;
+use crate::edge::platform::config;
+use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::platform::rate_limits;
+use crate::edge::sessions;
+use crate::edge::tenancy::app_lookup;
+use crate::edge::users;
 use crate::tenancy::application::Application;
 use crate::tokens::hand_off::{check_hand_off, redirect_target, verifier_matches, CODE_TTL_MS};
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
@@ -91,10 +91,13 @@ async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64
     .run()
     .await
     .map_err(|e| failed("store authorization code", e))?;
-    Ok(json(200, &serde_json::json!({
-        "redirectTo": redirect_target(&hand_off.redirect_uri, &code, hand_off.state.as_deref()),
-        "expiresIn": CODE_TTL_MS / 1000,
-    })))
+    Ok(json(
+        200,
+        &serde_json::json!({
+            "redirectTo": redirect_target(&hand_off.redirect_uri, &code, hand_off.state.as_deref()),
+            "expiresIn": CODE_TTL_MS / 1000,
+        }),
+    ))
 }
 
 /// Other fields (an OAuth client's `grant_type`, `client_id`) are ignored.
@@ -170,16 +173,11 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     let user = users::find_by_id(&db, &app.id, &row.user_id).await?.ok_or_else(invalid_code)?;
 
     // Use the code up first: of two racing exchanges only the one whose update used it goes on.
-    let used = query!(
-        &db,
-        "UPDATE authorization_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL",
-        now_ms,
-        &hash,
-    )
-    .map_err(|e| failed("prepare authorization code use", e))?
-    .run()
-    .await
-    .map_err(|e| failed("use authorization code", e))?;
+    let used = query!(&db, "UPDATE authorization_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL", now_ms, &hash,)
+        .map_err(|e| failed("prepare authorization code use", e))?
+        .run()
+        .await
+        .map_err(|e| failed("use authorization code", e))?;
     if changes(&used) != 1 {
         return Err(invalid_code());
     }

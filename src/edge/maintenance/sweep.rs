@@ -69,11 +69,8 @@ pub async fn run(env: &Env, now_ms: i64) {
 async fn sweep_table(db: &D1Database, target: &Target, now_ms: i64) -> ApiResult<usize> {
     let mut deleted = 0;
     for _ in 0..MAX_ROUNDS {
-        let result = query!(db, target.sql, now_ms, BATCH_ROWS)
-            .map_err(|e| failed("prepare sweep", e))?
-            .run()
-            .await
-            .map_err(|e| failed("sweep", e))?;
+        let result =
+            query!(db, target.sql, now_ms, BATCH_ROWS).map_err(|e| failed("prepare sweep", e))?.run().await.map_err(|e| failed("sweep", e))?;
         let round = changes(&result);
         deleted += round;
         if (round as i64) < BATCH_ROWS {

@@ -61,10 +61,7 @@ pub async fn summaries_for_user(db: &D1Database, app_id: &str, user_id: &str) ->
     .await
     .and_then(|r| r.results())
     .map_err(|e| failed(doing, e))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.aaguid, AuthenticatorSummary::from_columns(r.description, r.icon, r.certification.as_deref())))
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.aaguid, AuthenticatorSummary::from_columns(r.description, r.icon, r.certification.as_deref()))).collect())
 }
 
 /// The summary of one AAGUID's authenticator, if MDS lists it.
@@ -81,11 +78,7 @@ pub async fn summary(db: &D1Database, aaguid: &str) -> ApiResult<Option<Authenti
 /// The serial number of the stored BLOB, if any.
 pub async fn stored_no(db: &D1Database) -> ApiResult<Option<u64>> {
     let doing = "read metadata serial number";
-    let no: Option<i64> = db
-        .prepare("SELECT no FROM mds_blob WHERE id = 1")
-        .first(Some("no"))
-        .await
-        .map_err(|e| failed(doing, e))?;
+    let no: Option<i64> = db.prepare("SELECT no FROM mds_blob WHERE id = 1").first(Some("no")).await.map_err(|e| failed(doing, e))?;
     Ok(no.and_then(|n| u64::try_from(n).ok()))
 }
 
@@ -97,9 +90,8 @@ pub fn replace_stmts(db: &D1Database, payload: &Payload, source: &str, now_ms: i
     let doing = "prepare metadata replacement";
     let mut statements = vec![db.prepare("DELETE FROM mds_entries")];
     for rows in payload.authenticators.chunks(ROWS_PER_INSERT) {
-        let placeholders: Vec<String> = (0..rows.len())
-            .map(|i| format!("(?{}, ?{}, ?{}, ?{}, ?{})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
-            .collect();
+        let placeholders: Vec<String> =
+            (0..rows.len()).map(|i| format!("(?{}, ?{}, ?{}, ?{}, ?{})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5)).collect();
         let sql = format!("INSERT INTO mds_entries (aaguid, description, icon, certification, entry) VALUES {}", placeholders.join(", "));
         let mut values: Vec<JsValue> = Vec::with_capacity(rows.len() * 5);
         for row in rows {

@@ -42,7 +42,9 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
         Ok(found) => found,
         Err(_) => return pages::problem(None, 404, "No application is set up at this address. Check the link you followed."),
     };
-    let cannot = |message: &str| pages::problem(Some(&app), 400, &format!("This sign-in link cannot be used: {message}. Please go back to the application and try again."));
+    let cannot = |message: &str| {
+        pages::problem(Some(&app), 400, &format!("This sign-in link cannot be used: {message}. Please go back to the application and try again."))
+    };
     let pairs = request_url::query_pairs(req);
     let checked = match client_id(&pairs) {
         Ok(id) => {
@@ -86,12 +88,9 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
     .map_err(|e| failed("prepare authorization request insert", e))?;
     // Expired requests go, a few at a time; used codes stay a day after they expire, so that a
     // replay still finds what it must revoke.
-    let purge_requests = query!(
-        &db,
-        "DELETE FROM oidc_requests WHERE handle_hash IN (SELECT handle_hash FROM oidc_requests WHERE expires_at < ?1 LIMIT 20)",
-        now_ms,
-    )
-    .map_err(|e| failed("prepare authorization request purge", e))?;
+    let purge_requests =
+        query!(&db, "DELETE FROM oidc_requests WHERE handle_hash IN (SELECT handle_hash FROM oidc_requests WHERE expires_at < ?1 LIMIT 20)", now_ms,)
+            .map_err(|e| failed("prepare authorization request purge", e))?;
     let purge_codes = query!(
         &db,
         "DELETE FROM oidc_codes WHERE code_hash IN (SELECT code_hash FROM oidc_codes WHERE expires_at < ?1 LIMIT 20)",
@@ -173,13 +172,8 @@ pub async fn complete(mut req: Request, env: &Env, known: Option<&Application>, 
     let code_hash = keyed_hash(&hmac_key, CODE_PURPOSE, &code);
     let methods = amr(app.passkey.user_verification == UserVerification::Required);
     let methods = serde_json::to_string(&methods).map_err(|_| ApiError::internal())?;
-    let use_request = query!(
-        &db,
-        "UPDATE oidc_requests SET used_at = ?1 WHERE handle_hash = ?2 AND used_at IS NULL",
-        now_ms,
-        &handle_hash,
-    )
-    .map_err(|e| failed("prepare authorization request use", e))?;
+    let use_request = query!(&db, "UPDATE oidc_requests SET used_at = ?1 WHERE handle_hash = ?2 AND used_at IS NULL", now_ms, &handle_hash,)
+        .map_err(|e| failed("prepare authorization request use", e))?;
     let insert_code = query!(
         &db,
         "INSERT INTO oidc_codes (code_hash, app_id, client_id, user_id, issuer, redirect_uri, scope, nonce, code_challenge, auth_time, credential_id, amr, expires_at)

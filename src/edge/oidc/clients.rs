@@ -210,8 +210,8 @@ pub async fn delete(req: &Request, env: &Env, app_id: &str, client_id: &str, now
         client_id,
     )
     .map_err(|e| failed("prepare client sessions revoke", e))?;
-    let remove = query!(&db, "DELETE FROM oidc_clients WHERE app_id = ?1 AND id = ?2", app_id, client_id)
-        .map_err(|e| failed("prepare client delete", e))?;
+    let remove =
+        query!(&db, "DELETE FROM oidc_clients WHERE app_id = ?1 AND id = ?2", app_id, client_id).map_err(|e| failed("prepare client delete", e))?;
     let results = db.batch(vec![revoke, remove]).await.map_err(|e| failed("delete client", e))?;
     if results.get(1).map_or(0, changes) != 1 {
         return Err(no_such_client());

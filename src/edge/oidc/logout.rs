@@ -59,10 +59,7 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
         .await
         .map_err(|e| failed("find session", e))?;
         if let Some(session_id) = bound {
-            sessions::revoke_stmt(&db, &session_id, now_ms, RevokeReason::Logout)?
-                .run()
-                .await
-                .map_err(|e| failed("revoke session", e))?;
+            sessions::revoke_stmt(&db, &session_id, now_ms, RevokeReason::Logout)?.run().await.map_err(|e| failed("revoke session", e))?;
         }
         client_id = Some(claims.aud);
     }

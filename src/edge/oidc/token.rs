@@ -151,14 +151,9 @@ async fn exchange_code(
     // the code used and revokes the session the first one made.
     let ceremony = sessions::Ceremony { auth_time_ms: row.auth_time, credential_id: row.credential_id.clone() };
     let (session, mut statements) = sessions::new_session(env, req, app, &user.id, &ceremony, now_ms).await.map_err(from_api)?;
-    let use_code = query!(
-        db,
-        "UPDATE oidc_codes SET used_at = ?1, session_id = ?2 WHERE code_hash = ?3 AND used_at IS NULL",
-        now_ms,
-        &session.id,
-        &code_hash,
-    )
-    .map_err(|e| from_api(failed("prepare code use", e)))?;
+    let use_code =
+        query!(db, "UPDATE oidc_codes SET used_at = ?1, session_id = ?2 WHERE code_hash = ?3 AND used_at IS NULL", now_ms, &session.id, &code_hash,)
+            .map_err(|e| from_api(failed("prepare code use", e)))?;
     let bind = query!(
         db,
         "INSERT INTO oidc_sessions (session_id, client_id, app_id, issuer, scope, auth_time, amr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -192,7 +187,15 @@ struct GrantRow {
     amr: String,
 }
 
-async fn refresh(req: &Request, env: &Env, db: &D1Database, app: &Application, client: &OAuthClient, refresh_token: &str, now_ms: i64) -> OAuthResult<Response> {
+async fn refresh(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    app: &Application,
+    client: &OAuthClient,
+    refresh_token: &str,
+    now_ms: i64,
+) -> OAuthResult<Response> {
     let unknown = || OAuthError::invalid_grant("unknown, expired or revoked refresh token");
     let session_id = sessions::session_of_refresh_token(env, refresh_token).await.map_err(from_api)?.ok_or_else(unknown)?;
     let grant: GrantRow = query!(db, "SELECT client_id, issuer, scope, auth_time, amr FROM oidc_sessions WHERE session_id = ?1", &session_id)
@@ -205,9 +208,13 @@ async fn refresh(req: &Request, env: &Env, db: &D1Database, app: &Application, c
         return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
     }
     // Rotation and reuse detection are the session machinery's: a used token ends the session.
-    let session = sessions::refresh(env, req, app, refresh_token, now_ms)
-        .await
-        .map_err(|e| if e.code == ErrorCode::Internal { OAuthError::server_error() } else { OAuthError::invalid_grant(e.message) })?;
+    let session = sessions::refresh(env, req, app, refresh_token, now_ms).await.map_err(|e| {
+        if e.code == ErrorCode::Internal {
+            OAuthError::server_error()
+        } else {
+            OAuthError::invalid_grant(e.message)
+        }
+    })?;
     let user = users::find_by_id(db, &app.id, &session_user(db, &session.id).await?).await.map_err(from_api)?.ok_or_else(unknown)?;
     answer(env, &grant, &user, &session, None, now_ms).await
 }
@@ -244,12 +251,15 @@ async fn answer(env: &Env, grant: &GrantRow, user: &User, session: &SessionJson,
         now: secs(now_ms),
     };
     let id_token = jwt::sign(env, &claims(&issued, &subject)).await.map_err(from_api)?;
-    Ok(oauth_json(200, &serde_json::json!({
-        "access_token": session.access_token,
-        "token_type": "Bearer",
-        "expires_in": session.expires_in,
-        "refresh_token": session.refresh_token,
-        "id_token": id_token,
-        "scope": grant.scope,
-    })))
+    Ok(oauth_json(
+        200,
+        &serde_json::json!({
+            "access_token": session.access_token,
+            "token_type": "Bearer",
+            "expires_in": session.expires_in,
+            "refresh_token": session.refresh_token,
+            "id_token": id_token,
+            "scope": grant.scope,
+        }),
+    ))
 }

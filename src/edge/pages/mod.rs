@@ -5,13 +5,13 @@
 
 use worker::{Env, Request, Response};
 
-use crate::edge::tenancy::app_lookup;
+use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
-use crate::contract::error::{ApiError, ErrorCode};
+use crate::edge::tenancy::app_lookup;
+use crate::hosted_pages::{self, Page, PageApp, CONTENT_SECURITY_POLICY};
 use crate::tenancy::application::Application;
 use crate::tokens::hand_off::{check_hand_off, HandOff};
-use crate::hosted_pages::{self, Page, PageApp, CONTENT_SECURITY_POLICY};
 
 /// The hand-off parameters a sign-in link may carry.
 const HAND_OFF_PARAMS: [&str; 4] = ["redirect_uri", "state", "code_challenge", "code_challenge_method"];
@@ -28,7 +28,9 @@ pub async fn sign_in(req: &Request, env: &Env) -> ApiResult<Response> {
     }
     let hand_off = match hand_off(req, &app) {
         Ok(hand_off) => hand_off,
-        Err(message) => return problem_page(400, &format!("This sign-in link cannot be used: {message}. Please go back to {} and try again.", app.name)),
+        Err(message) => {
+            return problem_page(400, &format!("This sign-in link cannot be used: {message}. Please go back to {} and try again.", app.name))
+        }
     };
     html(200, &hosted_pages::render(Page::SignIn, Some(&page_app(&app)), hand_off.as_ref(), None))
 }

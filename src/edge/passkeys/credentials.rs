@@ -4,12 +4,12 @@
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
 
+use crate::contract::time_format::rfc3339_utc;
 use crate::edge::platform::db::failed;
-use crate::edge::users::{self, User};
 use crate::edge::platform::http::ApiResult;
+use crate::edge::users::{self, User};
 use crate::metadata::attestation_trust;
 use crate::metadata::display::{authenticator_json, model_name, AuthenticatorSummary};
-use crate::contract::time_format::rfc3339_utc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCredential {

@@ -6,20 +6,20 @@
 use serde::Deserialize;
 use worker::{Env, Request, Response};
 
-use crate::edge::admin::caller::{self, Caller};
-use crate::edge::hand_off;
-use crate::edge::tenancy::{app_lookup, applications};
-use crate::edge::platform::outcome_log::{Event, OutcomeLog};
-use crate::edge::platform::config;
-use crate::edge::passkeys::credentials;
-use crate::edge::metadata::store as metadata_store;
-use crate::edge::platform::db::{changes, database, failed};
-use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
-use crate::edge::passkeys::recovery_codes;
-use crate::edge::sessions::{self, BearerAuth, RevokeReason};
-use crate::edge::users;
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
+use crate::edge::admin::caller::{self, Caller};
+use crate::edge::hand_off;
+use crate::edge::metadata::store as metadata_store;
+use crate::edge::passkeys::credentials;
+use crate::edge::passkeys::recovery_codes;
+use crate::edge::platform::config;
+use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::edge::sessions::{self, BearerAuth, RevokeReason};
+use crate::edge::tenancy::{app_lookup, applications};
+use crate::edge::users;
 use crate::tenancy::application::Application;
 
 /// Longest passkey name, in characters.
@@ -54,13 +54,8 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
         let body: RenameBody = read_json(&mut req).await?;
         let name = valid_name(&body.name)?;
         let db = database(env)?;
-        let mut passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id)
-            .await?
-            .ok_or_else(no_such_passkey)?;
-        credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?
-            .run()
-            .await
-            .map_err(|e| failed("rename credential", e))?;
+        let mut passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id).await?.ok_or_else(no_such_passkey)?;
+        credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?.run().await.map_err(|e| failed("rename credential", e))?;
         passkey.name = Some(name);
         let model = metadata_store::summary(&db, &passkey.aaguid).await?;
         Ok(json(200, &serde_json::json!({ "passkey": passkey.to_passkey_json_with(model.as_ref()) })))
@@ -79,9 +74,7 @@ pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passke
         log.set_app(&app.id);
         let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
-        let passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id)
-            .await?
-            .ok_or_else(no_such_passkey)?;
+        let passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id).await?.ok_or_else(no_such_passkey)?;
         let results = db
             .batch(vec![
                 credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?,
@@ -170,9 +163,7 @@ async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>
 fn valid_name(raw: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_request(format!(
-            "`name` must be 1 to {MAX_NAME_CHARS} characters without control characters"
-        )));
+        return Err(ApiError::invalid_request(format!("`name` must be 1 to {MAX_NAME_CHARS} characters without control characters")));
     }
     Ok(name.to_string())
 }
@@ -180,4 +171,3 @@ fn valid_name(raw: &str) -> ApiResult<String> {
 fn no_such_passkey() -> ApiError {
     ApiError::not_found("no such passkey")
 }
-

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
 
+use crate::contract::error::ApiError;
 use crate::edge::platform::db::{changes, failed};
 use crate::edge::platform::http::ApiResult;
-use crate::contract::error::ApiError;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, normalize_recovery_code, recovery_code, SystemRandom};
 
 /// How many codes a set holds.
@@ -27,14 +27,8 @@ pub fn new_set(db: &D1Database, hmac_key: &[u8], user_id: &str, now_ms: i64) -> 
     let hashes = serde_json::to_string(&hashes).map_err(|_| ApiError::internal())?;
     let statements = vec![
         query!(db, "DELETE FROM recovery_codes WHERE user_id = ?1", user_id).map_err(|e| failed("prepare recovery code delete", e))?,
-        query!(
-            db,
-            "INSERT INTO recovery_codes (code_hash, user_id, created_at) SELECT value, ?2, ?3 FROM json_each(?1)",
-            &hashes,
-            user_id,
-            now_ms
-        )
-        .map_err(|e| failed("prepare recovery code insert", e))?,
+        query!(db, "INSERT INTO recovery_codes (code_hash, user_id, created_at) SELECT value, ?2, ?3 FROM json_each(?1)", &hashes, user_id, now_ms)
+            .map_err(|e| failed("prepare recovery code insert", e))?,
     ];
     Ok((codes, statements))
 }

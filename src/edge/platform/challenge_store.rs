@@ -148,10 +148,8 @@ pub async fn take(env: &Env, challenge: &str) -> std::result::Result<String, Api
 }
 
 async fn call(env: &Env, challenge: &str, op: &str, put: Option<(String, i64)>) -> std::result::Result<Response, ApiError> {
-    let stub = env
-        .durable_object("CHALLENGES")
-        .and_then(|ns| ns.id_from_name(challenge).and_then(|id| id.get_stub()))
-        .map_err(|_| ApiError::internal())?;
+    let stub =
+        env.durable_object("CHALLENGES").and_then(|ns| ns.id_from_name(challenge).and_then(|id| id.get_stub())).map_err(|_| ApiError::internal())?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
     if let Some((data, ttl_ms)) = put {

@@ -4,8 +4,8 @@
 
 use worker::{console_error, Env};
 
-use crate::edge::platform::http::ApiResult;
 use crate::contract::error::ApiError;
+use crate::edge::platform::http::ApiResult;
 use crate::tenancy::reserved_hosts;
 
 /// Shortest operator key accepted: a guessable key would open the whole admin API.
@@ -57,17 +57,11 @@ pub fn reserved_hosts(env: &Env) -> Vec<String> {
 }
 
 fn value(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .ok()
-        .and_then(|v| v.as_ref().as_string())
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
+    env.var(name).ok().and_then(|v| v.as_ref().as_string()).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 fn required(env: &Env, name: &str) -> ApiResult<String> {
-    value(env, name).ok_or_else(|| {
-        misconfigured(name, "is not set (wrangler secret put / [vars] in wrangler.toml; .dev.vars when local)")
-    })
+    value(env, name).ok_or_else(|| misconfigured(name, "is not set (wrangler secret put / [vars] in wrangler.toml; .dev.vars when local)"))
 }
 
 fn misconfigured(name: &str, problem: &str) -> ApiError {

@@ -13,11 +13,11 @@
 
 use worker::{Method, Request, Response};
 
-use crate::edge::tenancy::app_lookup;
-use crate::edge::platform::http::error_response;
-use crate::edge::platform::request_url;
 use crate::contract::error::ApiError;
 use crate::contract::routes::CorsScope;
+use crate::edge::platform::http::error_response;
+use crate::edge::platform::request_url;
+use crate::edge::tenancy::app_lookup;
 use crate::tenancy::application::Application;
 
 const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE";

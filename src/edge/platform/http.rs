@@ -36,12 +36,7 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
 /// Refuses a request whose `Content-Length` says more than 64 KiB (a body sent without one is
 /// measured by [`read_body`]).
 pub fn refuse_declared_oversize(req: &Request) -> ApiResult<()> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
@@ -56,10 +51,7 @@ pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     let unreadable = || ApiError::invalid_request("unreadable request body");
     let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
     let reader = stream.get_reader();
-    let read = js_sys::Reflect::get(&reader, &"read".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or_else(unreadable)?;
+    let read = js_sys::Reflect::get(&reader, &"read".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).ok_or_else(unreadable)?;
     let mut bytes = Vec::new();
     loop {
         let promise = read.call0(&reader).ok().and_then(|p| p.dyn_into::<js_sys::Promise>().ok()).ok_or_else(unreadable)?;

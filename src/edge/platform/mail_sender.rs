@@ -3,23 +3,16 @@
 
 use worker::{console_error, EmailMessage, Env};
 
+use crate::contract::error::ApiError;
 use crate::edge::platform::config;
 use crate::edge::platform::http::ApiResult;
-use crate::contract::error::ApiError;
-use crate::tenancy::application::Application;
 use crate::mail::message::{build, Mail, MailError};
-use crate::tokens::secrets::SystemRandom;
 use crate::mail::verification::verification_mail;
+use crate::tenancy::application::Application;
+use crate::tokens::secrets::SystemRandom;
 
 /// Mails `code` to `to` on behalf of `app`, from `AUTHAZ_MAIL_FROM` with the app's name.
-pub async fn send_verification_code(
-    env: &Env,
-    app: &Application,
-    to: &str,
-    code: &str,
-    expires_minutes: i64,
-    now_ms: i64,
-) -> ApiResult<()> {
+pub async fn send_verification_code(env: &Env, app: &Application, to: &str, code: &str, expires_minutes: i64, now_ms: i64) -> ApiResult<()> {
     let from = config::mail_from(env)?;
     let content = verification_mail(&app.name, code, expires_minutes);
     let mail = Mail {

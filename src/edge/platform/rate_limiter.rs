@@ -117,12 +117,9 @@ pub struct Limit {
 
 /// Counts one hit on `key`; `429 rate_limited` (with Retry-After) once the limit is reached.
 pub async fn hit(env: &Env, key: &str, limit: Limit) -> std::result::Result<(), ApiError> {
-    let body = serde_json::to_string(&HitBody { limit: limit.limit, window_ms: limit.window_ms })
-        .map_err(|_| ApiError::internal())?;
-    let stub = env
-        .durable_object("RATE_LIMITER")
-        .and_then(|ns| ns.id_from_name(key).and_then(|id| id.get_stub()))
-        .map_err(|_| ApiError::internal())?;
+    let body = serde_json::to_string(&HitBody { limit: limit.limit, window_ms: limit.window_ms }).map_err(|_| ApiError::internal())?;
+    let stub =
+        env.durable_object("RATE_LIMITER").and_then(|ns| ns.id_from_name(key).and_then(|id| id.get_stub())).map_err(|_| ApiError::internal())?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init("https://rate-limiter/hit", &init).map_err(|_| ApiError::internal())?;

@@ -4,12 +4,12 @@
 use serde::Deserialize;
 use worker::{Env, Request, Response};
 
-use crate::edge::tenancy::app_lookup;
-use crate::edge::platform::outcome_log::{Event, OutcomeLog};
+use crate::contract::routes::Endpoint;
 use crate::edge::platform::db::{database, failed};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, RevokeReason};
-use crate::contract::routes::Endpoint;
+use crate::edge::tenancy::app_lookup;
 use crate::tenancy::application::Application;
 
 /// How long clients may cache the JWKS. Short, so that a rotation's new key is seen quickly
@@ -44,10 +44,7 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
         log.set_app(&app.id);
         let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
-        sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?
-            .run()
-            .await
-            .map_err(|e| failed("revoke session", e))?;
+        sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?.run().await.map_err(|e| failed("revoke session", e))?;
         Ok(no_content())
     }
     .await;

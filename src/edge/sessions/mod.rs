@@ -18,10 +18,10 @@ pub use access_token::{jwks, signing_keys, unverified_audience};
 use serde::{Deserialize, Serialize};
 use worker::{query, D1Database, D1PreparedStatement, Env, Request};
 
+use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::platform::config;
 use crate::edge::platform::db::{database, failed};
 use crate::edge::platform::http::ApiResult;
-use crate::contract::error::{ApiError, ErrorCode};
 use crate::tenancy::application::Application;
 use crate::tokens::access_token::ACCESS_TOKEN_TTL_SECS;
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
@@ -196,10 +196,7 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
         return Err(unknown_refresh_token());
     }
     if row.used_at.is_some() {
-        revoke_stmt(&db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?
-            .run()
-            .await
-            .map_err(|e| failed("revoke session", e))?;
+        revoke_stmt(&db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?.run().await.map_err(|e| failed("revoke session", e))?;
         return Err(unauthorized("the refresh token was already used; the session has ended"));
     }
     session.check_live(now_ms)?;
@@ -214,16 +211,9 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
         .map_err(|e| failed("prepare refresh token use", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session.id, now_ms, session.expires_at)?;
     let results = db.batch(vec![use_token, refresh_row]).await.map_err(|e| failed("rotate refresh token", e))?;
-    let used_it = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .is_some_and(|changes| changes == 1);
+    let used_it = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).is_some_and(|changes| changes == 1);
     if !used_it {
-        revoke_stmt(&db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?
-            .run()
-            .await
-            .map_err(|e| failed("revoke session", e))?;
+        revoke_stmt(&db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?.run().await.map_err(|e| failed("revoke session", e))?;
         return Err(unauthorized("the refresh token was already used; the session has ended"));
     }
     let access_token = access_token::mint(env, req, app, &session.user_id, &session.id, session.auth_time, now_ms).await?;
@@ -247,14 +237,8 @@ pub async fn session_of_refresh_token(env: &Env, presented: &str) -> ApiResult<O
 
 /// Ends session `session_id` (for `.run()` or a `db.batch`). Ending an ended session changes nothing.
 pub fn revoke_stmt(db: &D1Database, session_id: &str, now_ms: i64, reason: RevokeReason) -> ApiResult<D1PreparedStatement> {
-    query!(
-        db,
-        "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE id = ?3 AND revoked_at IS NULL",
-        now_ms,
-        reason.as_str(),
-        session_id,
-    )
-    .map_err(|e| failed("prepare session revoke", e))
+    query!(db, "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE id = ?3 AND revoked_at IS NULL", now_ms, reason.as_str(), session_id,)
+        .map_err(|e| failed("prepare session revoke", e))
 }
 
 /// Ends every live session of `user_id` (for a `db.batch`).
@@ -317,10 +301,10 @@ async fn find_session(db: &D1Database, session_id: &str) -> ApiResult<Option<Ses
          FROM sessions WHERE id = ?1",
         session_id
     )
-        .map_err(|e| failed("find session", e))?
-        .first(None)
-        .await
-        .map_err(|e| failed("find session", e))
+    .map_err(|e| failed("find session", e))?
+    .first(None)
+    .await
+    .map_err(|e| failed("find session", e))
 }
 
 fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, expires_at: i64) -> ApiResult<(String, D1PreparedStatement)> {

@@ -8,11 +8,11 @@
 
 use worker::{Env, Request};
 
-use crate::edge::tenancy::applications;
+use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
-use crate::contract::error::{ApiError, ErrorCode};
+use crate::edge::tenancy::applications;
 use crate::tenancy::application::Application;
 
 /// Longest application id looked up (ids are 20 characters).
@@ -36,9 +36,7 @@ pub async fn for_page(req: &Request, env: &Env) -> ApiResult<Application> {
 async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Application> {
     let db = database(env)?;
     let host = request_host(req);
-    let named = header(req, "x-authaz-app")
-        .or_else(|| query_param.then(|| app_query_param(req)).flatten())
-        .filter(|id| id.len() <= MAX_APP_ID_LEN);
+    let named = header(req, "x-authaz-app").or_else(|| query_param.then(|| app_query_param(req)).flatten()).filter(|id| id.len() <= MAX_APP_ID_LEN);
     if host.is_some() || named.is_some() {
         if let Some(app) = applications::find_by_hostname_or_id(&db, host.as_deref(), named.as_deref()).await? {
             return Ok(app);

@@ -5,13 +5,12 @@
 use serde::Deserialize;
 use worker::{console_error, query, D1Database, D1PreparedStatement, D1Result};
 
+use crate::contract::error::ApiError;
 use crate::edge::platform::db::{error_text, failed};
 use crate::edge::platform::http::ApiResult;
-use crate::contract::error::ApiError;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 
-const COLUMNS: &str =
-    "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at";
+const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at";
 
 /// A row as D1 answers it: lists and the passkey config are JSON text.
 #[derive(Deserialize)]
@@ -30,9 +29,7 @@ struct Row {
 
 impl Row {
     fn into_application(self) -> ApiResult<Application> {
-        let list = |text: &str, column: &str| {
-            serde_json::from_str::<Vec<String>>(text).map_err(|_| corrupt(&self.id, column))
-        };
+        let list = |text: &str, column: &str| serde_json::from_str::<Vec<String>>(text).map_err(|_| corrupt(&self.id, column));
         Ok(Application {
             origins: list(&self.origins, "origins")?,
             hostnames: list(&self.hostnames, "hostnames")?,
@@ -125,23 +122,12 @@ fn batch_failed(doing: &str, err: worker::Error) -> ApiError {
 
 fn insert_hostnames(db: &D1Database, app_id: &str, hostnames: &[String]) -> ApiResult<D1PreparedStatement> {
     let hostnames = json_text(&hostnames)?;
-    query!(
-        db,
-        "INSERT INTO application_hostnames (hostname, app_id) SELECT value, ?2 FROM json_each(?1)",
-        &hostnames,
-        app_id
-    )
-    .map_err(|e| failed("prepare hostnames insert", e))
+    query!(db, "INSERT INTO application_hostnames (hostname, app_id) SELECT value, ?2 FROM json_each(?1)", &hostnames, app_id)
+        .map_err(|e| failed("prepare hostnames insert", e))
 }
 
 /// Stores a new application, its hostnames and `extra` (its API key and its record) in one transaction.
-pub async fn create(
-    db: &D1Database,
-    id: &str,
-    new: &NewApplication,
-    now_ms: i64,
-    extra: Vec<D1PreparedStatement>,
-) -> ApiResult<Application> {
+pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64, extra: Vec<D1PreparedStatement>) -> ApiResult<Application> {
     let app = Application {
         id: id.to_owned(),
         name: new.name.clone(),
@@ -202,10 +188,7 @@ pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms:
     .map_err(|e| failed("prepare application update", e))?;
     let mut statements = vec![update];
     if let (Some(list), Some(hostnames)) = (&patch.hostnames, &hostnames) {
-        statements.push(
-            query!(db, "DELETE FROM application_hostnames WHERE app_id = ?1", id)
-                .map_err(|e| failed("prepare hostnames delete", e))?,
-        );
+        statements.push(query!(db, "DELETE FROM application_hostnames WHERE app_id = ?1", id).map_err(|e| failed("prepare hostnames delete", e))?);
         if !list.is_empty() {
             // Only while the application exists: a patch of an unknown id must leave no rows.
             statements.push(
@@ -241,12 +224,7 @@ const CONFIG_WRITE_ATTEMPTS: usize = 5;
 /// Merges `patch` into the passkey config of application `id`; `None` when there is no such
 /// application. Read, merge, then write only if the stored config is still what was read (a
 /// compare-and-set), so a concurrent PUT of other fields is never lost.
-pub async fn update_passkey_config(
-    db: &D1Database,
-    id: &str,
-    patch: &PasskeyConfigPatch,
-    now_ms: i64,
-) -> ApiResult<Option<PasskeyConfig>> {
+pub async fn update_passkey_config(db: &D1Database, id: &str, patch: &PasskeyConfigPatch, now_ms: i64) -> ApiResult<Option<PasskeyConfig>> {
     for _ in 0..CONFIG_WRITE_ATTEMPTS {
         let stored: Option<String> = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
             .map_err(|e| failed("prepare passkey config read", e))?

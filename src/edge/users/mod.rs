@@ -3,9 +3,9 @@
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement, D1Result};
 
+use crate::contract::time_format::rfc3339_utc;
 use crate::edge::platform::db::failed;
 use crate::edge::platform::http::ApiResult;
-use crate::contract::time_format::rfc3339_utc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -84,9 +84,8 @@ pub async fn find_by_id_in_any_app(db: &D1Database, id: &str) -> ApiResult<Optio
 /// Selects the owner of the credential of `app_id` with this WebAuthn credential id (base64url),
 /// for a `db.batch`; read the answer with [`from_result`].
 pub fn owner_of_credential_stmt(db: &D1Database, app_id: &str, credential_id: &str) -> ApiResult<D1PreparedStatement> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND id = (SELECT user_id FROM credentials WHERE app_id = ?1 AND credential_id = ?2)"
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND id = (SELECT user_id FROM credentials WHERE app_id = ?1 AND credential_id = ?2)");
     query!(db, &sql, app_id, credential_id).map_err(|e| failed("prepare credential owner lookup", e))
 }
 

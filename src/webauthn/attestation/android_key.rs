@@ -37,15 +37,11 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let (_, extension) = leaf
         .extension(OID_ANDROID_KEY_DESCRIPTION)
         .ok_or_else(|| attestation_error("attestation certificate lacks the Android key description extension"))?;
-    let description = KeyDescription::parse(extension)
-        .map_err(|e| attestation_error(format!("malformed Android key description: {e}")))?;
+    let description = KeyDescription::parse(extension).map_err(|e| attestation_error(format!("malformed Android key description: {e}")))?;
     check_key_description(&description, input.client_data_hash)?;
 
     certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
-    Ok(AttestationOutcome {
-        attestation_type: AttestationType::Basic,
-        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
-    })
+    Ok(AttestationOutcome { attestation_type: AttestationType::Basic, trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect() })
 }
 
 /// The key description checks of WebAuthn L3 §8.4 on the union of both authorization lists.
@@ -68,7 +64,10 @@ fn check_key_description(description: &KeyDescription, client_data_hash: &[u8]) 
 }
 
 /// `alg`, `sig` and the `x5c` certificates of the statement.
-fn read_statement(att_stmt: &Value) -> Result<(i64, &[u8], Vec<&[u8]>), VerifyError> {
+/// `alg`, `sig` and the `x5c` chain (leaf first).
+type AndroidKeyStatement<'a> = (i64, &'a [u8], Vec<&'a [u8]>);
+
+fn read_statement(att_stmt: &Value) -> Result<AndroidKeyStatement<'_>, VerifyError> {
     let stmt = Statement::new(att_stmt)?;
     stmt.only(&["alg", "sig", "x5c"])?;
     let x5c = stmt.x5c()?.ok_or_else(|| attestation_error("attStmt.x5c is missing"))?;

@@ -2,16 +2,16 @@
 //! JWS (compact serialization) signed by Google's `attest.android.com` certificate, whose
 //! payload binds SHA-256(authenticatorData || clientDataHash) as its nonce.
 
-use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use ciborium::Value;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate};
-use crate::webauthn::keys::{HashAlg, SignatureScheme};
 use crate::webauthn::error::{ErrorCode, VerifyError};
+use crate::webauthn::keys::{HashAlg, SignatureScheme};
 use crate::webauthn::signature::SignatureVerifier;
 
 /// The host name SafetyNet attestation certificates are issued to.
@@ -43,15 +43,12 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let response = read_statement(input.att_stmt)?;
     let response = core::str::from_utf8(response).map_err(|_| attestation_error("SafetyNet response is not UTF-8"))?;
     let mut parts = response.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(attestation_error("SafetyNet response is not a compact JWS"));
     };
     let header: JwsHeader = decode_json(header_b64, "header")?;
     let payload: SafetyNetPayload = decode_json(payload_b64, "payload")?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature_b64)
-        .map_err(|_| attestation_error("JWS signature is not base64url"))?;
+    let signature = URL_SAFE_NO_PAD.decode(signature_b64).map_err(|_| attestation_error("JWS signature is not base64url"))?;
 
     let x5c = header
         .x5c
@@ -61,10 +58,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let chain = certificate::parse_chain(x5c.iter().map(Vec::as_slice))?;
     let leaf = chain.first().ok_or_else(|| attestation_error("JWS x5c is empty"))?;
     if !issued_to_safetynet(leaf) {
-        return Err(VerifyError::new(
-            ErrorCode::Certificate,
-            format!("SafetyNet certificate is not issued to {SAFETYNET_HOSTNAME}"),
-        ));
+        return Err(VerifyError::new(ErrorCode::Certificate, format!("SafetyNet certificate is not issued to {SAFETYNET_HOSTNAME}")));
     }
     let signing_input = response
         .as_bytes()
@@ -89,10 +83,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     }
 
     certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
-    Ok(AttestationOutcome {
-        attestation_type: AttestationType::Basic,
-        trust_path: x5c,
-    })
+    Ok(AttestationOutcome { attestation_type: AttestationType::Basic, trust_path: x5c })
 }
 
 /// `response` of the statement (`ver` must be a non-empty text).
@@ -103,10 +94,7 @@ fn read_statement(att_stmt: &Value) -> Result<&[u8], VerifyError> {
         Some(ver) if !ver.is_empty() => {}
         _ => return Err(attestation_error("attStmt.ver missing or not a non-empty text")),
     }
-    let response = stmt
-        .get("response")?
-        .and_then(Value::as_bytes)
-        .ok_or_else(|| attestation_error("attStmt.response missing or not bytes"))?;
+    let response = stmt.get("response")?.and_then(Value::as_bytes).ok_or_else(|| attestation_error("attStmt.response missing or not bytes"))?;
     if response.len() > MAX_RESPONSE_LEN {
         return Err(VerifyError::new(ErrorCode::TooLarge, "SafetyNet response too large"));
     }
@@ -114,18 +102,14 @@ fn read_statement(att_stmt: &Value) -> Result<&[u8], VerifyError> {
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(part: &str, what: &str) -> Result<T, VerifyError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| attestation_error(format!("JWS {what} is not base64url")))?;
+    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| attestation_error(format!("JWS {what} is not base64url")))?;
     serde_json::from_slice(&bytes).map_err(|e| attestation_error(format!("JWS {what} is not the expected JSON: {e}")))
 }
 
 /// Whether the leaf names `attest.android.com`: as a SAN dNSName, or as the subject CN.
 fn issued_to_safetynet(leaf: &Certificate) -> bool {
-    use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
-    let san_names = leaf
-        .extension(certificate::oid::SUBJECT_ALT_NAME)
-        .and_then(|(_, value)| <SubjectAltName as der::Decode>::from_der(value).ok());
+    use x509_cert::ext::pkix::{name::GeneralName, SubjectAltName};
+    let san_names = leaf.extension(certificate::oid::SUBJECT_ALT_NAME).and_then(|(_, value)| <SubjectAltName as der::Decode>::from_der(value).ok());
     let in_san = san_names.is_some_and(|SubjectAltName(names)| {
         names.iter().any(|name| matches!(name, GeneralName::DnsName(dns) if dns.as_str() == SAFETYNET_HOSTNAME))
     });

@@ -21,9 +21,8 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let cred_cert = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
 
     let expected_nonce = Sha256::digest(signed_data(input));
-    let (_, extension) = cred_cert
-        .extension(OID_APPLE_NONCE)
-        .ok_or_else(|| attestation_error("credential certificate lacks the Apple nonce extension"))?;
+    let (_, extension) =
+        cred_cert.extension(OID_APPLE_NONCE).ok_or_else(|| attestation_error("credential certificate lacks the Apple nonce extension"))?;
     let nonce = parse_nonce(extension).map_err(|e| attestation_error(format!("malformed Apple nonce extension: {e}")))?;
     if nonce != expected_nonce.as_slice() {
         return Err(attestation_error("Apple nonce differs from SHA-256(authenticatorData || clientDataHash)"));
@@ -33,10 +32,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     }
 
     certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
-    Ok(AttestationOutcome {
-        attestation_type: AttestationType::AnonCa,
-        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
-    })
+    Ok(AttestationOutcome { attestation_type: AttestationType::AnonCa, trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect() })
 }
 
 /// The `x5c` certificates of the statement. Early iOS 14 responses also carried an `alg`
@@ -50,8 +46,7 @@ fn read_x5c(att_stmt: &Value) -> Result<Vec<&[u8]>, VerifyError> {
 fn parse_nonce(extension: &[u8]) -> der::Result<&[u8]> {
     let mut reader = SliceReader::new(extension)?;
     let nonce = reader.sequence(|r| {
-        let field = ContextSpecific::<&OctetStringRef>::decode_explicit(r, TagNumber(1))?
-            .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
+        let field = ContextSpecific::<&OctetStringRef>::decode_explicit(r, TagNumber(1))?.ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
         Ok::<_, der::Error>(field.value.as_bytes())
     })?;
     reader.finish()?;

@@ -3,8 +3,8 @@
 
 use super::{attestation_error, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::{self, Certificate};
-use crate::webauthn::keys::{CoseAlgorithm, KeyKind};
 use crate::webauthn::error::VerifyError;
+use crate::webauthn::keys::{CoseAlgorithm, KeyKind};
 
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
     let stmt = Statement::new(input.att_stmt)?;
@@ -25,11 +25,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
 
 /// `0x00 || rpIdHash || clientDataHash || credentialId || publicKeyU2F`.
 fn verification_data(input: &AttestationInput) -> Result<Vec<u8>, VerifyError> {
-    let credential = input
-        .auth_data
-        .attested_credential
-        .as_ref()
-        .ok_or_else(|| attestation_error("no attested credential data"))?;
+    let credential = input.auth_data.attested_credential.as_ref().ok_or_else(|| attestation_error("no attested credential data"))?;
     let key = input.credential_public_key.public_key();
     let point = match key.ec_point() {
         Some(point) if key.kind() == KeyKind::P256 => point,

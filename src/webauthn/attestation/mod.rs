@@ -12,8 +12,8 @@ use ciborium::Value;
 
 use super::authenticator_data::AuthenticatorData;
 use super::cbor;
-use super::keys::CoseKey;
 use super::error::{quoted, ErrorCode, VerifyError};
+use super::keys::CoseKey;
 use super::signature::SignatureVerifier;
 
 /// Everything a format needs to verify its statement.
@@ -73,10 +73,7 @@ pub fn verify(fmt: &str, input: &AttestationInput) -> Result<AttestationOutcome,
         "android-key" => android_key::verify(input),
         "android-safetynet" => android_safetynet::verify(input),
         "apple" => apple::verify(input),
-        other => Err(VerifyError::new(
-            ErrorCode::AttestationFormat,
-            format!("unsupported attestation format {}", quoted(other)),
-        )),
+        other => Err(VerifyError::new(ErrorCode::AttestationFormat, format!("unsupported attestation format {}", quoted(other)))),
     }
 }
 
@@ -96,16 +93,11 @@ impl<'a> Statement<'a> {
     }
 
     fn alg(&self) -> Result<i64, VerifyError> {
-        self.get("alg")?
-            .and_then(cbor::as_i64)
-            .ok_or_else(|| attestation_error("attStmt.alg missing or not an integer"))
+        self.get("alg")?.and_then(cbor::as_i64).ok_or_else(|| attestation_error("attStmt.alg missing or not an integer"))
     }
 
     fn sig(&self) -> Result<&'a [u8], VerifyError> {
-        self.get("sig")?
-            .and_then(Value::as_bytes)
-            .map(Vec::as_slice)
-            .ok_or_else(|| attestation_error("attStmt.sig missing or not bytes"))
+        self.get("sig")?.and_then(Value::as_bytes).map(Vec::as_slice).ok_or_else(|| attestation_error("attStmt.sig missing or not bytes"))
     }
 
     /// `x5c` when present: a non-empty array of byte strings.
@@ -113,10 +105,7 @@ impl<'a> Statement<'a> {
         let Some(value) = self.get("x5c")? else { return Ok(None) };
         let bad = || attestation_error("attStmt.x5c is not a non-empty array of byte strings");
         let array = value.as_array().ok_or_else(bad)?;
-        let certs = array
-            .iter()
-            .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(bad))
-            .collect::<Result<Vec<_>, _>>()?;
+        let certs = array.iter().map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
         if certs.is_empty() {
             return Err(bad());
         }
@@ -127,7 +116,10 @@ impl<'a> Statement<'a> {
     fn only(&self, allowed: &[&str]) -> Result<(), VerifyError> {
         for (key, _) in self.map {
             if !key.as_text().is_some_and(|name| allowed.contains(&name)) {
-                return Err(attestation_error(format!("unexpected attStmt field {}", key.as_text().map_or_else(|| String::from("(not a text key)"), quoted))));
+                return Err(attestation_error(format!(
+                    "unexpected attStmt field {}",
+                    key.as_text().map_or_else(|| String::from("(not a text key)"), quoted)
+                )));
             }
         }
         Ok(())

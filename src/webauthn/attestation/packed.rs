@@ -6,8 +6,8 @@ use der::Decode;
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
 use crate::webauthn::certificate::oid::{
-    COMMON_NAME as OID_COMMON_NAME, COUNTRY as OID_COUNTRY, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID,
-    ORGANIZATION as OID_ORGANIZATION, ORGANIZATIONAL_UNIT as OID_ORGANIZATIONAL_UNIT,
+    COMMON_NAME as OID_COMMON_NAME, COUNTRY as OID_COUNTRY, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID, ORGANIZATION as OID_ORGANIZATION,
+    ORGANIZATIONAL_UNIT as OID_ORGANIZATIONAL_UNIT,
 };
 use crate::webauthn::certificate::{self, Certificate};
 use crate::webauthn::error::{ErrorCode, VerifyError};
@@ -41,23 +41,14 @@ fn verify_self(input: &AttestationInput, alg: i64, sig: &[u8], data: &[u8]) -> R
 }
 
 /// Basic or AttCA attestation: signed by the key of `x5c[0]`, a chain ordered leaf first.
-fn verify_certified(
-    input: &AttestationInput,
-    alg: i64,
-    sig: &[u8],
-    data: &[u8],
-    x5c: &[&[u8]],
-) -> Result<AttestationOutcome, VerifyError> {
+fn verify_certified(input: &AttestationInput, alg: i64, sig: &[u8], data: &[u8], x5c: &[&[u8]]) -> Result<AttestationOutcome, VerifyError> {
     let chain = certificate::parse_chain(x5c.iter().copied())?;
     let leaf = chain.first().ok_or_else(|| attestation_error("x5c is empty"))?;
     leaf.verify_signature(alg, data, sig, input.verifier)?;
     let aaguid = input.auth_data.attested_credential.as_ref().map(|c| c.aaguid);
     check_attestation_certificate(leaf, aaguid)?;
     certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
-    Ok(AttestationOutcome {
-        attestation_type: AttestationType::Basic,
-        trust_path: x5c.iter().map(|der| der.to_vec()).collect(),
-    })
+    Ok(AttestationOutcome { attestation_type: AttestationType::Basic, trust_path: x5c.iter().map(|der| der.to_vec()).collect() })
 }
 
 /// The requirements of §8.2.1 on a packed attestation certificate.

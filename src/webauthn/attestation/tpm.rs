@@ -11,9 +11,9 @@ use crate::webauthn::certificate::oid::{
     EXTENDED_KEY_USAGE as OID_EXTENDED_KEY_USAGE, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID, SUBJECT_ALT_NAME as OID_SUBJECT_ALT_NAME,
 };
 use crate::webauthn::certificate::{self, Certificate};
+use crate::webauthn::error::{quoted, ErrorCode, VerifyError};
 use crate::webauthn::keys::encoding::strip_leading_zeros as strip_zeros;
 use crate::webauthn::keys::{CoseAlgorithm, CoseKey, HashAlg, KeyKind};
-use crate::webauthn::error::{quoted, ErrorCode, VerifyError};
 
 const TPM_GENERATED_VALUE: u32 = 0xff54_4347;
 const TPM_ST_ATTEST_CERTIFY: u16 = 0x8017;
@@ -47,9 +47,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     let scheme = CoseAlgorithm::from_id(stmt.alg)
         .map(CoseAlgorithm::scheme)
         .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, format!("unsupported TPM attestation algorithm {}", stmt.alg)))?;
-    let hash = scheme
-        .hash()
-        .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "TPM attestation algorithm has no hash"))?;
+    let hash = scheme.hash().ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, "TPM attestation algorithm has no hash"))?;
 
     let pub_area = PubArea::parse(stmt.pub_area)?;
     if !pub_area.matches(input.credential_public_key) {
@@ -77,10 +75,7 @@ pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyErro
     }
 
     certificate::verify_chain(&chain, input.now_unix, input.verifier)?;
-    Ok(AttestationOutcome {
-        attestation_type: AttestationType::AttCa,
-        trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect(),
-    })
+    Ok(AttestationOutcome { attestation_type: AttestationType::AttCa, trust_path: chain.iter().map(|cert| cert.der().to_vec()).collect() })
 }
 
 /// The fields of a `tpm` attStmt.
@@ -124,13 +119,9 @@ fn check_aik_certificate(aik: &Certificate, aaguid: Option<[u8; 16]>) -> Result<
     if !aik.subject_is_empty() {
         return Err(cert_error("subject is not empty"));
     }
-    let (_, san) = aik
-        .extension(OID_SUBJECT_ALT_NAME)
-        .ok_or_else(|| cert_error("no Subject Alternative Name"))?;
+    let (_, san) = aik.extension(OID_SUBJECT_ALT_NAME).ok_or_else(|| cert_error("no Subject Alternative Name"))?;
     check_tpm_san(san).map_err(|_| cert_error("Subject Alternative Name lacks the TPM manufacturer, model and version"))?;
-    let (_, eku) = aik
-        .extension(OID_EXTENDED_KEY_USAGE)
-        .ok_or_else(|| cert_error("no Extended Key Usage"))?;
+    let (_, eku) = aik.extension(OID_EXTENDED_KEY_USAGE).ok_or_else(|| cert_error("no Extended Key Usage"))?;
     let eku = der::Decode::from_der(eku).map_err(|_| cert_error("malformed Extended Key Usage"))?;
     let ExtendedKeyUsage(usages) = eku;
     if !usages.contains(&OID_TCG_KP_AIK_CERTIFICATE) {
@@ -140,8 +131,8 @@ fn check_aik_certificate(aik: &Certificate, aaguid: Option<[u8; 16]>) -> Result<
         return Err(cert_error("Basic Constraints say CA"));
     }
     if let Some((_, value)) = aik.extension(OID_FIDO_GEN_CE_AAGUID) {
-        let cert_aaguid = <&der::asn1::OctetStringRef as der::Decode>::from_der(value)
-            .map_err(|_| cert_error("malformed id-fido-gen-ce-aaguid extension"))?;
+        let cert_aaguid =
+            <&der::asn1::OctetStringRef as der::Decode>::from_der(value).map_err(|_| cert_error("malformed id-fido-gen-ce-aaguid extension"))?;
         if Some(cert_aaguid.as_bytes()) != aaguid.as_ref().map(|a| a.as_slice()) {
             return Err(cert_error("id-fido-gen-ce-aaguid (1.3.6.1.4.1.45724.1.1.4) differs from the authenticator data's AAGUID"));
         }
@@ -154,15 +145,17 @@ fn check_aik_certificate(aik: &Certificate, aaguid: Option<[u8; 16]>) -> Result<
 fn check_tpm_san(san: &[u8]) -> Result<(), ()> {
     let SubjectAltName(names) = der::Decode::from_der(san).map_err(|_| ())?;
     let has_all = |name: &x509_cert::name::Name| {
-        [OID_TCG_AT_TPM_MANUFACTURER, OID_TCG_AT_TPM_MODEL, OID_TCG_AT_TPM_VERSION]
-            .iter()
-            .all(|oid| name.iter().any(|atv| atv.oid == *oid))
+        [OID_TCG_AT_TPM_MANUFACTURER, OID_TCG_AT_TPM_MODEL, OID_TCG_AT_TPM_VERSION].iter().all(|oid| name.iter().any(|atv| atv.oid == *oid))
     };
     let found = names.iter().any(|general_name| match general_name {
         GeneralName::DirectoryName(name) => has_all(name),
         _ => false,
     });
-    if found { Ok(()) } else { Err(()) }
+    if found {
+        Ok(())
+    } else {
+        Err(())
+    }
 }
 
 /// A bounded big-endian reader for TPM 2.0 structures (which are not ASN.1).
@@ -187,9 +180,7 @@ impl<'a> TpmReader<'a> {
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], VerifyError> {
         let what = self.what;
-        self.take(N)?
-            .try_into()
-            .map_err(|_| attestation_error(format!("{what} is truncated")))
+        self.take(N)?.try_into().map_err(|_| attestation_error(format!("{what} is truncated")))
     }
 
     fn u16(&mut self) -> Result<u16, VerifyError> {

@@ -144,15 +144,15 @@ mod tests {
     #[test]
     fn anchors() {
         let root = ec_root();
-        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(NOW), &VerifyNow).is_ok());
-        assert!(chains_to_anchor(&[ec_leaf(), ec_inter(), root.clone()], &[root.clone()], Some(NOW), &VerifyNow).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], std::slice::from_ref(&root), Some(NOW), &VerifyNow).is_ok());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter(), root.clone()], std::slice::from_ref(&root), Some(NOW), &VerifyNow).is_ok());
         assert!(chains_to_anchor(&[ec_leaf()], &[ec_leaf()], Some(NOW), &VerifyNow).is_ok());
         let other = cert(vector!("rsa_root.der"));
         let err = chains_to_anchor(&[ec_leaf(), ec_inter()], &[other], Some(NOW), &VerifyNow).unwrap_err();
         assert_eq!(err.code, ErrorCode::UntrustedAttestation);
         assert_eq!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[], None, &VerifyNow).unwrap_err().code, ErrorCode::UntrustedAttestation);
         // the anchor's validity counts too
-        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], &[root.clone()], Some(2_200_000_000), &VerifyNow).is_err());
+        assert!(chains_to_anchor(&[ec_leaf(), ec_inter()], std::slice::from_ref(&root), Some(2_200_000_000), &VerifyNow).is_err());
         // an anchor that may not sign certificates does not anchor what it signed
         let err = chains_to_anchor(&[cert(vector!("ec_below_leaf.der"))], &[ec_leaf()], None, &VerifyNow).unwrap_err();
         assert!(err.message.contains("not a CA"), "{}", err.message);

@@ -25,10 +25,18 @@ mod test_vectors {
     pub fn cert(der: &[u8]) -> Certificate {
         Certificate::from_der(der).expect("test certificate parses")
     }
-    pub fn ec_root() -> Certificate { cert(vector!("ec_root.der")) }
-    pub fn ec_inter() -> Certificate { cert(vector!("ec_inter.der")) }
-    pub fn ec_leaf() -> Certificate { cert(vector!("ec_leaf.der")) }
-    pub fn rsa_leaf() -> Certificate { cert(vector!("rsa_leaf.der")) }
+    pub fn ec_root() -> Certificate {
+        cert(vector!("ec_root.der"))
+    }
+    pub fn ec_inter() -> Certificate {
+        cert(vector!("ec_inter.der"))
+    }
+    pub fn ec_leaf() -> Certificate {
+        cert(vector!("ec_leaf.der"))
+    }
+    pub fn rsa_leaf() -> Certificate {
+        cert(vector!("rsa_leaf.der"))
+    }
 
     pub fn code(result: Result<(), VerifyError>) -> ErrorCode {
         result.expect_err("must fail").code
@@ -42,10 +50,10 @@ use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
 use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
-pub use chain::{chains_to_anchor, parse_chain, verify_chain};
 use super::error::{ErrorCode, VerifyError};
 use super::keys::{spki, CoseAlgorithm, CoseKey, KeyKind, PublicKey, SignatureScheme};
 use super::signature::{SignatureCheck, SignatureVerifier};
+pub use chain::{chains_to_anchor, parse_chain, verify_chain};
 
 /// The OIDs (dotted form) of the extensions and subject attributes the core reads.
 pub mod oid {
@@ -87,8 +95,7 @@ impl Certificate {
         if der.len() > MAX_CERTIFICATE_LEN {
             return Err(cert_error("certificate too large"));
         }
-        let cert = x509_cert::Certificate::from_der(der)
-            .map_err(|e| cert_error(format!("certificate is not valid DER X.509: {e}")))?;
+        let cert = x509_cert::Certificate::from_der(der).map_err(|e| cert_error(format!("certificate is not valid DER X.509: {e}")))?;
         let tbs = tbs_range(der).map_err(|e| cert_error(format!("certificate is not valid DER: {e}")))?;
         Ok(Certificate { der: der.to_vec(), tbs, cert })
     }
@@ -105,12 +112,9 @@ impl Certificate {
         let mut rest = pem;
         while let Some(start) = rest.find(BEGIN) {
             let after_begin = &rest[start..];
-            let end = after_begin
-                .find(END)
-                .ok_or_else(|| cert_error("PEM certificate without END line"))?;
+            let end = after_begin.find(END).ok_or_else(|| cert_error("PEM certificate without END line"))?;
             let block = &after_begin[..end + END.len()];
-            let (label, der) = der::pem::decode_vec(block.as_bytes())
-                .map_err(|e| cert_error(format!("PEM certificate is not valid: {e}")))?;
+            let (label, der) = der::pem::decode_vec(block.as_bytes()).map_err(|e| cert_error(format!("PEM certificate is not valid: {e}")))?;
             if label != "CERTIFICATE" {
                 return Err(cert_error("PEM block is not a certificate"));
             }
@@ -158,12 +162,7 @@ impl Certificate {
     /// `extnValue` OCTET STRING. None when absent, or when present more than once.
     pub fn extension(&self, oid: &str) -> Option<(bool, &[u8])> {
         let oid = ObjectIdentifier::new(oid).ok()?;
-        let mut found = self
-            .cert
-            .tbs_certificate()
-            .extensions()?
-            .iter()
-            .filter(|ext| ext.extn_id == oid);
+        let mut found = self.cert.tbs_certificate().extensions()?.iter().filter(|ext| ext.extn_id == oid);
         let ext = found.next()?;
         if found.next().is_some() {
             return None;
@@ -189,9 +188,7 @@ impl Certificate {
         }
         match self.extension(oid::KEY_USAGE) {
             None => true,
-            Some((_, value)) => KeyUsage::from_der(value)
-                .map(|ku| ku.0.contains(KeyUsages::KeyCertSign))
-                .unwrap_or(false),
+            Some((_, value)) => KeyUsage::from_der(value).map(|ku| ku.0.contains(KeyUsages::KeyCertSign)).unwrap_or(false),
         }
     }
 
@@ -223,9 +220,9 @@ impl Certificate {
     /// (-7 ES256, -35 ES384, -36 ES512, -8 EdDSA, -257/-258/-259 RS256/384/512,
     /// -37/-38/-39 PS256/384/512, -65535 RS1). ECDSA signatures are DER-encoded.
     pub fn verify_signature(&self, cose_alg: i64, data: &[u8], sig: &[u8], verifier: &dyn SignatureVerifier) -> Result<(), VerifyError> {
-        let scheme = CoseAlgorithm::from_id(cose_alg).map(CoseAlgorithm::scheme).ok_or_else(|| {
-            VerifyError::new(ErrorCode::Algorithm, format!("unsupported signature algorithm {cose_alg}"))
-        })?;
+        let scheme = CoseAlgorithm::from_id(cose_alg)
+            .map(CoseAlgorithm::scheme)
+            .ok_or_else(|| VerifyError::new(ErrorCode::Algorithm, format!("unsupported signature algorithm {cose_alg}")))?;
         self.verify_with_scheme(scheme, data, sig, verifier)
     }
 
@@ -250,13 +247,9 @@ impl Certificate {
             return Err(cert_error("certificate issuer does not match the next certificate's subject"));
         }
         let alg = self.cert.signature_algorithm();
-        let scheme = spki::scheme_of_signature_oid(&alg.oid)
-            .ok_or_else(|| cert_error(format!("unsupported certificate signature algorithm {}", alg.oid)))?;
-        let sig = self
-            .cert
-            .signature()
-            .as_bytes()
-            .ok_or_else(|| cert_error("certificate signature is not a whole number of bytes"))?;
+        let scheme =
+            spki::scheme_of_signature_oid(&alg.oid).ok_or_else(|| cert_error(format!("unsupported certificate signature algorithm {}", alg.oid)))?;
+        let sig = self.cert.signature().as_bytes().ok_or_else(|| cert_error("certificate signature is not a whole number of bytes"))?;
         let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| cert_error("certificate is truncated"))?;
         let not_issued = || cert_error("certificate signature does not verify with its issuer's key");
         let key = issuer.public_key().map_err(|_| not_issued())?;
@@ -302,7 +295,6 @@ mod tests {
     use crate::webauthn::rust_crypto::VerifyNow;
 
     const DATA: &[u8] = vector!("data.bin");
-
 
     #[test]
     fn parses_fields() {

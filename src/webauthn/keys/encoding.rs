@@ -53,11 +53,7 @@ pub fn rsa_key_acceptable(n: &[u8], e: &[u8], bits: core::ops::RangeInclusive<us
     let e = strip_leading_zeros(e);
     let n_bits = n.first().map_or(0, |top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize));
     let e_value = if e.len() > 8 { u64::MAX } else { e.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)) };
-    bits.contains(&n_bits)
-        && n.last().is_some_and(|b| b & 1 == 1)
-        && e_value >= 3
-        && e_value < (1 << 33)
-        && e_value & 1 == 1
+    bits.contains(&n_bits) && n.last().is_some_and(|b| b & 1 == 1) && (3..(1 << 33)).contains(&e_value) && e_value & 1 == 1
 }
 
 /// `bytes` without its leading zero octets (a big-endian integer's minimal form).

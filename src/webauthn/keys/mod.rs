@@ -79,9 +79,7 @@ impl CoseAlgorithm {
             CoseAlgorithm::Es256 => Some(KeyKind::P256),
             CoseAlgorithm::Es384 => Some(KeyKind::P384),
             CoseAlgorithm::EdDsa => Some(KeyKind::Ed25519),
-            CoseAlgorithm::Rs256 | CoseAlgorithm::Rs384 | CoseAlgorithm::Rs512 | CoseAlgorithm::Ps256 | CoseAlgorithm::Rs1 => {
-                Some(KeyKind::Rsa)
-            }
+            CoseAlgorithm::Rs256 | CoseAlgorithm::Rs384 | CoseAlgorithm::Rs512 | CoseAlgorithm::Ps256 | CoseAlgorithm::Rs1 => Some(KeyKind::Rsa),
             CoseAlgorithm::Es512 | CoseAlgorithm::Ps384 | CoseAlgorithm::Ps512 => None,
         }
     }
@@ -107,6 +105,7 @@ impl HashAlg {
     }
 
     /// The digest's length in bytes.
+    #[allow(clippy::len_without_is_empty)] // a digest length, never empty
     pub fn len(self) -> usize {
         match self {
             HashAlg::Sha1 => 20,
@@ -237,9 +236,7 @@ impl PublicKey {
         use encoding::strip_leading_zeros as minimal;
         self.kind == other.kind
             && match self.kind {
-                KeyKind::Rsa => {
-                    minimal(&self.key) == minimal(&other.key) && minimal(&self.exponent) == minimal(&other.exponent)
-                }
+                KeyKind::Rsa => minimal(&self.key) == minimal(&other.key) && minimal(&self.exponent) == minimal(&other.exponent),
                 _ => self.key == other.key,
             }
     }
