@@ -1,5 +1,6 @@
 // Waits for the local Worker, then creates the demo application once (its id is kept in
 // .wrangler/demo-app.json) and prints what a developer needs.
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const base = process.argv[2] ?? "http://localhost:8787";
@@ -39,11 +40,33 @@ if (!state) {
   mkdirSync(".wrangler", { recursive: true });
   writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
 }
+// The Hono example (examples/hono) is an OAuth client of the demo application.
+const exampleBase = process.argv[3];
+if (exampleBase) {
+  const callback = `${exampleBase}/callback`;
+  const known = state.client && (await api("GET", `/api/v1/applications/${state.appId}/clients/${state.client.id}`)).status === 200;
+  if (!known) {
+    const created = await api("POST", `/api/v1/applications/${state.appId}/clients`, {
+      name: "Hono example", type: "confidential", redirectUris: [callback], postLogoutRedirectUris: [`${exampleBase}/`],
+    });
+    if (created.status !== 201) throw new Error(`creating the example's client failed: ${JSON.stringify(created)}`);
+    state.client = { id: created.body.client.id, secret: created.body.clientSecret };
+    writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
+  }
+  const vars = {
+    OIDC_ISSUER: `${base}/oidc/${state.appId}`, OIDC_CLIENT_ID: state.client.id, OIDC_CLIENT_SECRET: state.client.secret,
+    COOKIE_SECRET: state.cookieSecret ??= randomBytes(32).toString("base64url"),
+  };
+  writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
+  writeFileSync("examples/hono/.dev.vars", Object.entries(vars).map(([k, v]) => `${k}="${v}"`).join("\n") + "\n", { mode: 0o600 });
+}
 console.log(`
   Authaz Edge is running at ${base}
   operator key (X-API-Key):   ${adminKey}
   demo application:           ${state.appId}   (API key ${state.apiKey})
   sign-in page:               ${base}/sign-in
+  OpenID issuer:              ${base}/oidc/${state.appId}   (and ${base} itself)${exampleBase ? `
+  Hono example (OIDC client): ${exampleBase}/` : ""}
   account page:               ${base}/account
   sent mail (local):          printed by wrangler above, and under .wrangler/tmp/ (see README)
 `);

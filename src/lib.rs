@@ -12,6 +12,7 @@ pub mod contract;
 pub mod hosted_pages;
 pub mod mail;
 pub mod metadata;
+pub mod oidc;
 pub mod tenancy;
 pub mod tokens;
 pub mod webauthn;

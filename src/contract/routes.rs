@@ -11,6 +11,9 @@ pub enum CorsScope {
     Anyone,
     /// Called by the application's pages: its `origins` only.
     AppOrigins,
+    /// Called by an OAuth client's pages (OpenID Connect token and userinfo): the `origins` of
+    /// the application in the path (`/oidc/{appId}/...`), else of the host's.
+    OidcAppOrigins,
 }
 
 /// Every endpoint the Worker serves.
@@ -45,6 +48,26 @@ pub enum Endpoint {
     AccountPage,
     Authorize,
     ExchangeCode,
+    // OpenID Connect: the clients' admin API, then the provider in its two issuer forms.
+    CreateClient,
+    ListClients,
+    GetClient,
+    PatchClient,
+    DeleteClient,
+    RotateClientSecret,
+    OidcDiscoveryHost,
+    OidcAuthorizeHost,
+    OidcAuthorizeComplete,
+    OidcTokenHost,
+    OidcUserinfoHost,
+    OidcUserinfoHostPost,
+    OidcLogoutHost,
+    OidcDiscovery,
+    OidcAuthorize,
+    OidcToken,
+    OidcUserinfo,
+    OidcUserinfoPost,
+    OidcLogout,
 }
 
 /// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
@@ -58,7 +81,7 @@ const fn r(spec: &'static str, endpoint: Endpoint, cors: CorsScope) -> Route {
     Route { spec, endpoint, cors }
 }
 
-use CorsScope::{Anyone, AppOrigins, None as NoCors};
+use CorsScope::{Anyone, AppOrigins, None as NoCors, OidcAppOrigins};
 use Endpoint::*;
 
 /// Earlier rows win: literal segments (`me`) come before a parameter in the same place.
@@ -97,6 +120,28 @@ const ROUTES: &[Route] = &[
     r("GET /account", AccountPage, NoCors),
     r("POST /auth/authorize", Authorize, AppOrigins),
     r("POST /auth/token", ExchangeCode, AppOrigins),
+    // OpenID Connect clients (admin API).
+    r("POST /api/v1/applications/{appId}/clients", CreateClient, NoCors),
+    r("GET /api/v1/applications/{appId}/clients", ListClients, NoCors),
+    r("GET /api/v1/applications/{appId}/clients/{clientId}", GetClient, NoCors),
+    r("PATCH /api/v1/applications/{appId}/clients/{clientId}", PatchClient, NoCors),
+    r("DELETE /api/v1/applications/{appId}/clients/{clientId}", DeleteClient, NoCors),
+    r("POST /api/v1/applications/{appId}/clients/{clientId}/secret", RotateClientSecret, NoCors),
+    // The OpenID provider with issuer `{origin}` (a host of the application's `hostnames`).
+    r("GET /.well-known/openid-configuration", OidcDiscoveryHost, Anyone),
+    r("GET /oidc/authorize", OidcAuthorizeHost, NoCors),
+    r("POST /oidc/authorize/complete", OidcAuthorizeComplete, NoCors),
+    r("POST /oidc/token", OidcTokenHost, OidcAppOrigins),
+    r("GET /oidc/userinfo", OidcUserinfoHost, OidcAppOrigins),
+    r("POST /oidc/userinfo", OidcUserinfoHostPost, OidcAppOrigins),
+    r("GET /oidc/logout", OidcLogoutHost, NoCors),
+    // The OpenID provider with issuer `{origin}/oidc/{appId}`.
+    r("GET /oidc/{appId}/.well-known/openid-configuration", OidcDiscovery, Anyone),
+    r("GET /oidc/{appId}/authorize", OidcAuthorize, NoCors),
+    r("POST /oidc/{appId}/token", OidcToken, OidcAppOrigins),
+    r("GET /oidc/{appId}/userinfo", OidcUserinfo, OidcAppOrigins),
+    r("POST /oidc/{appId}/userinfo", OidcUserinfoPost, OidcAppOrigins),
+    r("GET /oidc/{appId}/logout", OidcLogout, NoCors),
 ];
 
 /// What the table says of a request.
@@ -236,6 +281,30 @@ mod tests {
         assert_eq!(cors_scope("/api/v1/users/usr_1/passkeys"), CorsScope::None);
         assert_eq!(cors_scope("/sign-in"), CorsScope::None);
         assert_eq!(cors_scope("/nowhere"), CorsScope::None);
+    }
+
+    #[test]
+    fn oidc_routes_in_both_issuer_forms() {
+        assert_eq!(route("POST", "/api/v1/applications/app_1/clients"), Routing::Found(CreateClient, vec!["app_1"]));
+        assert_eq!(route("PATCH", "/api/v1/applications/app_1/clients/cli_2"), Routing::Found(PatchClient, vec!["app_1", "cli_2"]));
+        assert_eq!(route("POST", "/api/v1/applications/app_1/clients/cli_2/secret"), Routing::Found(RotateClientSecret, vec!["app_1", "cli_2"]));
+        assert_eq!(route("GET", "/.well-known/openid-configuration"), Routing::Found(OidcDiscoveryHost, vec![]));
+        assert_eq!(route("GET", "/oidc/app_1/.well-known/openid-configuration"), Routing::Found(OidcDiscovery, vec!["app_1"]));
+        assert_eq!(route("GET", "/oidc/authorize"), Routing::Found(OidcAuthorizeHost, vec![]));
+        assert_eq!(route("GET", "/oidc/app_1/authorize"), Routing::Found(OidcAuthorize, vec!["app_1"]));
+        assert_eq!(route("POST", "/oidc/authorize/complete"), Routing::Found(OidcAuthorizeComplete, vec![]));
+        assert_eq!(route("POST", "/oidc/app_1/token"), Routing::Found(OidcToken, vec!["app_1"]));
+        assert_eq!(route("POST", "/oidc/token"), Routing::Found(OidcTokenHost, vec![]));
+        assert_eq!(route("GET", "/oidc/app_1/userinfo"), Routing::Found(OidcUserinfo, vec!["app_1"]));
+        assert_eq!(route("POST", "/oidc/app_1/userinfo"), Routing::Found(OidcUserinfoPost, vec!["app_1"]));
+        assert_eq!(route("GET", "/oidc/app_1/logout"), Routing::Found(OidcLogout, vec!["app_1"]));
+        assert_eq!(route("GET", "/oidc/app_1/token"), Routing::MethodNotAllowed);
+        assert_eq!(route("GET", "/oidc/app_1/nothing"), Routing::NotFound);
+        assert_eq!(cors_scope("/oidc/app_1/token"), CorsScope::OidcAppOrigins);
+        assert_eq!(cors_scope("/oidc/userinfo"), CorsScope::OidcAppOrigins);
+        assert_eq!(cors_scope("/oidc/app_1/.well-known/openid-configuration"), CorsScope::Anyone);
+        assert_eq!(cors_scope("/oidc/app_1/authorize"), CorsScope::None);
+        assert_eq!(cors_scope("/api/v1/applications/app_1/clients"), CorsScope::None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod email_verification;
 mod hand_off;
 mod maintenance;
 mod metadata;
+mod oidc;
 mod pages;
 mod passkeys;
 mod platform;

@@ -7,6 +7,7 @@ use worker::{Env, Request, Response};
 use super::admin::endpoints as admin;
 use super::admin::key_rotation;
 use super::ceremonies;
+use super::oidc::{self, Form};
 use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
@@ -41,6 +42,7 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         Routing::NotFound => return Err(ApiError::not_found("no such endpoint")),
     };
     let param = params.first().copied().unwrap_or_default();
+    let param2 = params.get(1).copied().unwrap_or_default();
     let env = &env;
     let now = now_ms();
     use Endpoint::*;
@@ -74,6 +76,25 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         AccountPage => separately(pages::account(&req, env)).await,
         Authorize => separately(hand_off::authorize(req, env, known, now)).await,
         ExchangeCode => separately(hand_off::exchange(req, env, known, now)).await,
+
+        CreateClient => separately(oidc::clients::create(req, env, param, now)).await,
+        ListClients => separately(oidc::clients::list(&req, env, param)).await,
+        GetClient => separately(oidc::clients::get(&req, env, param, param2)).await,
+        PatchClient => separately(oidc::clients::patch(req, env, param, param2, now)).await,
+        DeleteClient => separately(oidc::clients::delete(&req, env, param, param2, now)).await,
+        RotateClientSecret => separately(oidc::clients::rotate_secret(&req, env, param, param2, now)).await,
+        OidcAuthorizeComplete => separately(oidc::authorize::complete(req, env, known, now)).await,
+        // The OpenID provider in its two issuer forms; each endpoint boxed on its own.
+        OidcDiscovery => separately(oidc::discovery::serve(&req, env, known, Form::Path(param))).await,
+        OidcDiscoveryHost => separately(oidc::discovery::serve(&req, env, known, Form::Host)).await,
+        OidcAuthorize => separately(oidc::authorize::authorize(&req, env, known, Form::Path(param), now)).await,
+        OidcAuthorizeHost => separately(oidc::authorize::authorize(&req, env, known, Form::Host, now)).await,
+        OidcToken => separately(oidc::token::token(req, env, known, Form::Path(param), now)).await,
+        OidcTokenHost => separately(oidc::token::token(req, env, known, Form::Host, now)).await,
+        OidcUserinfo | OidcUserinfoPost => separately(oidc::userinfo::serve(&req, env, known, Form::Path(param), now)).await,
+        OidcUserinfoHost | OidcUserinfoHostPost => separately(oidc::userinfo::serve(&req, env, known, Form::Host, now)).await,
+        OidcLogout => separately(oidc::logout::serve(&req, env, known, Form::Path(param), now)).await,
+        OidcLogoutHost => separately(oidc::logout::serve(&req, env, known, Form::Host, now)).await,
     }
 }
 

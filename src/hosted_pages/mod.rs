@@ -41,6 +41,15 @@ pub struct PageApp<'a> {
 /// given, is shown instead of the page's forms (no application here, a refused return address,
 /// passkeys turned off).
 pub fn render(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, problem: Option<&str>) -> String {
+    render_page(page, app, hand_off, problem, None)
+}
+
+/// The sign-in page as the UI of an OpenID Connect authorization request named by `handle`.
+pub fn render_for_authorization(app: &PageApp, handle: &str) -> String {
+    render_page(Page::SignIn, Some(app), None, None, Some(handle))
+}
+
+fn render_page(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, problem: Option<&str>, authorization: Option<&str>) -> String {
     let template = match page {
         Page::SignIn => SIGN_IN_HTML,
         Page::Account => ACCOUNT_HTML,
@@ -53,6 +62,7 @@ pub fn render(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, pro
         "redirect_uri" => escape(hand_off.map_or("", |h| h.redirect_uri.as_str())),
         "state" => escape(hand_off.and_then(|h| h.state.as_deref()).unwrap_or("")),
         "code_challenge" => escape(hand_off.and_then(|h| h.code_challenge.as_deref()).unwrap_or("")),
+        "oidc_request" => escape(authorization.unwrap_or("")),
         "problem" => escape(problem.unwrap_or("")),
         "problem_hidden" => hidden(problem.is_none()).to_owned(),
         "main_hidden" => hidden(problem.is_some()).to_owned(),
@@ -118,6 +128,9 @@ mod tests {
         assert!(html.contains("data-redirect-uri=\"https://app.example/cb?a=1&amp;b=&quot;2&quot;\""));
         assert!(html.contains("data-state=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
         assert!(html.contains("data-direct-signup=\"true\""));
+        let html = render_for_authorization(&app(), "oar_<1>");
+        assert!(html.contains("data-oidc-request=\"oar_&lt;1&gt;\"") && !html.contains("{{"));
+        assert!(render(Page::SignIn, Some(&app()), None, None).contains("data-oidc-request=\"\""));
     }
 
     #[test]

@@ -101,6 +101,11 @@ impl SigningKeys {
     /// The JWS signing input `header.payload` of `claims` and the index of the key that must
     /// sign it (the first), for a signer elsewhere (WebCrypto in the Worker); see [`finish`].
     pub fn prepare(&self, claims: &AccessClaims) -> Result<(String, usize), JwtError> {
+        self.prepare_claims(claims)
+    }
+
+    /// [`Self::prepare`] for a JWT of other claims (the OIDC ID token), signed the same way.
+    pub fn prepare_claims<T: Serialize>(&self, claims: &T) -> Result<(String, usize), JwtError> {
         let key = self.keys.first().ok_or(JwtError::BadSigningKeys)?;
         let header = Header { alg: "ES256".into(), typ: Some("JWT".into()), kid: Some(key.kid.clone()), crit: None };
         let header = serde_json::to_vec(&header).map_err(|_| JwtError::Malformed)?;
@@ -178,6 +183,11 @@ pub struct UnverifiedToken<'t> {
 }
 
 impl UnverifiedToken<'_> {
+    /// The payload as `T`, nothing checked (for tokens of other claims, after the signature).
+    pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, JwtError> {
+        decode_json(self.payload_b64)
+    }
+
     /// After the signature has verified: the claims, checked for audience, issuer (when given)
     /// and lifetime at `now` (unix seconds).
     pub fn check_claims(self, audience: &str, issuer: Option<&str>, now: u64) -> Result<AccessClaims, JwtError> {

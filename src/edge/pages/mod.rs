@@ -43,6 +43,18 @@ pub async fn account(req: &Request, env: &Env) -> ApiResult<Response> {
     }
 }
 
+/// The sign-in page as the UI of an OpenID Connect authorization request (`edge::oidc`), which
+/// `handle` names: after sign-in the page asks for the code at `POST /oidc/authorize/complete`.
+pub fn oidc_sign_in(app: &Application, handle: &str) -> ApiResult<Response> {
+    html(200, &hosted_pages::render_for_authorization(&page_app(app), handle))
+}
+
+/// The sign-in page showing only `problem` (an authorization request that cannot be answered).
+pub fn problem(app: Option<&Application>, status: u16, problem: &str) -> ApiResult<Response> {
+    let app = app.map(page_app);
+    html(status, &hosted_pages::render(Page::SignIn, app.as_ref(), None, Some(problem)))
+}
+
 /// The page's application, or the page that says there is none here.
 async fn find_app(req: &Request, env: &Env) -> ApiResult<Result<Application, Response>> {
     match app_lookup::for_page(req, env).await {

@@ -54,6 +54,18 @@ pub async fn decide(req: &Request, env: &worker::Env, scope: CorsScope) -> Decis
     if scope == CorsScope::Anyone {
         return Decision::Allow("*".to_string(), None);
     }
+    // The OpenID provider's application is the one in the path, else the host's; an unknown
+    // one gets no CORS (its handler answers 404).
+    if scope == CorsScope::OidcAppOrigins {
+        return match crate::edge::oidc::cors_app(req, env).await {
+            Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin, Some(app)),
+            Ok(_) => {
+                let refused = ApiError::forbidden(format!("{origin} is not one of this application's origins"));
+                Decision::Answer(allow(error_response(&refused), &origin))
+            }
+            Err(_) => Decision::Plain,
+        };
+    }
     // An unknown application is the handler's to report (404 app_not_found), with CORS so the
     // page can read why.
     match app_lookup::for_request(req, env, None).await {

@@ -105,7 +105,7 @@ fn issuer_of(env: &Env, req: &Request, app: &Application) -> String {
 
 /// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs
 /// scalar multiplications) and again only if the secret changes.
-fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
+pub fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
     static CACHE: Mutex<Option<(String, Arc<SigningKeys>)>> = Mutex::new(None);
     let secret = config::signing_keys(env)?;
     let mut cache = CACHE.lock().map_err(|_| ApiError::internal())?;

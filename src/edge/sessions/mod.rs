@@ -13,7 +13,7 @@
 mod access_token;
 pub mod endpoints;
 
-pub use access_token::{jwks, unverified_audience};
+pub use access_token::{jwks, signing_keys, unverified_audience};
 
 use serde::{Deserialize, Serialize};
 use worker::{query, D1Database, D1PreparedStatement, Env, Request};
@@ -87,6 +87,8 @@ pub enum RevokeReason {
     LoginRefused,
     /// The passkey the session was signed in with was removed.
     PasskeyRemoved,
+    /// The OAuth authorization code it was issued for was presented again (RFC 6749 4.1.2).
+    CodeReplayed,
 }
 
 impl RevokeReason {
@@ -97,6 +99,7 @@ impl RevokeReason {
             Self::OperatorReset => "operator_reset",
             Self::LoginRefused => "login_refused",
             Self::PasskeyRemoved => "passkey_removed",
+            Self::CodeReplayed => "code_replayed",
         }
     }
 }
@@ -215,6 +218,21 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
     }
     let access_token = access_token::mint(env, req, app, &session.user_id, &session.id, session.auth_time, now_ms).await?;
     Ok(session_json(session.id.clone(), access_token, refresh_token))
+}
+
+/// The session a refresh token belongs to, nothing checked and nothing changed: lets the OIDC
+/// token endpoint check the token's client before [`refresh`] rotates it.
+pub async fn session_of_refresh_token(env: &Env, presented: &str) -> ApiResult<Option<String>> {
+    if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_LEN {
+        return Ok(None);
+    }
+    let hash = keyed_hash(&config::hmac_key(env)?, REFRESH_TOKEN_PURPOSE, presented);
+    let db = database(env)?;
+    query!(&db, "SELECT session_id FROM refresh_tokens WHERE token_hash = ?1", &hash)
+        .map_err(|e| failed("find refresh token", e))?
+        .first::<String>(Some("session_id"))
+        .await
+        .map_err(|e| failed("find refresh token", e))
 }
 
 /// Ends session `session_id` (for `.run()` or a `db.batch`). Ending an ended session changes nothing.

@@ -49,8 +49,13 @@
 
     async function finishSignIn(user, tokens) {
       session.save(tokens, user);
-      busy(handOff ? `Returning you to ${APP_NAME}…` : "Signed in. Opening your account…");
-      if (handOff) {
+      busy(handOff || page.oidcRequest ? `Returning you to ${APP_NAME}…` : "Signed in. Opening your account…");
+      if (page.oidcRequest) {
+        // The page is the UI of an OpenID Connect authorization request: the Worker answers
+        // where to send the browser (the client's redirect URI with a code, or with an error).
+        const { redirectTo } = await withRecentSignIn(() => call("POST", "/oidc/authorize/complete", { request: page.oidcRequest }, { auth: true }));
+        location.replace(redirectTo);
+      } else if (handOff) {
         const { redirectTo } = await withRecentSignIn(() => call("POST", "/auth/authorize", handOff, { auth: true }));
         location.replace(redirectTo);
       } else {

@@ -1,0 +1,77 @@
+//! `GET {issuer}/logout` (OpenID Connect RP-Initiated Logout 1.0): ends the session named by
+//! the `id_token_hint` (its `sid`), then returns to a registered `post_logout_redirect_uri` with
+//! the client's `state`, or shows that the person is signed out. The provider keeps no sign-in
+//! of its own (no cookies), so without a hint there is nothing to end.
+
+use worker::{query, Env, Request, Response};
+
+use crate::edge::oidc::{clients, jwt, provider, redirect, Form};
+use crate::edge::pages;
+use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::http::ApiResult;
+use crate::edge::platform::request_url;
+use crate::edge::sessions::{self, RevokeReason};
+use crate::oidc::authorize::with_query;
+use crate::tenancy::application::Application;
+
+pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: Form<'_>, now_ms: i64) -> ApiResult<Response> {
+    let (app, issuer) = match provider(req, env, known, form).await {
+        Ok(found) => found,
+        Err(_) => return pages::problem(None, 404, "No application is set up at this address."),
+    };
+    let cannot = |why: &str| pages::problem(Some(&app), 400, &format!("This sign-out link cannot be used: {why}."));
+    let pairs = request_url::query_pairs(req);
+    let mut values: [Option<String>; 4] = Default::default();
+    for (name, value) in pairs {
+        let names = ["id_token_hint", "post_logout_redirect_uri", "state", "client_id"];
+        if let Some(i) = names.iter().position(|n| *n == name) {
+            if value.is_empty() {
+                continue;
+            }
+            if values[i].replace(value).is_some() {
+                return cannot("it repeats a parameter");
+            }
+        }
+    }
+    let [hint, return_to, state, client_id] = values;
+    let db = database(env)?;
+    let mut client_id = client_id;
+    if let Some(hint) = hint {
+        let claims = match jwt::verified_id_token(env, &hint).await? {
+            Some(claims) if claims.iss == issuer.url() => claims,
+            _ => return cannot("the id_token_hint is not an ID token of this provider"),
+        };
+        if client_id.as_ref().is_some_and(|id| *id != claims.aud) {
+            return cannot("client_id is not the id_token_hint's audience");
+        }
+        // The session named by the token, if it was issued to that client for that person.
+        let bound: Option<String> = query!(
+            &db,
+            "SELECT s.id FROM sessions s JOIN oidc_sessions o ON o.session_id = s.id
+             WHERE s.id = ?1 AND s.app_id = ?2 AND s.user_id = ?3 AND o.client_id = ?4",
+            &claims.sid,
+            &app.id,
+            &claims.sub,
+            &claims.aud,
+        )
+        .map_err(|e| failed("prepare session lookup", e))?
+        .first(Some("id"))
+        .await
+        .map_err(|e| failed("find session", e))?;
+        if let Some(session_id) = bound {
+            sessions::revoke_stmt(&db, &session_id, now_ms, RevokeReason::Logout)?.run().await.map_err(|e| failed("revoke session", e))?;
+        }
+        client_id = Some(claims.aud);
+    }
+    let signed_out = format!("You are signed out of {}.", app.name);
+    let Some(return_to) = return_to else { return pages::problem(Some(&app), 200, &signed_out) };
+    let Some(client_id) = client_id else { return cannot("post_logout_redirect_uri needs an id_token_hint or a client_id") };
+    let client = clients::find(&db, &app.id, &client_id).await?;
+    if !client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| *u == return_to)) {
+        return cannot("the post_logout_redirect_uri is not registered for this client");
+    }
+    match state {
+        Some(state) => redirect(&with_query(&return_to, &[("state", &state)])),
+        None => redirect(&return_to),
+    }
+}
