@@ -8,12 +8,12 @@
 use authaz::webauthn::attestation::{self, AttestationInput, AttestationOutcome, AttestationType};
 use authaz::webauthn::attestation_object::AttestationObject;
 use authaz::webauthn::authenticator_data::AuthenticatorData;
+use authaz::webauthn::cbor::Value;
 use authaz::webauthn::{
     base64url, verify_registration, AttestationConveyance, Certificate, CoseKey, ErrorCode, RegistrationPolicy, RegistrationResponseJson,
     UserVerification, VerifiedRegistration, VerifyError,
 };
 use base64::Engine;
-use ciborium::Value;
 use p256::ecdsa::signature::Signer;
 use sha2::{Digest, Sha256};
 

@@ -64,7 +64,7 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
 
         RefreshToken => separately(sessions::refresh(req, env, known, now)).await,
         Logout => separately(sessions::logout(req, env, known, now)).await,
-        Jwks => sessions::jwks(env),
+        Jwks => separately(sessions::jwks(env)).await,
 
         ListPasskeys => separately(passkeys::list(req, env, known, now)).await,
         RenamePasskey => separately(passkeys::rename(req, env, known, param, now)).await,

@@ -4,10 +4,14 @@
 //! P-256 private scalars. The first key signs; every key is published in the JWKS and accepted
 //! when verifying, so a rotation (new key first, old key kept a while) never breaks live tokens.
 //! A key's `kid` is the first 16 characters of base64url(SHA-256(its uncompressed SEC1 point)).
+//!
+//! The Worker derives each public point and signs through WebCrypto (`edge::platform::web_crypto`),
+//! which keeps elliptic-curve arithmetic out of the wasm; native builds (`rust-crypto`: tests,
+//! tools) derive, sign and verify with the `p256` crate.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+#[cfg(feature = "rust-crypto")]
+use p256::ecdsa::{signature::Signer, signature::Verifier, Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -54,9 +58,13 @@ pub enum JwtError {
     IssuedInTheFuture,
 }
 
+/// A P-256 private scalar and its public point (uncompressed SEC1, 65 bytes).
+pub type KeyPair = ([u8; 32], [u8; 65]);
+
 struct Key {
     kid: String,
-    signing: SigningKey,
+    scalar: [u8; 32],
+    point: [u8; 65],
 }
 
 /// The keys that sign and verify access tokens; the first one signs.
@@ -77,13 +85,38 @@ struct Header {
 }
 
 impl SigningKeys {
-    /// Parses `AUTHAZ_SIGNING_KEYS`: base64url scalars separated by commas (spaces ignored).
-    pub fn parse(secret: &str) -> Result<Self, JwtError> {
-        let keys = secret.split(',').map(str::trim).filter(|part| !part.is_empty()).map(parse_key).collect::<Result<Vec<_>, _>>()?;
-        if keys.is_empty() {
+    /// The private scalars of `AUTHAZ_SIGNING_KEYS`: base64url, separated by commas (spaces
+    /// ignored), at least one. Whether each is a valid P-256 scalar is up to whoever derives its
+    /// point (see [`Self::from_pairs`]).
+    pub fn scalars(secret: &str) -> Result<Vec<[u8; 32]>, JwtError> {
+        let scalars = secret.split(',').map(str::trim).filter(|part| !part.is_empty()).map(parse_scalar).collect::<Result<Vec<_>, _>>()?;
+        if scalars.is_empty() {
             return Err(JwtError::BadSigningKeys);
         }
-        Ok(Self { keys })
+        Ok(scalars)
+    }
+
+    /// The keys from their scalars and derived public points, in the secret's order.
+    pub fn from_pairs(pairs: Vec<KeyPair>) -> Result<Self, JwtError> {
+        if pairs.is_empty() || pairs.iter().any(|(_, point)| point[0] != 4) {
+            return Err(JwtError::BadSigningKeys);
+        }
+        Ok(Self { keys: pairs.into_iter().map(|(scalar, point)| Key { kid: kid(&point), scalar, point }).collect() })
+    }
+
+    /// Parses `AUTHAZ_SIGNING_KEYS`, deriving the public points with the `p256` crate.
+    #[cfg(feature = "rust-crypto")]
+    pub fn parse(secret: &str) -> Result<Self, JwtError> {
+        let pairs = Self::scalars(secret)?
+            .into_iter()
+            .map(|scalar| {
+                let signing = SigningKey::from_slice(&scalar).map_err(|_| JwtError::BadSigningKeys)?;
+                let point = signing.verifying_key().to_sec1_point(false);
+                let point = <[u8; 65]>::try_from(point.as_bytes()).map_err(|_| JwtError::BadSigningKeys)?;
+                Ok((scalar, point))
+            })
+            .collect::<Result<Vec<_>, JwtError>>()?;
+        Self::from_pairs(pairs)
     }
 
     /// The `kid` of the key that signs new tokens.
@@ -92,9 +125,11 @@ impl SigningKeys {
     }
 
     /// Signs `claims` with the first key: `header.payload.signature`.
+    #[cfg(feature = "rust-crypto")]
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, JwtError> {
         let (signing_input, key) = self.prepare(claims)?;
-        let signature: Signature = self.keys[key].signing.try_sign(signing_input.as_bytes()).map_err(|_| JwtError::BadSigningKeys)?;
+        let signing = SigningKey::from_slice(&self.keys[key].scalar).map_err(|_| JwtError::BadSigningKeys)?;
+        let signature: Signature = signing.try_sign(signing_input.as_bytes()).map_err(|_| JwtError::BadSigningKeys)?;
         Ok(finish(signing_input, &signature.to_bytes()))
     }
 
@@ -115,9 +150,11 @@ impl SigningKeys {
 
     /// Checks a token's header, signature (by its `kid`), audience, issuer (when `issuer` is
     /// given) and lifetime at `now` (unix seconds), and answers its claims.
+    #[cfg(feature = "rust-crypto")]
     pub fn verify(&self, token: &str, audience: &str, issuer: Option<&str>, now: u64) -> Result<AccessClaims, JwtError> {
         let unverified = self.unverified(token)?;
-        verify_es256(self.keys[unverified.key].signing.verifying_key(), unverified.signing_input.as_bytes(), &unverified.signature)?;
+        let key = VerifyingKey::from_sec1_bytes(&self.keys[unverified.key].point).map_err(|_| JwtError::BadSigningKeys)?;
+        verify_es256(&key, unverified.signing_input.as_bytes(), &unverified.signature)?;
         unverified.check_claims(audience, issuer, now)
     }
 
@@ -151,19 +188,19 @@ impl SigningKeys {
     /// Key `index` as the base64url `(d, x, y)` of a private EC JWK.
     pub fn private_jwk(&self, index: usize) -> Option<(String, String, String)> {
         let key = self.keys.get(index)?;
-        let point = key.signing.verifying_key().to_sec1_point(false);
+        let (x, y) = coordinates(&key.point);
         let b64 = |c: &[u8]| URL_SAFE_NO_PAD.encode(c);
-        Some((b64(&key.signing.to_bytes()), b64(point.x()?.as_slice()), b64(point.y()?.as_slice())))
+        Some((b64(&key.scalar), b64(x), b64(y)))
     }
 
     /// Key `index`'s public point, uncompressed SEC1.
     pub fn public_point(&self, index: usize) -> Option<Vec<u8>> {
-        Some(self.keys.get(index)?.signing.verifying_key().to_sec1_point(false).as_bytes().to_vec())
+        Some(self.keys.get(index)?.point.to_vec())
     }
 
     /// The JSON Web Key Set of every key (RFC 7517), for `/.well-known/jwks.json`.
     pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self.keys.iter().map(|k| jwk(&k.kid, k.signing.verifying_key())).collect();
+        let keys: Vec<Value> = self.keys.iter().map(|k| jwk(&k.kid, &k.point)).collect();
         json!({ "keys": keys })
     }
 }
@@ -222,31 +259,30 @@ pub fn unverified_audience(token: &str) -> Option<String> {
     decode_json::<Audience>(payload).ok().map(|a| a.aud)
 }
 
-fn parse_key(b64: &str) -> Result<Key, JwtError> {
+fn parse_scalar(b64: &str) -> Result<[u8; 32], JwtError> {
     let scalar = URL_SAFE_NO_PAD.decode(b64).map_err(|_| JwtError::BadSigningKeys)?;
-    if scalar.len() != 32 {
-        return Err(JwtError::BadSigningKeys);
-    }
-    let signing = SigningKey::from_slice(&scalar).map_err(|_| JwtError::BadSigningKeys)?;
-    Ok(Key { kid: kid(signing.verifying_key()), signing })
+    <[u8; 32]>::try_from(scalar.as_slice()).map_err(|_| JwtError::BadSigningKeys)
 }
 
 /// base64url(SHA-256(uncompressed SEC1 point)), first 16 characters.
-fn kid(key: &VerifyingKey) -> String {
-    let point = key.to_sec1_point(false);
-    let mut kid = URL_SAFE_NO_PAD.encode(Sha256::digest(point.as_bytes()));
+fn kid(point: &[u8; 65]) -> String {
+    let mut kid = URL_SAFE_NO_PAD.encode(Sha256::digest(point));
     kid.truncate(KID_LEN);
     kid
 }
 
-fn jwk(kid: &str, key: &VerifyingKey) -> Value {
-    let point = key.to_sec1_point(false);
-    let coordinate = |c: Option<&[u8]>| URL_SAFE_NO_PAD.encode(c.unwrap_or_default());
+/// The x and y coordinates of an uncompressed SEC1 point.
+fn coordinates(point: &[u8; 65]) -> (&[u8], &[u8]) {
+    point[1..].split_at(32)
+}
+
+fn jwk(kid: &str, point: &[u8; 65]) -> Value {
+    let (x, y) = coordinates(point);
     json!({
         "kty": "EC",
         "crv": "P-256",
-        "x": coordinate(point.x().map(|x| x.as_slice())),
-        "y": coordinate(point.y().map(|y| y.as_slice())),
+        "x": URL_SAFE_NO_PAD.encode(x),
+        "y": URL_SAFE_NO_PAD.encode(y),
         "kid": kid,
         "use": "sig",
         "alg": "ES256",
@@ -254,6 +290,7 @@ fn jwk(kid: &str, key: &VerifyingKey) -> Value {
 }
 
 /// ES256 signatures in a JWS are r || s, 32 bytes each (RFC 7518 §3.4), not DER.
+#[cfg(feature = "rust-crypto")]
 fn verify_es256(key: &VerifyingKey, signing_input: &[u8], signature: &[u8]) -> Result<(), JwtError> {
     let signature = Signature::from_slice(signature).map_err(|_| JwtError::BadSignature)?;
     key.verify(signing_input, &signature).map_err(|_| JwtError::BadSignature)
@@ -265,6 +302,7 @@ fn decode_json<T: serde::de::DeserializeOwned>(b64: &str) -> Result<T, JwtError>
 }
 
 #[cfg(test)]
+#[cfg(feature = "rust-crypto")]
 mod tests {
     use super::*;
 
@@ -299,7 +337,7 @@ mod tests {
         assert_eq!(jwks["keys"][0]["y"], RFC_Y);
         let (input, sig) = RFC_JWS.rsplit_once('.').unwrap();
         let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
-        let key = keys.keys[0].signing.verifying_key();
+        let key = &VerifyingKey::from_sec1_bytes(&keys.keys[0].point).unwrap();
         assert_eq!(verify_es256(key, input.as_bytes(), &sig), Ok(()));
         assert_eq!(verify_es256(key, b"tampered", &sig), Err(JwtError::BadSignature));
     }
@@ -410,5 +448,24 @@ mod tests {
             assert!(SigningKeys::parse(bad).is_err(), "{bad}");
         }
         assert!(SigningKeys::parse(&format!("{RFC_D},AQID")).is_err());
+    }
+
+    #[test]
+    fn pairs_from_elsewhere_make_the_same_keys() {
+        let parsed = SigningKeys::parse(RFC_D).unwrap();
+        let scalars = SigningKeys::scalars(&format!(" {RFC_D} ,")).unwrap();
+        assert_eq!(scalars.len(), 1);
+        let point: [u8; 65] = parsed.public_point(0).unwrap().try_into().unwrap();
+        let derived = SigningKeys::from_pairs(vec![(scalars[0], point)]).unwrap();
+        assert_eq!(derived.jwks(), parsed.jwks());
+        assert_eq!(derived.private_jwk(0), parsed.private_jwk(0));
+        assert_eq!(derived.private_jwk(0).unwrap().0, RFC_D);
+        let mut compressed = point;
+        compressed[0] = 2;
+        assert!(SigningKeys::from_pairs(vec![(scalars[0], compressed)]).is_err());
+        assert!(SigningKeys::from_pairs(vec![]).is_err());
+        for bad in ["", " , ", "not base64!", "AQID", &format!("{RFC_D},AQID")] {
+            assert!(SigningKeys::scalars(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The attestation object (WebAuthn L3 §6.5): `{fmt, attStmt, authData}` in CBOR.
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 
 use super::cbor;
 use super::error::VerifyError;

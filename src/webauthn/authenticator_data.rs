@@ -1,7 +1,7 @@
 //! Authenticator data (WebAuthn L3 §6.1): rpIdHash, flags, signature counter, attested
 //! credential data and extensions.
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 use sha2::{Digest, Sha256};
 
 use super::cbor;

@@ -303,6 +303,15 @@ test("malformed bodies: never 500, nothing stored", async () => {
   const credential = new SoftAuthenticator().create(start.body, { origin: w.base });
   const broken = { ...credential, response: { ...credential.response, attestationObject: b64("garbage") } };
   expectError(await post("signup/complete", broken, directApp), 400, "verification_failed", "a garbage attestation object");
+  // A P-256 key whose point is not on the curve (y with one bit flipped): WebCrypto refuses it.
+  const offCurve = await post("signup/start", { email: uniqueEmail() }, directApp);
+  const flipY = (cose) => {
+    const y = Buffer.from(cose.get(-3));
+    y[31] ^= 1;
+    return cose.set(-3, y);
+  };
+  const offCurveCredential = new SoftAuthenticator().create(offCurve.body, { origin: w.base, coseKey: flipY });
+  expectError(await post("signup/complete", offCurveCredential, directApp), 400, "verification_failed", "a point off the curve");
   assert.deepEqual(tableCounts(), before, "no row was written");
 });
 

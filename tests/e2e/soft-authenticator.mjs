@@ -111,7 +111,8 @@ export class SoftAuthenticator {
    * navigator.credentials.create() on PublicKeyCredentialCreationOptionsJSON. opts: origin
    * (required), type, challenge, crossOrigin, clientDataExtra, userPresent, userVerified,
    * backupEligible, backedUp, alg, signCount (initial counter), rpId (to hash instead of rp.id),
-   * credentialId (base64url: reuse an id, e.g. another user's), attestation (see `statement`).
+   * credentialId (base64url: reuse an id, e.g. another user's), attestation (see `statement`),
+   * coseKey (a function from the new key's COSE_Key Map to the one to send).
    */
   create(options, opts = {}) {
     const alg = opts.alg ?? this.alg;
@@ -127,7 +128,7 @@ export class SoftAuthenticator {
     counter.writeUInt32BE(signCount);
     const idLen = Buffer.alloc(2);
     idLen.writeUInt16BE(credentialId.length);
-    const publicKey = cbor(key.cose);
+    const publicKey = cbor(opts.coseKey ? opts.coseKey(new Map(key.cose)) : key.cose);
     const flags = flagsByte({ backupEligible: this.backupEligible, backedUp: this.backedUp, ...opts }, true);
     const authData = Buffer.concat([sha256(rpId), Buffer.from([flags]), counter, this.aaguid, idLen, credentialId, publicKey]);
     const [fmt, attStmt] = statement(opts.attestation, key, alg, Buffer.concat([authData, sha256(cdj)]));

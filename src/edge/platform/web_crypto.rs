@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use js_sys::futures::JsFuture;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -25,6 +26,9 @@ extern "C" {
 
     #[wasm_bindgen(catch, js_namespace = ["crypto", "subtle"], js_name = verify)]
     fn subtle_verify_call(algorithm: &Object, key: &JsValue, signature: &Uint8Array, data: &Uint8Array) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["crypto", "subtle"], js_name = exportKey)]
+    fn export_key(format: &str, key: &JsValue) -> Result<Promise, JsValue>;
 
     #[wasm_bindgen(catch, js_namespace = ["crypto", "subtle"], js_name = sign)]
     fn subtle_sign_call(algorithm: &Object, key: &JsValue, data: &Uint8Array) -> Result<Promise, JsValue>;
@@ -124,6 +128,35 @@ async fn token_key(keys: &SigningKeys, index: usize, usage: &'static str) -> Res
     };
     TOKEN_KEYS.with(|c| c.borrow_mut().insert(slot, key.clone()));
     Ok(key)
+}
+
+/// DER PrivateKeyInfo (RFC 5208) of a P-256 private key, its scalar appended: version 0,
+/// id-ecPublicKey with prime256v1, an ECPrivateKey (RFC 5915) of version 1 without the optional
+/// public key, which WebCrypto derives on import.
+const P256_PKCS8_PREFIX: [u8; 35] = [
+    0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+    0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20,
+];
+
+/// The public point (uncompressed SEC1) of a P-256 private scalar: WebCrypto imports the scalar
+/// (refusing 0 and anything not below the group order) and exports the key as a JWK with x, y.
+pub async fn p256_public_point(scalar: &[u8; 32]) -> Result<[u8; 65], Failed> {
+    let mut pkcs8 = P256_PKCS8_PREFIX.to_vec();
+    pkcs8.extend_from_slice(scalar);
+    let usages = Array::of1(&JsValue::from_str("sign"));
+    let promise = import_key("pkcs8", &Uint8Array::from(pkcs8.as_slice()).into(), &algorithm(&ES256_KEY)?, true, &usages).map_err(|_| Failed)?;
+    let key = JsFuture::from(promise).await.map_err(|_| Failed)?;
+    let jwk = JsFuture::from(export_key("jwk", &key).map_err(|_| Failed)?).await.map_err(|_| Failed)?;
+    let mut point = [4u8; 65];
+    for (name, range) in [("x", 1..33), ("y", 33..65)] {
+        let coordinate = Reflect::get(&jwk, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).ok_or(Failed)?;
+        let bytes = URL_SAFE_NO_PAD.decode(coordinate).map_err(|_| Failed)?;
+        if bytes.len() != 32 {
+            return Err(Failed);
+        }
+        point[range].copy_from_slice(&bytes);
+    }
+    Ok(point)
 }
 
 /// ES256 signature (`r || s`, as a JWS wants it) of `data` by access-token key `index`.

@@ -2,7 +2,8 @@
 //! ES256 signatures through WebCrypto, with the keys of `AUTHAZ_SIGNING_KEYS` parsed once per
 //! isolate; the claims and their checks are the pure `tokens::access_token`.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use worker::{console_error, Env, Request};
 
@@ -16,8 +17,8 @@ use crate::tokens::access_token::{self, AccessClaims, JwtError, SigningKeys, ACC
 use crate::tokens::issuer;
 
 /// The public keys that verify access tokens: `{"keys": [...]}`.
-pub fn jwks(env: &Env) -> ApiResult<serde_json::Value> {
-    Ok(signing_keys(env)?.jwks())
+pub async fn jwks(env: &Env) -> ApiResult<serde_json::Value> {
+    Ok(signing_keys(env).await?.jwks())
 }
 
 /// The application an access token was issued for (its `aud`), read without checking anything:
@@ -47,7 +48,7 @@ pub(super) async fn mint(
         exp: iat + ACCESS_TOKEN_TTL_SECS,
         auth_time: u64::try_from(auth_time_ms / 1000).unwrap_or(0),
     };
-    let keys = signing_keys(env)?;
+    let keys = signing_keys(env).await?;
     let (signing_input, key) = keys.prepare(&claims).map_err(|_| ApiError::internal())?;
     let signature = web_crypto::sign_es256(&keys, key, signing_input.as_bytes())
         .await
@@ -61,7 +62,7 @@ pub(super) async fn verify(env: &Env, req: &Request, token: &str, app: &Applicat
     let now = u64::try_from(now_ms / 1000).unwrap_or(0);
     let issuer = issuer_of(env, req, app);
     let app_id = app.id.as_str();
-    let keys = signing_keys(env)?;
+    let keys = signing_keys(env).await?;
     let refused = |e: JwtError| {
         unauthorized(match e {
             JwtError::Expired => "the access token has expired",
@@ -103,19 +104,23 @@ fn issuer_of(env: &Env, req: &Request, app: &Application) -> String {
     issuer::issuer(&app.hostnames, config::issuer(env).as_deref(), request_url::origin(req).as_deref())
 }
 
-/// The parsed `AUTHAZ_SIGNING_KEYS`, parsed once per isolate (deriving the public keys costs
-/// scalar multiplications) and again only if the secret changes.
-pub fn signing_keys(env: &Env) -> ApiResult<Arc<SigningKeys>> {
-    static CACHE: Mutex<Option<(String, Arc<SigningKeys>)>> = Mutex::new(None);
-    let secret = config::signing_keys(env)?;
-    let mut cache = CACHE.lock().map_err(|_| ApiError::internal())?;
-    if let Some((cached_secret, keys)) = cache.as_ref() {
-        if *cached_secret == secret {
-            return Ok(Arc::clone(keys));
-        }
+/// The parsed `AUTHAZ_SIGNING_KEYS`, once per isolate (each public point is derived through
+/// WebCrypto) and again only if the secret changes.
+pub async fn signing_keys(env: &Env) -> ApiResult<Rc<SigningKeys>> {
+    thread_local! {
+        static CACHE: RefCell<Option<(String, Rc<SigningKeys>)>> = const { RefCell::new(None) };
     }
-    let keys = Arc::new(SigningKeys::parse(&secret).map_err(|_| misconfigured("AUTHAZ_SIGNING_KEYS holds no valid P-256 key"))?);
-    *cache = Some((secret, Arc::clone(&keys)));
+    let secret = config::signing_keys(env)?;
+    if let Some(keys) = CACHE.with(|c| c.borrow().as_ref().filter(|(cached, _)| *cached == secret).map(|(_, keys)| Rc::clone(keys))) {
+        return Ok(keys);
+    }
+    let invalid = || misconfigured("AUTHAZ_SIGNING_KEYS holds no valid P-256 key");
+    let mut pairs = Vec::new();
+    for scalar in SigningKeys::scalars(&secret).map_err(|_| invalid())? {
+        pairs.push((scalar, web_crypto::p256_public_point(&scalar).await.map_err(|_| invalid())?));
+    }
+    let keys = Rc::new(SigningKeys::from_pairs(pairs).map_err(|_| invalid())?);
+    CACHE.with(|c| *c.borrow_mut() = Some((secret, Rc::clone(&keys))));
     Ok(keys)
 }
 

@@ -52,9 +52,9 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
 }
 
 /// `GET /.well-known/jwks.json`: every key that may have signed a live access token.
-pub fn jwks(env: &Env) -> ApiResult<Response> {
+pub async fn jwks(env: &Env) -> ApiResult<Response> {
     let log = OutcomeLog::start(Event::Request, Endpoint::Jwks.log_name());
-    let result = sessions::jwks(env).map(|keys| {
+    let result = sessions::jwks(env).await.map(|keys| {
         let mut resp = json(200, &keys);
         let _ = resp.headers_mut().set("Cache-Control", &format!("public, max-age={JWKS_MAX_AGE_SECS}"));
         resp

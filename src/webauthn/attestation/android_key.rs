@@ -2,7 +2,7 @@
 //! key; its certificate `x5c[0]` carries the Android key description extension, and the
 //! credential key itself signs authenticatorData || clientDataHash.
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 use der::asn1::AnyRef;
 use der::{Decode, Reader, SliceReader, Tag, Tagged};
 
@@ -261,7 +261,7 @@ mod tests {
         let object = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(vector["credential"]["response"]["attestationObject"].as_str().expect("text"))
             .expect("base64url");
-        let object: Value = ciborium::from_reader(object.as_slice()).expect("CBOR");
+        let object: Value = crate::webauthn::cbor::decode_exact(&object).expect("CBOR");
         let stmt = object.as_map().and_then(|m| m.iter().find(|(k, _)| k.as_text() == Some("attStmt"))).expect("attStmt");
         let (_, _, x5c) = read_statement(&stmt.1).expect("statement");
         let leaf = certificate::Certificate::from_der(x5c[0]).expect("leaf");

@@ -2,9 +2,9 @@
 //! JWS (compact serialization) signed by Google's `attest.android.com` certificate, whose
 //! payload binds SHA-256(authenticatorData || clientDataHash) as its nonce.
 
+use crate::webauthn::cbor::Value;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use ciborium::Value;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 

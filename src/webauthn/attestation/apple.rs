@@ -2,7 +2,7 @@
 //! credential key in `x5c[0]`, binding it to SHA-256(authenticatorData || clientDataHash)
 //! through a nonce extension.
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 use der::asn1::{ContextSpecific, OctetStringRef};
 use der::{Reader, SliceReader, TagNumber};
 use sha2::{Digest, Sha256};

@@ -8,7 +8,7 @@ mod none;
 mod packed;
 mod tpm;
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 
 use super::authenticator_data::AuthenticatorData;
 use super::cbor;

@@ -2,7 +2,7 @@
 //! a TPMT_PUBLIC (`pubArea`), in a TPMS_ATTEST (`certInfo`) signed by its attestation
 //! identity key (AIK), whose certificate is `x5c[0]`.
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 

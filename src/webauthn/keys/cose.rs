@@ -1,7 +1,7 @@
 //! COSE_Key (RFC 9052/9053) credential public keys: EC2 P-256/P-384, OKP Ed25519 and RSA, each
 //! with its COSE algorithm. Signatures with them are checked by a `signature::SignatureVerifier`.
 
-use ciborium::Value;
+use crate::webauthn::cbor::Value;
 
 use super::encoding::rsa_key_acceptable;
 use super::{CoseAlgorithm, KeyKind, PublicKey};
@@ -114,10 +114,11 @@ fn key_for(alg: CoseAlgorithm, parameters: Parameters) -> Result<PublicKey, Veri
     Ok(key)
 }
 
-/// Whether the curve crates take the key: P-256 always (p256 is in every build); with
-/// `rust-crypto` also P-384, Ed25519 and RSA keys.
+/// Whether the curve crates take the key (with `rust-crypto`). Without them (the Worker) the
+/// verifier's `check_key` decides: WebCrypto must import it.
 fn crates_accept(key: &PublicKey) -> bool {
     match key.kind() {
+        #[cfg(feature = "rust-crypto")]
         KeyKind::P256 => key.ec_point().is_some_and(|point| p256::PublicKey::from_sec1_bytes(point).is_ok()),
         #[cfg(feature = "rust-crypto")]
         KeyKind::P384 => key.ec_point().is_some_and(|point| p384::PublicKey::from_sec1_bytes(point).is_ok()),
@@ -133,6 +134,6 @@ fn crates_accept(key: &PublicKey) -> bool {
             rsa::PublicKey::new_with_size_limits(n, e, RSA_KEY_BITS).is_ok()
         }),
         #[cfg(not(feature = "rust-crypto"))]
-        KeyKind::P384 | KeyKind::Ed25519 | KeyKind::Rsa => true,
+        KeyKind::P256 | KeyKind::P384 | KeyKind::Ed25519 | KeyKind::Rsa => true,
     }
 }
