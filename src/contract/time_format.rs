@@ -1,6 +1,5 @@
-//! Unix milliseconds to the two text forms the service needs, without a date library:
-//! RFC 3339 UTC for the API (`2026-11-25T14:03:07.123Z`, the form of JavaScript's
-//! `toISOString`) and RFC 5322 for the `Date` header of mail (`Wed, 25 Nov 2026 14:03:07 +0000`).
+//! Unix milliseconds to the text form of the API's times, without a date library: RFC 3339 UTC
+//! (`2026-11-25T14:03:07.123Z`, the form of JavaScript's `toISOString`).
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -14,24 +13,13 @@ struct Civil {
     minute: i64,
     second: i64,
     millis: i64,
-    weekday: usize, // 0 = Sunday
 }
 
 fn civil(unix_ms: i64) -> Civil {
     let days = unix_ms.div_euclid(MS_PER_DAY);
     let ms_of_day = unix_ms.rem_euclid(MS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
-    Civil {
-        year,
-        month,
-        day,
-        hour: ms_of_day / 3_600_000,
-        minute: ms_of_day / 60_000 % 60,
-        second: ms_of_day / 1000 % 60,
-        millis: ms_of_day % 1000,
-        // 1970-01-01 was a Thursday.
-        weekday: (days + 4).rem_euclid(7) as usize,
-    }
+    Civil { year, month, day, hour: ms_of_day / 3_600_000, minute: ms_of_day / 60_000 % 60, second: ms_of_day / 1000 % 60, millis: ms_of_day % 1000 }
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -52,16 +40,6 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 pub fn rfc3339_utc(unix_ms: i64) -> String {
     let c = civil(unix_ms);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis)
-}
-
-/// RFC 5322 date-time in UTC: `Wed, 25 Nov 2026 14:03:07 +0000`.
-pub fn rfc5322_utc(unix_ms: i64) -> String {
-    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let c = civil(unix_ms);
-    let weekday = WEEKDAYS.get(c.weekday).copied().unwrap_or("Thu");
-    let month = MONTHS.get(c.month as usize - 1).copied().unwrap_or("Jan");
-    format!("{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} +0000", c.day, c.year, c.hour, c.minute, c.second)
 }
 
 #[cfg(test)]
@@ -109,17 +87,9 @@ mod tests {
     }
 
     #[test]
-    fn mail_dates() {
-        assert_eq!(rfc5322_utc(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-        assert_eq!(rfc5322_utc(1_700_000_000_123), "Tue, 14 Nov 2023 22:13:20 +0000");
-        assert_eq!(rfc5322_utc(-1), "Wed, 31 Dec 1969 23:59:59 +0000");
-    }
-
-    #[test]
     fn extreme_inputs_do_not_panic() {
         for ms in [i64::MIN, i64::MIN / 2, i64::MAX / 2, i64::MAX] {
             let _ = rfc3339_utc(ms);
-            let _ = rfc5322_utc(ms);
         }
     }
 }

@@ -257,6 +257,25 @@ test("rate limits: code requests per email and per IP, confirmations and ceremon
   expectStatus(await post("login/start", {}, directApp, { ip: uniqueIp() }), 200, "another IP is not limited");
 });
 
+test("the verification mail: sent in the binding's structured form from the app's name, the code in subject, text and HTML", async () => {
+  const email = uniqueEmail("mail");
+  const since = w.sentMail().length;
+  expectStatus(await post("signup/verify-email/request", { email }, app), 202, "request");
+  const mail = await w.waitForMail(email, { since });
+  const code = /\b(\d{6})\b/.exec(mail.subject)?.[1];
+  assert.ok(code, `a code in the subject: ${mail.subject}`);
+  assert.equal(mail.subject, `${code} is your Ceremonies verification code`);
+  assert.equal(mail.from, '"Ceremonies" <no-reply@authaz.example>');
+  assert.equal(mail.to, email);
+  assert.match(mail.text, new RegExp(`^Your Ceremonies verification code is:\n\n    ${code}\n`));
+  assert.ok(mail.html.includes(`>${code}</p>`), mail.html);
+  // An address that could add a recipient or a header is refused before any mail goes out.
+  for (const bad of ["a@b.co\r\nBcc: x@y.co", "a@b.co,c@d.co"]) {
+    expectError(await post("signup/verify-email/request", { email: bad }, app), 400, "invalid_request", JSON.stringify(bad));
+  }
+  assert.equal(w.sentMail().length, since + 1, "one mail, no other");
+});
+
 test("malformed bodies: never 500, nothing stored", async () => {
   const before = tableCounts();
   const ip = uniqueIp();

@@ -147,28 +147,21 @@ export async function startWorker({ vars = {}, args = [], seedMds = false } = {}
 }
 
 /**
- * Local email: for every message the binding sends, wrangler dev prints the path of the stored
- * message (.eml for raw MIME). Read those files: that is exactly what the binding sent.
+ * Local email: for every message the binding sends (structured form), wrangler dev prints
+ * "send_email binding called with MessageBuilder:", the From, To and Subject lines, and the paths
+ * of the stored text and HTML parts. Read those files: that is exactly what the binding got.
+ * A message whose parts are not stored yet is left out until they are.
  */
 export function sentMail(output) {
-  const paths = [...new Set(output.match(/\/[^\s"'`]+\.eml\b/g) ?? [])];
-  return paths.filter(existsSync).map((path) => {
-    const raw = readFileSync(path, "utf8");
-    const header = (name) => new RegExp(`^${name}:\\s*(.*)$`, "mi").exec(raw)?.[1]?.trim() ?? "";
-    return { path, raw, to: header("To").toLowerCase(), from: header("From"), subject: header("Subject"), text: decodeBodies(raw) };
-  });
-}
-
-/** The decoded text of every MIME part (quoted-printable or base64), for reading a code out. */
-export function decodeBodies(raw) {
-  const parts = raw.split(/\r?\n--[^\r\n]+/);
-  return parts.map((part) => {
-    const [head, ...rest] = part.split(/\r?\n\r?\n/);
-    const body = rest.join("\n\n");
-    if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
-    if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-      return body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    }
-    return body;
-  }).join("\n");
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const blocks = plain.split("send_email binding called with MessageBuilder:").slice(1);
+  const mail = [];
+  for (const block of blocks) {
+    const line = (name) => new RegExp(`^${name}: (.*)$`, "m").exec(block)?.[1]?.trim() ?? "";
+    const [textPath, htmlPath] = [line("Text"), line("HTML")];
+    if (!textPath || !htmlPath || !existsSync(textPath) || !existsSync(htmlPath)) break;
+    const [text, html] = [readFileSync(textPath, "utf8"), readFileSync(htmlPath, "utf8")];
+    mail.push({ path: textPath, to: line("To").toLowerCase(), from: line("From"), subject: line("Subject"), text: `${text}\n${html}`, html });
+  }
+  return mail;
 }

@@ -70,7 +70,7 @@ pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64
     .map_err(|e| failed("prepare email code insert", e))?;
     // Mail first: an address the mail cannot go to, or a failed send, leaves the codes the user
     // already has untouched.
-    mail_sender::send_verification_code(env, app, &email, &code, CODE_TTL_MS / 60_000, now_ms).await?;
+    mail_sender::send_verification_code(env, app, &email, &code, CODE_TTL_MS / 60_000).await?;
     db.batch(vec![replace_older, insert]).await.map_err(|e| failed("store email code", e))?;
     Ok(json(202, &json!({ "expiresIn": CODE_TTL_MS / 1000 })))
 }

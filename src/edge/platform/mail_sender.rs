@@ -1,48 +1,42 @@
-//! Outgoing mail through the `send_email` binding `EMAIL`: the raw MIME message built by
-//! `mail_message`. Locally `wrangler dev` stores each sent message and prints its path.
+//! Outgoing mail through the `send_email` binding `EMAIL`, in its structured form (the binding
+//! writes the MIME message): the fields checked by `mail::message`. Locally `wrangler dev` stores
+//! the text and HTML of each sent message and prints their paths.
 
-use worker::{console_error, EmailMessage, Env};
+use worker::{console_error, EmailAddress, Env, SendEmailBuilder};
 
 use crate::contract::error::ApiError;
 use crate::edge::platform::config;
 use crate::edge::platform::http::ApiResult;
-use crate::mail::message::{build, Mail, MailError};
+use crate::mail::message::{prepare, Mail, MailError};
 use crate::mail::verification::verification_mail;
 use crate::tenancy::application::Application;
-use crate::tokens::secrets::SystemRandom;
 
 /// Mails `code` to `to` on behalf of `app`, from `AUTHAZ_MAIL_FROM` with the app's name.
-pub async fn send_verification_code(env: &Env, app: &Application, to: &str, code: &str, expires_minutes: i64, now_ms: i64) -> ApiResult<()> {
+pub async fn send_verification_code(env: &Env, app: &Application, to: &str, code: &str, expires_minutes: i64) -> ApiResult<()> {
     let from = config::mail_from(env)?;
     let content = verification_mail(&app.name, code, expires_minutes);
-    let mail = Mail {
-        from_name: &app.name,
-        from_address: &from,
-        to_address: to,
-        subject: &content.subject,
-        text: &content.text,
-        html: &content.html,
-        date_unix_ms: now_ms,
-    };
-    let built = build(&mail, &mut SystemRandom).map_err(|e| match e {
+    let mail =
+        Mail { from_name: &app.name, from_address: &from, to_address: to, subject: &content.subject, text: &content.text, html: &content.html };
+    let out = prepare(&mail).map_err(|e| match e {
         MailError::InvalidRecipient => ApiError::invalid_request("`email` is not an address mail can be sent to"),
         MailError::InvalidSender => {
             console_error!("configuration: AUTHAZ_MAIL_FROM is not a plain address (local@domain)");
             ApiError::internal()
         }
-        MailError::Random(_) => ApiError::internal(),
     })?;
-    let message = EmailMessage::new(&from, to, &built.raw).map_err(|e| {
-        console_error!("mail: the message could not be made: {}", String::from(e.message()));
-        ApiError::internal()
-    })?;
+    let message = match &out.from_name {
+        Some(name) => SendEmailBuilder::new_with_email_address_and_str(&EmailAddress::new(name, &out.from_address), &out.to_address, &out.subject),
+        None => SendEmailBuilder::new(&out.from_address, &out.to_address, &out.subject),
+    };
+    message.set_text(&out.text);
+    message.set_html(&out.html);
     let binding = env.send_email("EMAIL").map_err(|e| {
         console_error!("mail: the send_email binding EMAIL is missing: {e}");
         ApiError::internal()
     })?;
-    binding.send(&message).await.map_err(|e| {
+    binding.send_with_builder(&message).await.map_err(|e| {
         // The error names the failure, never the message (which holds the code).
-        console_error!("mail: sending {} failed: {}", built.message_id, String::from(e.message()));
+        console_error!("mail: sending failed: {}", String::from(e.message()));
         ApiError::internal()
     })?;
     Ok(())
