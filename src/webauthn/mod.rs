@@ -1,6 +1,7 @@
 //! The pure WebAuthn core: options, parsing and verification of registrations and
 //! authentications. No Worker or JS types; compiles natively and for wasm32.
 
+pub mod asn1;
 pub mod attestation;
 pub mod attestation_object;
 pub mod authentication;

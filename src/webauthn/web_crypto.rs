@@ -187,7 +187,8 @@ mod tests {
         let der_sig = crate::webauthn::keys::encoding::ecdsa_signature_der(&[3; 32], &[4; 32]).unwrap();
         let check = SignatureCheck::by_certificate(ec.public_key().unwrap(), SignatureScheme::Ecdsa(HashAlg::Sha1), b"d", &der_sig).unwrap();
         let subtle = subtle_check(&check).unwrap();
-        let spki = ec.x509().tbs_certificate().subject_public_key_info();
+        let theirs = <x509_cert::Certificate as der::Decode>::from_der(ec.der()).unwrap();
+        let spki = theirs.tbs_certificate().subject_public_key_info();
         assert_eq!(subtle.key, KeyData::Spki(der::Encode::to_der(spki).unwrap()));
         assert_eq!(subtle.import.name, "ECDSA");
         assert!(subtle.import.named_curve.is_some());

@@ -3,10 +3,9 @@
 //! credential key itself signs authenticatorData || clientDataHash.
 
 use crate::webauthn::cbor::Value;
-use der::asn1::AnyRef;
-use der::{Decode, Reader, SliceReader, Tag, Tagged};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
+use crate::webauthn::asn1::{self, Reader, Tag};
 use crate::webauthn::certificate;
 use crate::webauthn::error::VerifyError;
 
@@ -84,24 +83,21 @@ struct KeyDescription<'a> {
 }
 
 impl<'a> KeyDescription<'a> {
-    fn parse(der_bytes: &'a [u8]) -> der::Result<KeyDescription<'a>> {
-        let mut reader = SliceReader::new(der_bytes)?;
-        let description = reader.sequence(|r| {
-            let _attestation_version = AnyRef::decode(r)?;
-            let _attestation_security_level = AnyRef::decode(r)?;
-            let _keymaster_version = AnyRef::decode(r)?;
-            let _keymaster_security_level = AnyRef::decode(r)?;
-            let attestation_challenge = <&der::asn1::OctetStringRef>::decode(r)?.as_bytes();
-            let _unique_id = <&der::asn1::OctetStringRef>::decode(r)?;
-            let software_enforced = AuthorizationList::parse(AnyRef::decode(r)?)?;
-            let tee_enforced = AuthorizationList::parse(AnyRef::decode(r)?)?;
-            // Later KeyDescription versions may append fields.
-            let rest = r.remaining_len();
-            r.drain(rest)?;
-            Ok::<_, der::Error>(KeyDescription { attestation_challenge, software_enforced, tee_enforced })
-        })?;
-        reader.finish()?;
-        Ok(description)
+    fn parse(der_bytes: &'a [u8]) -> asn1::Result<KeyDescription<'a>> {
+        let mut outer = Reader::new(der_bytes);
+        let mut r = outer.sequence()?;
+        outer.finish()?;
+        // attestationVersion, attestationSecurityLevel, keymasterVersion, keymasterSecurityLevel
+        for _ in 0..4 {
+            r.read_tlv()?;
+        }
+        let attestation_challenge = r.octet_string()?;
+        let _unique_id = r.octet_string()?;
+        let software_enforced = AuthorizationList::parse(&mut r)?;
+        let tee_enforced = AuthorizationList::parse(&mut r)?;
+        // Later KeyDescription versions may append fields.
+        r.skip_rest();
+        Ok(KeyDescription { attestation_challenge, software_enforced, tee_enforced })
     }
 }
 
@@ -114,26 +110,24 @@ struct AuthorizationList {
 }
 
 impl AuthorizationList {
-    fn parse(list: AnyRef<'_>) -> der::Result<AuthorizationList> {
-        if list.tag() != Tag::Sequence {
-            return Err(der::ErrorKind::TagUnexpected { expected: Some(Tag::Sequence), actual: list.tag() }.into());
-        }
+    /// Reads the next value of `description`, an AuthorizationList SEQUENCE.
+    fn parse(description: &mut Reader<'_>) -> asn1::Result<AuthorizationList> {
         let mut parsed = AuthorizationList::default();
-        let mut reader = SliceReader::new(list.value())?;
+        let mut reader = description.sequence()?;
         let mut count = 0;
-        while !reader.is_finished() {
+        while !reader.is_empty() {
             count += 1;
             if count > MAX_LIST_ITEMS {
-                return Err(der::ErrorKind::Overlength.into());
+                return Err(asn1::Error::new("too many AuthorizationList fields"));
             }
-            let field = AnyRef::decode(&mut reader)?;
-            let Tag::ContextSpecific { number, .. } = field.tag() else {
-                return Err(der::ErrorKind::TagUnexpected { expected: None, actual: field.tag() }.into());
-            };
-            match number.value() {
-                TAG_PURPOSE => parsed.purposes = parse_integer_set(field.value())?,
+            let field = reader.read_tlv()?;
+            if !field.tag.is_context_specific() {
+                return Err(asn1::Error::new("AuthorizationList field is not context-specific"));
+            }
+            match field.tag.number() {
+                TAG_PURPOSE => parsed.purposes = parse_integer_set(field.value)?,
                 TAG_ALL_APPLICATIONS => parsed.all_applications = true,
-                TAG_ORIGIN => parsed.origin = Some(u64::from_der(field.value())?),
+                TAG_ORIGIN => parsed.origin = Some(asn1::values::u64(asn1::single(field.value, Tag::INTEGER)?)?),
                 _ => {}
             }
         }
@@ -142,18 +136,14 @@ impl AuthorizationList {
 }
 
 /// A DER `SET OF INTEGER` (non-negative), bounded.
-fn parse_integer_set(der_bytes: &[u8]) -> der::Result<Vec<u64>> {
-    let set = AnyRef::from_der(der_bytes)?;
-    if set.tag() != Tag::Set {
-        return Err(der::ErrorKind::TagUnexpected { expected: Some(Tag::Set), actual: set.tag() }.into());
-    }
-    let mut reader = SliceReader::new(set.value())?;
+fn parse_integer_set(der_bytes: &[u8]) -> asn1::Result<Vec<u64>> {
+    let mut reader = Reader::new(asn1::single(der_bytes, Tag::SET)?);
     let mut values = Vec::new();
-    while !reader.is_finished() {
+    while !reader.is_empty() {
         if values.len() == MAX_LIST_ITEMS {
-            return Err(der::ErrorKind::Overlength.into());
+            return Err(asn1::Error::new("too many purposes"));
         }
-        values.push(u64::decode(&mut reader)?);
+        values.push(reader.u64()?);
     }
     Ok(values)
 }

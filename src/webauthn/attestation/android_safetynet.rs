@@ -108,11 +108,9 @@ fn decode_json<T: serde::de::DeserializeOwned>(part: &str, what: &str) -> Result
 
 /// Whether the leaf names `attest.android.com`: as a SAN dNSName, or as the subject CN.
 fn issued_to_safetynet(leaf: &Certificate) -> bool {
-    use x509_cert::ext::pkix::{name::GeneralName, SubjectAltName};
-    let san_names = leaf.extension(certificate::oid::SUBJECT_ALT_NAME).and_then(|(_, value)| <SubjectAltName as der::Decode>::from_der(value).ok());
-    let in_san = san_names.is_some_and(|SubjectAltName(names)| {
-        names.iter().any(|name| matches!(name, GeneralName::DnsName(dns) if dns.as_str() == SAFETYNET_HOSTNAME))
-    });
+    use certificate::extensions::{subject_alt_names, GeneralName};
+    let san_names = leaf.extension(certificate::oid::SUBJECT_ALT_NAME).and_then(|(_, value)| subject_alt_names(value).ok());
+    let in_san = san_names.is_some_and(|names| names.contains(&GeneralName::Dns(SAFETYNET_HOSTNAME)));
     in_san || leaf.subject_attr(certificate::oid::COMMON_NAME).as_deref() == Some(SAFETYNET_HOSTNAME)
 }
 

@@ -3,11 +3,10 @@
 //! through a nonce extension.
 
 use crate::webauthn::cbor::Value;
-use der::asn1::{ContextSpecific, OctetStringRef};
-use der::{Reader, SliceReader, TagNumber};
 use sha2::{Digest, Sha256};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
+use crate::webauthn::asn1::{self, Reader, Tag};
 use crate::webauthn::certificate;
 use crate::webauthn::error::VerifyError;
 
@@ -43,12 +42,10 @@ fn read_x5c(att_stmt: &Value) -> Result<Vec<&[u8]>, VerifyError> {
     stmt.x5c()?.ok_or_else(|| attestation_error("attStmt.x5c is missing"))
 }
 
-fn parse_nonce(extension: &[u8]) -> der::Result<&[u8]> {
-    let mut reader = SliceReader::new(extension)?;
-    let nonce = reader.sequence(|r| {
-        let field = ContextSpecific::<&OctetStringRef>::decode_explicit(r, TagNumber(1))?.ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
-        Ok::<_, der::Error>(field.value.as_bytes())
-    })?;
-    reader.finish()?;
+/// The nonce of `SEQUENCE { [1] EXPLICIT OCTET STRING }`, exactly.
+fn parse_nonce(extension: &[u8]) -> asn1::Result<&[u8]> {
+    let mut sequence = Reader::new(asn1::single(extension, Tag::SEQUENCE)?);
+    let nonce = asn1::single(sequence.read(Tag::context_constructed(1))?, Tag::OCTET_STRING)?;
+    sequence.finish()?;
     Ok(nonce)
 }

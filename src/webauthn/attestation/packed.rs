@@ -1,10 +1,8 @@
 //! `packed` attestation (WebAuthn L3 §8.2): self attestation with the credential key, or
 //! basic/AttCA attestation with a certificate chain in `x5c`.
 
-use der::asn1::OctetStringRef;
-use der::Decode;
-
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
+use crate::webauthn::asn1::{self, Tag};
 use crate::webauthn::certificate::oid::{
     COMMON_NAME as OID_COMMON_NAME, COUNTRY as OID_COUNTRY, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID, ORGANIZATION as OID_ORGANIZATION,
     ORGANIZATIONAL_UNIT as OID_ORGANIZATIONAL_UNIT,
@@ -69,11 +67,11 @@ fn check_attestation_certificate(cert: &Certificate, aaguid: Option<[u8; 16]>) -
         return Err(bad("is a CA certificate"));
     }
     if let Some((critical, value)) = cert.extension(OID_FIDO_GEN_CE_AAGUID) {
-        let ext_aaguid = <&OctetStringRef>::from_der(value).map_err(|_| bad("AAGUID extension is not an OCTET STRING"))?;
+        let ext_aaguid = asn1::single(value, Tag::OCTET_STRING).map_err(|_| bad("AAGUID extension is not an OCTET STRING"))?;
         if critical {
             return Err(bad("AAGUID extension is critical"));
         }
-        if Some(ext_aaguid.as_bytes()) != aaguid.as_ref().map(|a| a.as_slice()) {
+        if Some(ext_aaguid) != aaguid.as_ref().map(|a| a.as_slice()) {
             return Err(bad("AAGUID extension differs from the authenticator data's AAGUID"));
         }
     }

@@ -3,10 +3,10 @@
 //! identity key (AIK), whose certificate is `x5c[0]`.
 
 use crate::webauthn::cbor::Value;
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 
 use super::{attestation_error, signed_data, AttestationInput, AttestationOutcome, AttestationType, Statement};
+use crate::webauthn::asn1::{self, Oid, Tag};
+use crate::webauthn::certificate::extensions::{self, GeneralName};
 use crate::webauthn::certificate::oid::{
     EXTENDED_KEY_USAGE as OID_EXTENDED_KEY_USAGE, FIDO_GEN_CE_AAGUID as OID_FIDO_GEN_CE_AAGUID, SUBJECT_ALT_NAME as OID_SUBJECT_ALT_NAME,
 };
@@ -33,10 +33,10 @@ const TPM_ECC_NIST_P384: u16 = 0x0004;
 /// Default RSA public exponent, meant when TPMS_RSA_PARMS.exponent is 0.
 const RSA_DEFAULT_EXPONENT: [u8; 3] = [0x01, 0x00, 0x01];
 
-const OID_TCG_KP_AIK_CERTIFICATE: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.8.3");
-const OID_TCG_AT_TPM_MANUFACTURER: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.1");
-const OID_TCG_AT_TPM_MODEL: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.2");
-const OID_TCG_AT_TPM_VERSION: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.3");
+const OID_TCG_KP_AIK_CERTIFICATE: Oid = Oid::new("2.23.133.8.3");
+const OID_TCG_AT_TPM_MANUFACTURER: Oid = Oid::new("2.23.133.2.1");
+const OID_TCG_AT_TPM_MODEL: Oid = Oid::new("2.23.133.2.2");
+const OID_TCG_AT_TPM_VERSION: Oid = Oid::new("2.23.133.2.3");
 
 /// Verify a `tpm` attestation statement; the attestation type is AttCA, the trust path `x5c`.
 pub fn verify(input: &AttestationInput) -> Result<AttestationOutcome, VerifyError> {
@@ -122,18 +122,16 @@ fn check_aik_certificate(aik: &Certificate, aaguid: Option<[u8; 16]>) -> Result<
     let (_, san) = aik.extension(OID_SUBJECT_ALT_NAME).ok_or_else(|| cert_error("no Subject Alternative Name"))?;
     check_tpm_san(san).map_err(|_| cert_error("Subject Alternative Name lacks the TPM manufacturer, model and version"))?;
     let (_, eku) = aik.extension(OID_EXTENDED_KEY_USAGE).ok_or_else(|| cert_error("no Extended Key Usage"))?;
-    let eku = der::Decode::from_der(eku).map_err(|_| cert_error("malformed Extended Key Usage"))?;
-    let ExtendedKeyUsage(usages) = eku;
-    if !usages.contains(&OID_TCG_KP_AIK_CERTIFICATE) {
+    let usages = extensions::extended_key_usage(eku).map_err(|_| cert_error("malformed Extended Key Usage"))?;
+    if !usages.iter().any(|usage| OID_TCG_KP_AIK_CERTIFICATE.is(usage)) {
         return Err(cert_error("Extended Key Usage lacks tcg-kp-AIKCertificate (2.23.133.8.3)"));
     }
     if aik.is_ca() {
         return Err(cert_error("Basic Constraints say CA"));
     }
     if let Some((_, value)) = aik.extension(OID_FIDO_GEN_CE_AAGUID) {
-        let cert_aaguid =
-            <&der::asn1::OctetStringRef as der::Decode>::from_der(value).map_err(|_| cert_error("malformed id-fido-gen-ce-aaguid extension"))?;
-        if Some(cert_aaguid.as_bytes()) != aaguid.as_ref().map(|a| a.as_slice()) {
+        let cert_aaguid = asn1::single(value, Tag::OCTET_STRING).map_err(|_| cert_error("malformed id-fido-gen-ce-aaguid extension"))?;
+        if Some(cert_aaguid) != aaguid.as_ref().map(|a| a.as_slice()) {
             return Err(cert_error("id-fido-gen-ce-aaguid (1.3.6.1.4.1.45724.1.1.4) differs from the authenticator data's AAGUID"));
         }
     }
@@ -143,12 +141,13 @@ fn check_aik_certificate(aik: &Certificate, aaguid: Option<[u8; 16]>) -> Result<
 /// The SAN must hold a directoryName with the TPM manufacturer, model and version
 /// attributes (TCG EK Credential Profile §3.2.9); they may share one RDN or use one RDN each.
 fn check_tpm_san(san: &[u8]) -> Result<(), ()> {
-    let SubjectAltName(names) = der::Decode::from_der(san).map_err(|_| ())?;
-    let has_all = |name: &x509_cert::name::Name| {
-        [OID_TCG_AT_TPM_MANUFACTURER, OID_TCG_AT_TPM_MODEL, OID_TCG_AT_TPM_VERSION].iter().all(|oid| name.iter().any(|atv| atv.oid == *oid))
+    let names = extensions::subject_alt_names(san).map_err(|_| ())?;
+    let has_all = |name: &[u8]| {
+        let attributes = certificate::name_attributes(name);
+        [OID_TCG_AT_TPM_MANUFACTURER, OID_TCG_AT_TPM_MODEL, OID_TCG_AT_TPM_VERSION].iter().all(|oid| attributes.iter().any(|(id, _)| oid.is(id)))
     };
     let found = names.iter().any(|general_name| match general_name {
-        GeneralName::DirectoryName(name) => has_all(name),
+        GeneralName::Directory(name) => has_all(name),
         _ => false,
     });
     if found {

@@ -2,8 +2,10 @@
 //! validity periods, public keys and signatures by COSE algorithm; certificate paths are in
 //! [`chain`]. Signatures are checked by the caller's `SignatureVerifier`.
 //!
-//! Parsing is done by `x509-cert`/`der`; the signed bytes of a certificate (its
-//! `tbsCertificate`) are taken exactly as received, never re-encoded.
+//! Parsing is the crate's own strict DER reader (`asn1`, in place of `x509-cert` and `der`, for
+//! the Worker's size): [`x509`] reads the structure, [`name`] the names, [`extensions`] the
+//! extension values. The signed bytes of a certificate (its `tbsCertificate`) are taken exactly
+//! as received, never re-encoded.
 
 #[cfg(test)]
 #[macro_use]
@@ -44,16 +46,20 @@ mod test_vectors {
 }
 
 mod chain;
+#[cfg(test)]
+mod differential;
+pub mod extensions;
+mod name;
+mod x509;
 
-use const_oid::ObjectIdentifier;
-use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
-use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
-
+use super::asn1::{self, Oid, Reader};
 use super::error::{ErrorCode, VerifyError};
-use super::keys::{spki, CoseAlgorithm, CoseKey, KeyKind, PublicKey, SignatureScheme};
+use super::keys::spki::{self, Spki};
+use super::keys::{CoseAlgorithm, CoseKey, KeyKind, PublicKey, SignatureScheme};
 use super::signature::{SignatureCheck, SignatureVerifier};
 pub use chain::{chains_to_anchor, parse_chain, verify_chain};
+use extensions::BasicConstraints;
+pub use name::attributes as name_attributes;
 
 /// The OIDs (dotted form) of the extensions and subject attributes the core reads.
 pub mod oid {
@@ -80,9 +86,8 @@ pub const MAX_PEM_LEN: usize = 256 * 1024;
 #[derive(Clone, Debug)]
 pub struct Certificate {
     der: Vec<u8>,
-    /// Byte range of `tbsCertificate` inside `der`: the bytes the issuer signed.
-    tbs: core::ops::Range<usize>,
-    cert: x509_cert::Certificate,
+    /// Where its fields lie in `der`.
+    layout: x509::Layout,
 }
 
 fn cert_error(message: impl Into<String>) -> VerifyError {
@@ -95,9 +100,8 @@ impl Certificate {
         if der.len() > MAX_CERTIFICATE_LEN {
             return Err(cert_error("certificate too large"));
         }
-        let cert = x509_cert::Certificate::from_der(der).map_err(|e| cert_error(format!("certificate is not valid DER X.509: {e}")))?;
-        let tbs = tbs_range(der).map_err(|e| cert_error(format!("certificate is not valid DER: {e}")))?;
-        Ok(Certificate { der: der.to_vec(), tbs, cert })
+        let layout = x509::parse(der).map_err(|e| cert_error(format!("certificate is not valid DER X.509: {e}")))?;
+        Ok(Certificate { der: der.to_vec(), layout })
     }
 
     /// Parse every `CERTIFICATE` block of a PEM text (for example a trust-anchor bundle).
@@ -111,15 +115,10 @@ impl Certificate {
         let mut certs = Vec::new();
         let mut rest = pem;
         while let Some(start) = rest.find(BEGIN) {
-            let after_begin = &rest[start..];
-            let end = after_begin.find(END).ok_or_else(|| cert_error("PEM certificate without END line"))?;
-            let block = &after_begin[..end + END.len()];
-            let (label, der) = der::pem::decode_vec(block.as_bytes()).map_err(|e| cert_error(format!("PEM certificate is not valid: {e}")))?;
-            if label != "CERTIFICATE" {
-                return Err(cert_error("PEM block is not a certificate"));
-            }
-            certs.push(Certificate::from_der(&der)?);
-            rest = &after_begin[end + END.len()..];
+            let body = &rest[start + BEGIN.len()..];
+            let end = body.find(END).ok_or_else(|| cert_error("PEM certificate without END line"))?;
+            certs.push(Certificate::from_der(&pem_body(&body[..end])?)?);
+            rest = &body[end + END.len()..];
         }
         if certs.is_empty() {
             return Err(cert_error("no PEM certificate found"));
@@ -132,52 +131,54 @@ impl Certificate {
         &self.der
     }
 
-    /// The parsed certificate, for inspections this module does not offer.
-    pub fn x509(&self) -> &x509_cert::Certificate {
-        &self.cert
+    /// The bytes of `range`, a range of the layout (always inside `der`).
+    fn bytes(&self, range: &core::ops::Range<usize>) -> &[u8] {
+        self.der.get(range.clone()).unwrap_or_default()
     }
 
     /// X.509 version: 1, 2 or 3.
     pub fn version(&self) -> u8 {
-        match self.cert.tbs_certificate().version() {
-            x509_cert::certificate::Version::V1 => 1,
-            x509_cert::certificate::Version::V2 => 2,
-            x509_cert::certificate::Version::V3 => 3,
-        }
+        self.layout.version
     }
 
     /// Whether the subject name is empty (no attributes at all).
     pub fn subject_is_empty(&self) -> bool {
-        self.cert.tbs_certificate().subject().is_empty()
+        name::is_empty(self.bytes(&self.layout.subject))
     }
 
     /// The first subject attribute with this OID (dotted form) as text, if it is a string.
     pub fn subject_attr(&self, oid: &str) -> Option<String> {
-        let oid = ObjectIdentifier::new(oid).ok()?;
-        let value = self.cert.tbs_certificate().subject().iter().find(|atv| atv.oid == oid)?;
-        any_to_string(&value.value)
+        let oid = Oid::from_dotted(oid)?;
+        let (_, value) = name::attributes(self.bytes(&self.layout.subject)).into_iter().find(|(attr, _)| oid.is(attr))?;
+        name::text(&value)
     }
 
     /// The extension with this OID (dotted form): its criticality and the content of its
     /// `extnValue` OCTET STRING. None when absent, or when present more than once.
     pub fn extension(&self, oid: &str) -> Option<(bool, &[u8])> {
-        let oid = ObjectIdentifier::new(oid).ok()?;
-        let mut found = self.cert.tbs_certificate().extensions()?.iter().filter(|ext| ext.extn_id == oid);
-        let ext = found.next()?;
-        if found.next().is_some() {
-            return None;
+        let oid = Oid::from_dotted(oid)?;
+        let mut extensions = Reader::new(self.bytes(self.layout.extensions.as_ref()?));
+        let mut found = None;
+        while !extensions.is_empty() {
+            let (id, critical, value) = x509::read_extension(&mut extensions).ok()?;
+            if oid.is(id) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((critical, value));
+            }
         }
-        Some((ext.critical, ext.extn_value.as_bytes()))
+        found
     }
 
     /// Whether the Basic Constraints extension says this is a CA.
     pub fn is_ca(&self) -> bool {
-        self.basic_constraints().map(|bc| bc.ca).unwrap_or(false)
+        self.basic_constraints().is_some_and(|bc| bc.ca)
     }
 
     fn basic_constraints(&self) -> Option<BasicConstraints> {
         let (_, value) = self.extension(oid::BASIC_CONSTRAINTS)?;
-        BasicConstraints::from_der(value).ok()
+        extensions::basic_constraints(value).ok()
     }
 
     /// Whether this certificate may sign certificates: a CA whose Key Usage, when present,
@@ -188,15 +189,13 @@ impl Certificate {
         }
         match self.extension(oid::KEY_USAGE) {
             None => true,
-            Some((_, value)) => KeyUsage::from_der(value).map(|ku| ku.0.contains(KeyUsages::KeyCertSign)).unwrap_or(false),
+            Some((_, value)) => extensions::key_usage_allows_cert_sign(value).unwrap_or(false),
         }
     }
 
     /// Check `notBefore <= now <= notAfter`.
     pub fn check_validity(&self, now_unix: u64) -> Result<(), VerifyError> {
-        let validity = self.cert.tbs_certificate().validity();
-        let not_before = validity.not_before.to_unix_duration().as_secs();
-        let not_after = validity.not_after.to_unix_duration().as_secs();
+        let (not_before, not_after) = (self.layout.not_before, self.layout.not_after);
         if now_unix < not_before {
             return Err(cert_error(format!("certificate not valid before {not_before} (now {now_unix})")));
         }
@@ -206,14 +205,19 @@ impl Certificate {
         Ok(())
     }
 
+    /// The subject public key info (checked when the certificate was parsed).
+    fn spki(&self) -> Result<Spki<'_>, VerifyError> {
+        Spki::parse(self.bytes(&self.layout.spki)).map_err(|_| cert_error("invalid certificate public key"))
+    }
+
     /// The subject public key (P-256, P-384, Ed25519 or RSA of 1024 to 4096 bits).
     pub fn public_key(&self) -> Result<PublicKey, VerifyError> {
-        PublicKey::from_spki(self.cert.tbs_certificate().subject_public_key_info())
+        PublicKey::from_spki(&self.spki()?)
     }
 
     /// The kind of the subject public key as its OIDs name it (the key bits unread).
     pub fn public_key_kind(&self) -> Option<KeyKind> {
-        spki::kind_of(self.cert.tbs_certificate().subject_public_key_info())
+        spki::kind_of(&self.spki().ok()?)
     }
 
     /// Verify `sig` over `data` with this certificate's public key, by COSE algorithm
@@ -246,44 +250,31 @@ impl Certificate {
         if !self.names_issuer(issuer) {
             return Err(cert_error("certificate issuer does not match the next certificate's subject"));
         }
-        let alg = self.cert.signature_algorithm();
-        let scheme =
-            spki::scheme_of_signature_oid(&alg.oid).ok_or_else(|| cert_error(format!("unsupported certificate signature algorithm {}", alg.oid)))?;
-        let sig = self.cert.signature().as_bytes().ok_or_else(|| cert_error("certificate signature is not a whole number of bytes"))?;
-        let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| cert_error("certificate is truncated"))?;
+        let alg = self.bytes(&self.layout.signature_algorithm);
+        let scheme = spki::scheme_of_signature_oid(alg)
+            .ok_or_else(|| cert_error(format!("unsupported certificate signature algorithm {}", asn1::oid::dotted(alg))))?;
+        if !self.layout.signature_whole_bytes {
+            return Err(cert_error("certificate signature is not a whole number of bytes"));
+        }
+        let sig = self.bytes(&self.layout.signature);
+        let tbs = self.bytes(&self.layout.tbs);
         let not_issued = || cert_error("certificate signature does not verify with its issuer's key");
         let key = issuer.public_key().map_err(|_| not_issued())?;
         Ok(SignatureCheck::by_certificate(key, scheme, tbs, sig).map_err(|_| not_issued())?.failing_with(not_issued()))
     }
 
-    /// Whether this certificate's issuer name is `issuer`'s subject name.
+    /// Whether this certificate's issuer name is `issuer`'s subject name (the same DER).
     fn names_issuer(&self, issuer: &Certificate) -> bool {
-        let issuer_name = self.cert.tbs_certificate().issuer().to_der();
-        let issuer_subject = issuer.cert.tbs_certificate().subject().to_der();
-        matches!((issuer_name, issuer_subject), (Ok(a), Ok(b)) if a == b)
+        self.bytes(&self.layout.issuer) == issuer.bytes(&issuer.layout.subject)
     }
 }
 
-/// Byte range of the first element (tbsCertificate) inside the outer Certificate SEQUENCE.
-fn tbs_range(der: &[u8]) -> der::Result<core::ops::Range<usize>> {
-    let mut reader = SliceReader::new(der)?;
-    let header = der::Header::decode(&mut reader)?;
-    if header.tag() != Tag::Sequence {
-        return Err(der::ErrorKind::TagUnexpected { expected: Some(Tag::Sequence), actual: header.tag() }.into());
-    }
-    let start = usize::try_from(reader.position())?;
-    let tbs = reader.tlv_bytes()?;
-    Ok(start..start + tbs.len())
-}
-
-/// Text of a directory string attribute value (UTF8String, PrintableString or IA5String).
-fn any_to_string(value: &der::asn1::Any) -> Option<String> {
-    match value.tag() {
-        Tag::Utf8String => value.decode_as::<Utf8StringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
-        Tag::PrintableString => value.decode_as::<PrintableStringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
-        Tag::Ia5String => value.decode_as::<Ia5StringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
-        _ => None,
-    }
+/// The DER of a PEM block's body (between its BEGIN and END lines): base64 with padding,
+/// whitespace ignored.
+fn pem_body(body: &str) -> Result<Vec<u8>, VerifyError> {
+    use base64::Engine;
+    let text: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| cert_error("PEM certificate is not valid base64"))
 }
 
 #[cfg(test)]
@@ -324,6 +315,37 @@ mod tests {
         for len in 0..der.len() {
             let _ = Certificate::from_der(&der[..len]); // never panics
         }
+    }
+
+    #[test]
+    fn reads_validity_and_refuses_times_der_refused() {
+        let der = vector!("ec_leaf.der");
+        let leaf = ec_leaf();
+        assert_eq!((leaf.layout.not_before, leaf.layout.not_after), (1_795_616_100, 2_110_976_100)); // 2026-11-25 14:15 .. 2036-11-22
+        let at = der.windows(15).position(|w| w == b"\x17\x0d261125141500Z").expect("notBefore") + 2;
+        let with_time = |time: &[u8; 13]| [&der[..at], &time[..], &der[at + 13..]].concat();
+        // A notBefore before 1970 (UTCTime 50-69), as x509-cert refused it; one in 2049 is fine.
+        let err = Certificate::from_der(&with_time(b"691231235959Z")).unwrap_err();
+        assert!(err.message.contains("before 1970"), "{}", err.message);
+        assert_eq!(Certificate::from_der(&with_time(b"491231235959Z")).unwrap().layout.not_before, 2_524_607_999);
+        assert!(Certificate::from_der(&with_time(b"261325141500Z")).is_err(), "month 13");
+        assert!(Certificate::from_der(&with_time(b"2611251415001")).is_err(), "no Z");
+    }
+
+    #[test]
+    fn signed_bytes_and_names_as_received() {
+        let (leaf, inter) = (ec_leaf(), ec_inter());
+        let tbs = leaf.bytes(&leaf.layout.tbs);
+        assert_eq!(tbs.as_ptr(), leaf.der()[4..].as_ptr(), "tbsCertificate follows the outer header");
+        assert_eq!(tbs.first(), Some(&0x30));
+        assert!(leaf.names_issuer(&inter) && !leaf.names_issuer(&ec_root()));
+        assert_eq!(leaf.public_key_kind(), Some(KeyKind::P256));
+        assert_eq!(rsa_leaf().public_key_kind(), Some(KeyKind::Rsa));
+        assert_eq!(cert(vector!("ed_leaf.der")).public_key_kind(), Some(KeyKind::Ed25519));
+        assert_eq!(ec_root().public_key_kind(), Some(KeyKind::P384));
+        assert_eq!(leaf.public_key().unwrap().spki_der(), Some(leaf.bytes(&leaf.layout.spki)));
+        assert_eq!(leaf.subject_attr("not an OID"), None);
+        assert_eq!(leaf.extension("2.5.29"), None, "an OID prefix is another OID");
     }
 
     #[test]

@@ -1,32 +1,64 @@
 //! Byte encodings of keys and signatures: ECDSA signatures DER <-> raw `r || s`, the PKCS#1 RSA
-//! public key, RSA key sizes, leading zeros. A leaf: it imports nothing of the core but its error.
+//! public key, RSA key sizes, leading zeros. A leaf: it imports nothing of the core but its error
+//! and the DER reader.
 
-use der::{Decode, Encode};
-
+use crate::webauthn::asn1::{self, Reader};
 use crate::webauthn::error::{ErrorCode, VerifyError};
-
-#[derive(der::Sequence)]
-struct EcdsaSigValue<'a> {
-    r: der::asn1::UintRef<'a>,
-    s: der::asn1::UintRef<'a>,
-}
 
 /// DER `Ecdsa-Sig-Value` from the two big-endian integers of a raw ECDSA signature
 /// (as JWS ES256 and TPM signatures carry them).
 pub fn ecdsa_signature_der(r: &[u8], s: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    let bad = |_| VerifyError::new(ErrorCode::Signature, "malformed ECDSA signature");
-    let value = EcdsaSigValue { r: der::asn1::UintRef::new(r).map_err(bad)?, s: der::asn1::UintRef::new(s).map_err(bad)? };
-    value.to_der().map_err(bad)
+    let bad = || VerifyError::new(ErrorCode::Signature, "malformed ECDSA signature");
+    let mut integers = Vec::with_capacity(r.len() + s.len() + 8);
+    for int in [r, s] {
+        let magnitude = match strip_leading_zeros(int) {
+            [] => &[0u8][..],
+            magnitude => magnitude,
+        };
+        let sign: &[u8] = if magnitude.first().is_some_and(|&top| top >= 0x80) { &[0] } else { &[] };
+        push_tlv(&mut integers, 0x02, &[sign, magnitude]).ok_or_else(bad)?; // INTEGER
+    }
+    let mut der = Vec::with_capacity(integers.len() + 6);
+    push_tlv(&mut der, 0x30, &[&integers]).ok_or_else(bad)?;
+    Ok(der)
+}
+
+/// Appends one DER value with the identifier octet `tag` whose content is `parts` one after
+/// another (None when the content is 4 GiB or more).
+fn push_tlv(out: &mut Vec<u8>, tag: u8, parts: &[&[u8]]) -> Option<()> {
+    let len = u32::try_from(parts.iter().map(|part| part.len()).sum::<usize>()).ok()?;
+    out.push(tag);
+    match len {
+        0..=0x7F => out.push(len as u8),
+        _ => {
+            let octets = len.to_be_bytes();
+            let skip = octets.iter().take_while(|&&octet| octet == 0).count();
+            out.push(0x80 | (4 - skip) as u8);
+            out.extend_from_slice(octets.get(skip..)?);
+        }
+    }
+    parts.iter().for_each(|part| out.extend_from_slice(part));
+    Some(())
+}
+
+/// The two unsigned INTEGERs of exactly one DER `SEQUENCE { INTEGER, INTEGER }`, big-endian
+/// without sign octets.
+fn two_unsigned(der: &[u8]) -> asn1::Result<(&[u8], &[u8])> {
+    let mut outer = Reader::new(der);
+    let mut sequence = outer.sequence()?;
+    outer.finish()?;
+    let pair = (sequence.unsigned()?, sequence.unsigned()?);
+    sequence.finish()?;
+    Ok(pair)
 }
 
 /// `r || s`, each left-padded to `size` bytes, from a DER `Ecdsa-Sig-Value` (strict DER, no
 /// trailing bytes, neither integer zero nor longer than `size`).
 pub fn ecdsa_signature_raw(der_sig: &[u8], size: usize) -> Result<Vec<u8>, VerifyError> {
     let bad = || VerifyError::new(ErrorCode::Signature, "signature does not verify");
-    let value = EcdsaSigValue::from_der(der_sig).map_err(|_| bad())?;
+    let (r, s) = two_unsigned(der_sig).map_err(|_| bad())?;
     let mut raw = vec![0u8; 2 * size];
-    for (int, half) in [value.r, value.s].iter().zip(raw.chunks_mut(size)) {
-        let bytes = int.as_bytes();
+    for (bytes, half) in [r, s].into_iter().zip(raw.chunks_mut(size)) {
         if bytes.is_empty() || bytes.iter().all(|&b| b == 0) || bytes.len() > size {
             return Err(bad());
         }
@@ -37,13 +69,7 @@ pub fn ecdsa_signature_raw(der_sig: &[u8], size: usize) -> Result<Vec<u8>, Verif
 
 /// Modulus and exponent of a PKCS#1 `RSAPublicKey`, big-endian, leading zero stripped.
 pub fn rsa_components(pkcs1_der: &[u8]) -> Option<(&[u8], &[u8])> {
-    #[derive(der::Sequence)]
-    struct RsaPublicKey<'a> {
-        modulus: der::asn1::UintRef<'a>,
-        public_exponent: der::asn1::UintRef<'a>,
-    }
-    let key = RsaPublicKey::from_der(pkcs1_der).ok()?;
-    Some((key.modulus.as_bytes(), key.public_exponent.as_bytes()))
+    two_unsigned(pkcs1_der).ok()
 }
 
 /// An RSA public key we accept: modulus odd and of `bits` size, exponent odd, at least 3 and
