@@ -40,28 +40,36 @@ export async function startWorker({ vars = {}, args = [], seedMds = false } = {}
   execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: ROOT, env, stdio: "pipe" });
   if (seedMds) execFileSync("bash", ["scripts/seed-mds.sh", "--persist-to", state], { cwd: ROOT, env, stdio: "pipe" });
 
-  const port = await freePort();
-  const inspectorPort = await freePort();
+  // A port found free can be taken before wrangler binds it (workerd's own loopback sockets of
+  // the previous file's instance): then wrangler exits with "Address already in use" and we try
+  // again with new ports.
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawn(wrangler, [
-    "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile,
-    "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--test-scheduled", ...varArgs, ...args,
-  ], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  let exited = null;
-  child.on("exit", (code) => (exited = code));
-
-  const base = `http://localhost:${port}`;
+  let port, inspectorPort, child, output, exited, base;
   const started = Date.now();
-  for (;;) {
-    if (exited !== null) throw new Error(`wrangler dev exited (${exited}):\n${output}`);
-    if (Date.now() - started > 180_000) throw new Error(`wrangler dev not ready after 180 s:\n${output}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {}
-    await sleep(200);
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    inspectorPort = await freePort();
+    if (inspectorPort === port) continue;
+    child = spawn(wrangler, [
+      "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile,
+      "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--test-scheduled", ...varArgs, ...args,
+    ], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    output = "";
+    exited = null;
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("exit", (code) => (exited = code));
+    base = `http://localhost:${port}`;
+    let ready = false;
+    while (!ready && exited === null) {
+      if (Date.now() - started > 180_000) throw new Error(`wrangler dev not ready after 180 s:\n${output}`);
+      try {
+        ready = (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+      } catch {}
+      if (!ready) await sleep(200);
+    }
+    if (ready) break;
+    if (attempt >= 3 || !/Address already in use/.test(output)) throw new Error(`wrangler dev exited (${exited}):\n${output}`);
   }
   const readyMs = Date.now() - started;
 
