@@ -12,6 +12,9 @@ use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, R
 
 pub const MIN_TIMEOUT_MS: u64 = 10_000;
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
+/// `maxPasskeysPerUser`: its default (as Hanko's) and its largest accepted value.
+pub const DEFAULT_MAX_PASSKEYS_PER_USER: u32 = 10;
+pub const MAX_PASSKEYS_PER_USER: u32 = 100;
 
 /// An application's passkey configuration. Stored as this same JSON; fields missing from a
 /// stored value take their defaults.
@@ -26,6 +29,8 @@ pub struct PasskeyConfig {
     pub attestation: AttestationConveyance,
     pub direct_signup: bool,
     pub timeout_ms: u64,
+    /// How many passkeys one user may have (register/start refuses more).
+    pub max_passkeys_per_user: u32,
     /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
     #[serde(flatten)]
     pub authenticators: AuthenticatorPolicy,
@@ -42,6 +47,7 @@ impl Default for PasskeyConfig {
             attestation: AttestationConveyance::None,
             direct_signup: false,
             timeout_ms: 300_000,
+            max_passkeys_per_user: DEFAULT_MAX_PASSKEYS_PER_USER,
             authenticators: AuthenticatorPolicy::default(),
         }
     }
@@ -60,6 +66,7 @@ struct StoredPasskeyConfig {
     attestation: AttestationConveyance,
     direct_signup: bool,
     timeout_ms: u64,
+    max_passkeys_per_user: u32,
     allowed_aaguids: Vec<String>,
     denied_aaguids: Vec<String>,
     require_certified: Option<CertificationLevel>,
@@ -77,6 +84,7 @@ impl Default for StoredPasskeyConfig {
             attestation,
             direct_signup,
             timeout_ms,
+            max_passkeys_per_user,
             authenticators,
         } = PasskeyConfig::default();
         let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
@@ -88,6 +96,7 @@ impl Default for StoredPasskeyConfig {
             attestation,
             direct_signup,
             timeout_ms,
+            max_passkeys_per_user,
             allowed_aaguids,
             denied_aaguids,
             require_certified,
@@ -107,6 +116,7 @@ impl From<StoredPasskeyConfig> for PasskeyConfig {
             attestation: s.attestation,
             direct_signup: s.direct_signup,
             timeout_ms: s.timeout_ms,
+            max_passkeys_per_user: s.max_passkeys_per_user,
             authenticators: AuthenticatorPolicy {
                 allowed_aaguids: s.allowed_aaguids,
                 denied_aaguids: s.denied_aaguids,
@@ -129,6 +139,7 @@ pub struct PasskeyConfigPatch {
     pub attestation: Option<AttestationConveyance>,
     pub direct_signup: Option<bool>,
     pub timeout_ms: Option<u64>,
+    pub max_passkeys_per_user: Option<u32>,
     pub authenticators: AuthenticatorPolicyPatch,
 }
 
@@ -141,6 +152,7 @@ impl PasskeyConfigPatch {
         "attestation",
         "directSignup",
         "timeoutMs",
+        "maxPasskeysPerUser",
         "allowedAaguids",
         "deniedAaguids",
         "requireCertified",
@@ -148,9 +160,13 @@ impl PasskeyConfigPatch {
         "attestationTrust",
     ];
 
+    /// The body of a PUT: `enabled` is required (the contract's), the other fields optional.
     pub fn from_json(body: &Value) -> FieldResult<Self> {
         let fields = object(body)?;
         refuse_unknown(fields, Self::FIELDS, |_| None)?;
+        if !fields.contains_key("enabled") {
+            return Err(ApiError::invalid_request("`enabled` is required (true or false)"));
+        }
         let authenticator_attachment = match fields.get("authenticatorAttachment") {
             None => None,
             Some(Value::Null) => Some(None),
@@ -170,6 +186,13 @@ impl PasskeyConfigPatch {
                         "`timeoutMs` must be a whole number of milliseconds from {MIN_TIMEOUT_MS} to {MAX_TIMEOUT_MS}"
                     )))
                 }
+            },
+        };
+        let max_passkeys_per_user = match fields.get("maxPasskeysPerUser") {
+            None => None,
+            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(n) if (1..=MAX_PASSKEYS_PER_USER).contains(&n) => Some(n),
+                _ => return Err(ApiError::invalid_request(format!("`maxPasskeysPerUser` must be a whole number from 1 to {MAX_PASSKEYS_PER_USER}"))),
             },
         };
         Ok(Self {
@@ -201,6 +224,7 @@ impl PasskeyConfigPatch {
             )?,
             direct_signup: bool_field(fields, "directSignup")?,
             timeout_ms,
+            max_passkeys_per_user,
             authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
         })
     }
@@ -215,6 +239,7 @@ impl PasskeyConfigPatch {
             attestation: self.attestation.unwrap_or(current.attestation),
             direct_signup: self.direct_signup.unwrap_or(current.direct_signup),
             timeout_ms: self.timeout_ms.unwrap_or(current.timeout_ms),
+            max_passkeys_per_user: self.max_passkeys_per_user.unwrap_or(current.max_passkeys_per_user),
             authenticators: self.authenticators.apply(&current.authenticators),
         }
     }
@@ -232,7 +257,7 @@ mod tests {
             json!({
                 "enabled": false, "userVerification": "required", "residentKey": "required",
                 "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
-                "timeoutMs": 300000, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "timeoutMs": 300000, "maxPasskeysPerUser": 10, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
                 "refuseRevoked": true, "attestationTrust": "none"
             })
         );
@@ -244,15 +269,15 @@ mod tests {
     #[test]
     fn passkey_patch_merges() {
         let current = PasskeyConfig { enabled: true, authenticator_attachment: Some(AuthenticatorAttachment::Platform), ..PasskeyConfig::default() };
-        let patch = PasskeyConfigPatch::from_json(&json!({"directSignup": true, "timeoutMs": 60000})).unwrap();
+        let patch = PasskeyConfigPatch::from_json(&json!({"enabled": true, "directSignup": true, "timeoutMs": 60000})).unwrap();
         let merged = patch.apply(&current);
         assert_eq!(merged, PasskeyConfig { direct_signup: true, timeout_ms: 60_000, ..current.clone() });
-        // `{}` changes nothing.
-        assert_eq!(PasskeyConfigPatch::from_json(&json!({})).unwrap().apply(&current), current);
+        // `{enabled}` alone changes nothing else.
+        assert_eq!(PasskeyConfigPatch::from_json(&json!({"enabled": true})).unwrap().apply(&current), current);
         // null attachment means both; left out keeps it.
-        let both = PasskeyConfigPatch::from_json(&json!({"authenticatorAttachment": null})).unwrap();
+        let both = PasskeyConfigPatch::from_json(&json!({"enabled": true, "authenticatorAttachment": null})).unwrap();
         assert_eq!(both.apply(&current).authenticator_attachment, None);
-        let roaming = PasskeyConfigPatch::from_json(&json!({"authenticatorAttachment": "cross-platform"})).unwrap();
+        let roaming = PasskeyConfigPatch::from_json(&json!({"enabled": true, "authenticatorAttachment": "cross-platform"})).unwrap();
         assert_eq!(roaming.apply(&current).authenticator_attachment, Some(AuthenticatorAttachment::CrossPlatform));
     }
 
@@ -261,7 +286,7 @@ mod tests {
         let body = json!({
             "enabled": true, "userVerification": "preferred", "residentKey": "discouraged",
             "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
-            "timeoutMs": 120000, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
+            "timeoutMs": 120000, "maxPasskeysPerUser": 3, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
             "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
             "refuseRevoked": false, "attestationTrust": "mds"
         });
@@ -271,7 +296,22 @@ mod tests {
 
     #[test]
     fn passkey_patch_refuses_bad_values() {
-        let bad = |body: Value| PasskeyConfigPatch::from_json(&body).unwrap_err().message;
+        let bad = |mut body: Value| {
+            // `enabled` given, so that each case fails for its own field (`enabeld` and arrays aside).
+            if let Some(fields) = body.as_object_mut() {
+                fields.entry("enabled").or_insert(json!(true));
+            }
+            PasskeyConfigPatch::from_json(&body).unwrap_err().message
+        };
+        let without_enabled = |body: Value| PasskeyConfigPatch::from_json(&body).unwrap_err().message;
+        assert!(without_enabled(json!({})).contains("`enabled` is required"));
+        assert!(without_enabled(json!({"directSignup": true})).contains("`enabled` is required"));
+        for n in [json!(0), json!(101), json!(2.5), json!(-1), json!("3"), json!(null), json!(4_294_967_297u64)] {
+            assert!(bad(json!({"maxPasskeysPerUser": n})).contains("`maxPasskeysPerUser`"), "{n}");
+        }
+        for n in [1, 100] {
+            assert!(PasskeyConfigPatch::from_json(&json!({"enabled": false, "maxPasskeysPerUser": n})).is_ok());
+        }
         assert!(bad(json!({"enabled": "yes"})).contains("`enabled` must be true or false"));
         assert!(bad(json!({"enabled": null})).contains("`enabled`"));
         assert!(bad(json!({"userVerification": "always"})).contains("\"required\", \"preferred\", \"discouraged\""));
@@ -284,7 +324,7 @@ mod tests {
         }
         assert!(bad(json!({"enabeld": true})).contains("unknown field `enabeld`"));
         assert!(bad(json!([1])).contains("JSON object"));
-        assert!(PasskeyConfigPatch::from_json(&json!({"timeoutMs": 10000})).is_ok());
-        assert!(PasskeyConfigPatch::from_json(&json!({"timeoutMs": 600000})).is_ok());
+        assert!(PasskeyConfigPatch::from_json(&json!({"enabled": true, "timeoutMs": 10000})).is_ok());
+        assert!(PasskeyConfigPatch::from_json(&json!({"enabled": true, "timeoutMs": 600000})).is_ok());
     }
 }

@@ -17,7 +17,7 @@ after(async () => {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DEFAULT_PASSKEY = {
   enabled: false, userVerification: "required", residentKey: "required", authenticatorAttachment: null,
-  attestation: "none", directSignup: false, timeoutMs: 300000,
+  attestation: "none", directSignup: false, timeoutMs: 300000, maxPasskeysPerUser: 10,
   allowedAaguids: [], deniedAaguids: [], requireCertified: null, refuseRevoked: true, attestationTrust: "none",
 };
 
@@ -196,29 +196,32 @@ test("PUT .../auth/passkey merges: fields left out keep their values", async () 
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.body, { passkey: { ...DEFAULT_PASSKEY, enabled: true } });
 
-  r = await worker.api("PUT", path, { directSignup: true, authenticatorAttachment: "platform", timeoutMs: 60000 }, { key: "admin" });
+  r = await worker.api("PUT", path, { enabled: true, directSignup: true, authenticatorAttachment: "platform", timeoutMs: 60000 }, { key: "admin" });
   const merged = { ...DEFAULT_PASSKEY, enabled: true, directSignup: true, authenticatorAttachment: "platform", timeoutMs: 60000 };
   assert.deepEqual(r.body, { passkey: merged });
 
   // Omitted keeps "platform"; null sets "both".
-  r = await worker.api("PUT", path, { userVerification: "preferred" }, { key: "admin" });
+  r = await worker.api("PUT", path, { enabled: true, userVerification: "preferred" }, { key: "admin" });
   assert.deepEqual(r.body.passkey, { ...merged, userVerification: "preferred" });
-  r = await worker.api("PUT", path, { authenticatorAttachment: null, residentKey: "preferred", attestation: "direct" }, { key: "admin" });
+  r = await worker.api("PUT", path, { enabled: true, authenticatorAttachment: null, residentKey: "preferred", attestation: "direct" }, { key: "admin" });
   const final = { ...merged, userVerification: "preferred", authenticatorAttachment: null, residentKey: "preferred", attestation: "direct" };
   assert.deepEqual(r.body.passkey, final);
 
   // The application shows the same config.
   assert.deepEqual((await get(app.id)).body.application.passkey, final);
   assert.deepEqual((await worker.api("GET", path, undefined, { key: "admin" })).body, { passkey: final });
-  // {} and an empty body change nothing.
-  assert.deepEqual((await worker.api("PUT", path, {}, { key: "admin" })).body.passkey, final);
-  assert.deepEqual((await worker.api("PUT", path, undefined, { key: "admin" })).body.passkey, final);
+  // `enabled` is required: {}, an empty body and a body without it answer 400 and change nothing.
+  for (const body of [{}, undefined, { directSignup: false }]) {
+    assertError(await worker.api("PUT", path, body, { key: "admin" }), 400, "invalid_request");
+  }
+  assert.deepEqual((await worker.api("GET", path, undefined, { key: "admin" })).body.passkey, final);
 });
 
 test("concurrent PUTs of different passkey fields are all kept", async () => {
   const { app } = await create();
   const path = `/api/v1/applications/${app.id}/auth/passkey`;
-  const puts = [{ enabled: true }, { directSignup: true }, { timeoutMs: 42000 }, { attestation: "indirect" }, { residentKey: "discouraged" }];
+  const puts = [{ enabled: true }, { directSignup: true }, { timeoutMs: 42000 }, { attestation: "indirect" }, { residentKey: "discouraged" }]
+    .map((put) => ({ enabled: true, ...put }));
   const answers = await Promise.all(puts.map((body) => worker.api("PUT", path, body, { key: "admin" })));
   for (const a of answers) assert.equal(a.status, 200, a.text);
   const { passkey } = (await worker.api("GET", path, undefined, { key: "admin" })).body;
@@ -234,15 +237,19 @@ test("PUT .../auth/passkey validates every field and changes nothing on a bad on
     { enabled: "true" }, { enabled: null }, { userVerification: "always" }, { residentKey: true },
     { authenticatorAttachment: "usb" }, { attestation: "full" }, { directSignup: 1 },
     { timeoutMs: 9999 }, { timeoutMs: 600001 }, { timeoutMs: 1.5e4 + 0.5 }, { timeoutMs: "60000" },
+    { maxPasskeysPerUser: 0 }, { maxPasskeysPerUser: 101 }, { maxPasskeysPerUser: 2.5 }, { maxPasskeysPerUser: "3" },
     { enabeld: false }, { enabled: false, userVerification: "never" }, [], "on",
-  ];
+  ].map((body) => (typeof body === "object" && !Array.isArray(body) && !("enabled" in body) && !("enabeld" in body) ? { enabled: true, ...body } : body));
   for (const body of bad) {
     assertError(await worker.api("PUT", path, body, { key: "admin" }), 400, "invalid_request");
   }
   assert.deepEqual((await worker.api("GET", path, undefined, { key: "admin" })).body, before);
   // The bounds themselves are accepted.
   for (const timeoutMs of [10000, 600000]) {
-    assert.equal((await worker.api("PUT", path, { timeoutMs }, { key: "admin" })).body.passkey.timeoutMs, timeoutMs);
+    assert.equal((await worker.api("PUT", path, { enabled: true, timeoutMs }, { key: "admin" })).body.passkey.timeoutMs, timeoutMs);
+  }
+  for (const maxPasskeysPerUser of [1, 100]) {
+    assert.equal((await worker.api("PUT", path, { enabled: true, maxPasskeysPerUser }, { key: "admin" })).body.passkey.maxPasskeysPerUser, maxPasskeysPerUser);
   }
 });
 

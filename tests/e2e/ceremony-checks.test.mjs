@@ -257,6 +257,26 @@ test("rate limits: code requests per email and per IP, confirmations and ceremon
   expectStatus(await post("login/start", {}, directApp, { ip: uniqueIp() }), 200, "another IP is not limited");
 });
 
+test("maxPasskeysPerUser: register/start at the cap answers 409 passkey_limit_reached; two ceremonies started under it store one passkey", async () => {
+  const capped = await w.createApp({ name: "Capped", passkey: { enabled: true, directSignup: true, maxPasskeysPerUser: 2 } });
+  const ada = await softSignup(capped);
+  const bearer = ada.session.accessToken;
+  // Two starts at 1 passkey (under the cap of 2), both completed: the second would be the third.
+  const [first, second] = [await post("register/start", {}, capped, { bearer }), await post("register/start", {}, capped, { bearer })];
+  expectStatus(first, 200, "start 1");
+  expectStatus(second, 200, "start 2");
+  const before = tableCounts();
+  expectStatus(await post("register/complete", ada.auth.create(first.body, { origin: w.base }), capped, { bearer }), 201, "complete 1");
+  const over = await post("register/complete", ada.auth.create(second.body, { origin: w.base }), capped, { bearer });
+  expectError(over, 409, "passkey_limit_reached", "complete past the cap");
+  assert.equal(tableCounts().credentials, before.credentials + 1, "one passkey stored");
+  expectError(await post("register/start", {}, capped, { bearer }), 409, "passkey_limit_reached", "start at the cap");
+  // Raising the cap lets the user add one again.
+  expectStatus(await w.api("PUT", `/api/v1/applications/${capped.id}/auth/passkey`, { enabled: true, maxPasskeysPerUser: 3 }, { key: "admin" }), 200, "raise");
+  const third = await post("register/start", {}, capped, { bearer });
+  expectStatus(await post("register/complete", ada.auth.create(third.body, { origin: w.base }), capped, { bearer }), 201, "complete under the new cap");
+});
+
 test("the verification mail: sent in the binding's structured form from the app's name, the code in subject, text and HTML", async () => {
   const email = uniqueEmail("mail");
   const since = w.sentMail().length;

@@ -110,7 +110,7 @@ test("allowedAaguids and deniedAaguids", async () => {
   const denied = await signup(seeded, deny, new SoftAuthenticator({ aaguid: bytes(YUBIKEY_5) }));
   assert.equal(denied.complete.status, 400);
   assert.match(denied.complete.body.error.message, /^authenticator policy: deniedAaguids: /);
-  const bad = await seeded.api("PUT", `/api/v1/applications/${deny.id}/auth/passkey`, { deniedAaguids: ["yubikey"] }, { key: "admin" });
+  const bad = await seeded.api("PUT", `/api/v1/applications/${deny.id}/auth/passkey`, { enabled: true, deniedAaguids: ["yubikey"] }, { key: "admin" });
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /`deniedAaguids`/);
 });

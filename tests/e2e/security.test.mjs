@@ -220,7 +220,7 @@ test("signup/start: a bogus verificationToken learns nothing of existing account
   const target = await w.createApp({ name: "Enumeration", passkey: { enabled: true, directSignup: true } });
   const account = await signUp(target);
   expectError(await post("signup/start", { email: account.email }, target), 409, "email_taken", "direct signup on: entitled");
-  const off = await w.api("PUT", `/api/v1/applications/${target.id}/auth/passkey`, { directSignup: false }, { key: "admin" });
+  const off = await w.api("PUT", `/api/v1/applications/${target.id}/auth/passkey`, { enabled: true, directSignup: false }, { key: "admin" });
   expectStatus(off, 200, "direct signup off");
   const known = await post("signup/start", { email: account.email, verificationToken: "vt_bogus" }, target);
   const unknown = await post("signup/start", { email: uniqueEmail(), verificationToken: "vt_bogus" }, target);

@@ -322,11 +322,25 @@ async fn commit(db: &D1Database, statements: Vec<D1PreparedStatement>, doing: &s
                 Err(email_taken())
             } else if text.contains("UNIQUE constraint failed: credentials.") {
                 Err(already_registered())
+            } else if text.contains(PASSKEY_CAP_TRIGGER_MESSAGE) {
+                Err(ApiError::new(ErrorCode::PasskeyLimitReached, "this user has the most passkeys the application allows"))
             } else {
                 Err(failed(doing, e))
             }
         }
     }
+}
+
+/// What the `credentials_per_user_cap` trigger (migrations/0005) aborts an insert with: a
+/// complete that would go past `maxPasskeysPerUser` (two starts raced under the cap) stores nothing.
+const PASSKEY_CAP_TRIGGER_MESSAGE: &str = "passkey_limit_reached";
+
+/// `409 passkey_limit_reached` at register/start.
+fn passkey_limit_reached(app: &Application) -> ApiError {
+    ApiError::new(
+        ErrorCode::PasskeyLimitReached,
+        format!("this user has {} passkeys, the most the application allows: remove one first", app.passkey.max_passkeys_per_user),
+    )
 }
 
 fn email_taken() -> ApiError {

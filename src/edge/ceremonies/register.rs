@@ -10,8 +10,8 @@ use serde_json::json;
 use worker::{D1Database, Env, Request, Response};
 
 use super::{
-    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential, optional_name, optional_string, take_pending,
-    verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
+    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential, optional_name, optional_string,
+    passkey_limit_reached, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
 };
 use crate::contract::error::ApiError;
 use crate::contract::json_fields::Fields;
@@ -51,6 +51,9 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
     let db = database(env)?;
     let requester = identify(&req, env, &db, app, &fields, now_ms).await?;
     let existing = credentials::list_for_user(&db, &app.id, &requester.user.id).await?;
+    if existing.len() >= app.passkey.max_passkeys_per_user as usize {
+        return Err(passkey_limit_reached(app));
+    }
     let user_handle = base64url::decode(&requester.user.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
     let owner = NewPasskeyOwner { user_handle: &user_handle, email: &requester.user.email, display_name: &requester.user.display_name };
     let data = RegisterData { user_id: requester.user.id.clone(), recovery_code_hash: requester.recovery_code_hash };
