@@ -15,6 +15,10 @@ pub const MAX_TIMEOUT_MS: u64 = 600_000;
 /// `maxPasskeysPerUser`: its default (as Hanko's) and its largest accepted value.
 pub const DEFAULT_MAX_PASSKEYS_PER_USER: u32 = 10;
 pub const MAX_PASSKEYS_PER_USER: u32 = 100;
+/// `ceremonyStartsPerMinute` (per client IP): the default (the Rate Limiting binding's limit in
+/// wrangler.toml) and the largest accepted value.
+pub const DEFAULT_CEREMONY_STARTS_PER_MINUTE: u32 = 300;
+pub const MAX_CEREMONY_STARTS_PER_MINUTE: u32 = 100_000;
 
 /// An application's passkey configuration. Stored as this same JSON; fields missing from a
 /// stored value take their defaults.
@@ -31,6 +35,8 @@ pub struct PasskeyConfig {
     pub timeout_ms: u64,
     /// How many passkeys one user may have (register/start refuses more).
     pub max_passkeys_per_user: u32,
+    /// Ceremony starts (signup, register, login) allowed per client IP and minute.
+    pub ceremony_starts_per_minute: u32,
     /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
     #[serde(flatten)]
     pub authenticators: AuthenticatorPolicy,
@@ -48,6 +54,7 @@ impl Default for PasskeyConfig {
             direct_signup: false,
             timeout_ms: 300_000,
             max_passkeys_per_user: DEFAULT_MAX_PASSKEYS_PER_USER,
+            ceremony_starts_per_minute: DEFAULT_CEREMONY_STARTS_PER_MINUTE,
             authenticators: AuthenticatorPolicy::default(),
         }
     }
@@ -67,6 +74,7 @@ struct StoredPasskeyConfig {
     direct_signup: bool,
     timeout_ms: u64,
     max_passkeys_per_user: u32,
+    ceremony_starts_per_minute: u32,
     allowed_aaguids: Vec<String>,
     denied_aaguids: Vec<String>,
     require_certified: Option<CertificationLevel>,
@@ -85,6 +93,7 @@ impl Default for StoredPasskeyConfig {
             direct_signup,
             timeout_ms,
             max_passkeys_per_user,
+            ceremony_starts_per_minute,
             authenticators,
         } = PasskeyConfig::default();
         let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
@@ -97,6 +106,7 @@ impl Default for StoredPasskeyConfig {
             direct_signup,
             timeout_ms,
             max_passkeys_per_user,
+            ceremony_starts_per_minute,
             allowed_aaguids,
             denied_aaguids,
             require_certified,
@@ -117,6 +127,7 @@ impl From<StoredPasskeyConfig> for PasskeyConfig {
             direct_signup: s.direct_signup,
             timeout_ms: s.timeout_ms,
             max_passkeys_per_user: s.max_passkeys_per_user,
+            ceremony_starts_per_minute: s.ceremony_starts_per_minute,
             authenticators: AuthenticatorPolicy {
                 allowed_aaguids: s.allowed_aaguids,
                 denied_aaguids: s.denied_aaguids,
@@ -140,6 +151,7 @@ pub struct PasskeyConfigPatch {
     pub direct_signup: Option<bool>,
     pub timeout_ms: Option<u64>,
     pub max_passkeys_per_user: Option<u32>,
+    pub ceremony_starts_per_minute: Option<u32>,
     pub authenticators: AuthenticatorPolicyPatch,
 }
 
@@ -153,6 +165,7 @@ impl PasskeyConfigPatch {
         "directSignup",
         "timeoutMs",
         "maxPasskeysPerUser",
+        "ceremonyStartsPerMinute",
         "allowedAaguids",
         "deniedAaguids",
         "requireCertified",
@@ -188,13 +201,8 @@ impl PasskeyConfigPatch {
                 }
             },
         };
-        let max_passkeys_per_user = match fields.get("maxPasskeysPerUser") {
-            None => None,
-            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-                Some(n) if (1..=MAX_PASSKEYS_PER_USER).contains(&n) => Some(n),
-                _ => return Err(ApiError::invalid_request(format!("`maxPasskeysPerUser` must be a whole number from 1 to {MAX_PASSKEYS_PER_USER}"))),
-            },
-        };
+        let max_passkeys_per_user = count_field(fields, "maxPasskeysPerUser", MAX_PASSKEYS_PER_USER)?;
+        let ceremony_starts_per_minute = count_field(fields, "ceremonyStartsPerMinute", MAX_CEREMONY_STARTS_PER_MINUTE)?;
         Ok(Self {
             enabled: bool_field(fields, "enabled")?,
             user_verification: enum_field(
@@ -225,6 +233,7 @@ impl PasskeyConfigPatch {
             direct_signup: bool_field(fields, "directSignup")?,
             timeout_ms,
             max_passkeys_per_user,
+            ceremony_starts_per_minute,
             authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
         })
     }
@@ -240,8 +249,20 @@ impl PasskeyConfigPatch {
             direct_signup: self.direct_signup.unwrap_or(current.direct_signup),
             timeout_ms: self.timeout_ms.unwrap_or(current.timeout_ms),
             max_passkeys_per_user: self.max_passkeys_per_user.unwrap_or(current.max_passkeys_per_user),
+            ceremony_starts_per_minute: self.ceremony_starts_per_minute.unwrap_or(current.ceremony_starts_per_minute),
             authenticators: self.authenticators.apply(&current.authenticators),
         }
+    }
+}
+
+/// An optional whole number from 1 to `max`.
+fn count_field(fields: &serde_json::Map<String, Value>, name: &str, max: u32) -> FieldResult<Option<u32>> {
+    match fields.get(name) {
+        None => Ok(None),
+        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(ApiError::invalid_request(format!("`{name}` must be a whole number from 1 to {max}"))),
+        },
     }
 }
 
@@ -257,7 +278,7 @@ mod tests {
             json!({
                 "enabled": false, "userVerification": "required", "residentKey": "required",
                 "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
-                "timeoutMs": 300000, "maxPasskeysPerUser": 10, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "timeoutMs": 300000, "maxPasskeysPerUser": 10, "ceremonyStartsPerMinute": 300, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
                 "refuseRevoked": true, "attestationTrust": "none"
             })
         );
@@ -286,7 +307,7 @@ mod tests {
         let body = json!({
             "enabled": true, "userVerification": "preferred", "residentKey": "discouraged",
             "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
-            "timeoutMs": 120000, "maxPasskeysPerUser": 3, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
+            "timeoutMs": 120000, "maxPasskeysPerUser": 3, "ceremonyStartsPerMinute": 5000, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
             "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
             "refuseRevoked": false, "attestationTrust": "mds"
         });
@@ -309,8 +330,14 @@ mod tests {
         for n in [json!(0), json!(101), json!(2.5), json!(-1), json!("3"), json!(null), json!(4_294_967_297u64)] {
             assert!(bad(json!({"maxPasskeysPerUser": n})).contains("`maxPasskeysPerUser`"), "{n}");
         }
+        for n in [json!(0), json!(100_001), json!(1.5), json!("300")] {
+            assert!(bad(json!({"ceremonyStartsPerMinute": n})).contains("`ceremonyStartsPerMinute`"), "{n}");
+        }
         for n in [1, 100] {
             assert!(PasskeyConfigPatch::from_json(&json!({"enabled": false, "maxPasskeysPerUser": n})).is_ok());
+        }
+        for n in [1, 100_000] {
+            assert!(PasskeyConfigPatch::from_json(&json!({"enabled": false, "ceremonyStartsPerMinute": n})).is_ok());
         }
         assert!(bad(json!({"enabled": "yes"})).contains("`enabled` must be true or false"));
         assert!(bad(json!({"enabled": null})).contains("`enabled`"));

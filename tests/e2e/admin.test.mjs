@@ -17,7 +17,7 @@ after(async () => {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DEFAULT_PASSKEY = {
   enabled: false, userVerification: "required", residentKey: "required", authenticatorAttachment: null,
-  attestation: "none", directSignup: false, timeoutMs: 300000, maxPasskeysPerUser: 10,
+  attestation: "none", directSignup: false, timeoutMs: 300000, maxPasskeysPerUser: 10, ceremonyStartsPerMinute: 300,
   allowedAaguids: [], deniedAaguids: [], requireCertified: null, refuseRevoked: true, attestationTrust: "none",
 };
 
@@ -238,6 +238,7 @@ test("PUT .../auth/passkey validates every field and changes nothing on a bad on
     { authenticatorAttachment: "usb" }, { attestation: "full" }, { directSignup: 1 },
     { timeoutMs: 9999 }, { timeoutMs: 600001 }, { timeoutMs: 1.5e4 + 0.5 }, { timeoutMs: "60000" },
     { maxPasskeysPerUser: 0 }, { maxPasskeysPerUser: 101 }, { maxPasskeysPerUser: 2.5 }, { maxPasskeysPerUser: "3" },
+    { ceremonyStartsPerMinute: 0 }, { ceremonyStartsPerMinute: 100001 }, { ceremonyStartsPerMinute: "300" },
     { enabeld: false }, { enabled: false, userVerification: "never" }, [], "on",
   ].map((body) => (typeof body === "object" && !Array.isArray(body) && !("enabled" in body) && !("enabeld" in body) ? { enabled: true, ...body } : body));
   for (const body of bad) {

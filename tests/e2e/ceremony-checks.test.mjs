@@ -257,6 +257,31 @@ test("rate limits: code requests per email and per IP, confirmations and ceremon
   expectStatus(await post("login/start", {}, directApp, { ip: uniqueIp() }), 200, "another IP is not limited");
 });
 
+test("ceremonyStartsPerMinute: an application lowers or raises its limit per client IP; the others keep 300", async () => {
+  const strict = await w.createApp({ name: "Strict", passkey: { enabled: true, directSignup: true, ceremonyStartsPerMinute: 5 } });
+  const nat = await w.createApp({ name: "Behind a NAT", passkey: { enabled: true, directSignup: true, ceremonyStartsPerMinute: 320 } });
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+  // Lowered: the 6th start of one IP within the minute is refused, for that application only.
+  const ip = uniqueIp();
+  const strictStatuses = [];
+  for (let i = 0; i < 6; i++) strictStatuses.push((await post("login/start", {}, strict, { ip })).status);
+  assert.deepEqual(strictStatuses, [200, 200, 200, 200, 200, 429]);
+  expectError(await post("signup/start", { email: uniqueEmail() }, strict, { ip }), 429, "rate_limited", "signup/start shares it");
+  expectStatus(await post("login/start", {}, directApp, { ip }), 200, "another application, same IP");
+  // Raised: 320 starts of one IP pass, the 321st is refused.
+  const natIp = uniqueIp();
+  let statuses = [];
+  for (let batch = 0; batch < 321; batch += 50) {
+    const n = Math.min(50, 321 - batch);
+    const rs = await Promise.all(Array.from({ length: n }, () => post("login/start", {}, nat, { ip: natIp })));
+    statuses = statuses.concat(rs.map((r) => r.status));
+  }
+  assert.equal(statuses.filter((s) => s === 200).length, 320, "320 starts");
+  assert.equal(statuses.filter((s) => s === 429).length, 1, "the 321st refused");
+  expectError(await post("login/start", {}, directApp, { ip: natIp }), 429, "rate_limited", "the default application keeps 300 for that IP");
+});
+
 test("maxPasskeysPerUser: register/start at the cap answers 409 passkey_limit_reached; two ceremonies started under it store one passkey", async () => {
   const capped = await w.createApp({ name: "Capped", passkey: { enabled: true, directSignup: true, maxPasskeysPerUser: 2 } });
   const ada = await softSignup(capped);

@@ -31,7 +31,7 @@ struct LoginData {}
 
 /// `POST .../login/start` `{}` or `{email}` → request options.
 pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<Response> {
-    rate_limits::ceremony_start(env, &req).await?;
+    rate_limits::ceremony_start(env, &req, app).await?;
     let fields = body_fields(read_json(&mut req).await?)?;
     let mut allow = Vec::new();
     if let Some(email) = optional_string(&fields, "email")?.and_then(normalize_email) {

@@ -46,7 +46,7 @@ struct Requester {
 /// `POST .../register/start` (Bearer, or `{email, recoveryCode}`) → creation options whose
 /// `excludeCredentials` are the user's passkeys.
 pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
-    rate_limits::ceremony_start(env, &req).await?;
+    rate_limits::ceremony_start(env, &req, app).await?;
     let fields = body_fields(read_json(&mut req).await?)?;
     let db = database(env)?;
     let requester = identify(&req, env, &db, app, &fields, now_ms).await?;

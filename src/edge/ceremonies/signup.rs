@@ -39,7 +39,7 @@ struct SignupData {
 
 /// `POST .../signup/start` `{email, displayName?, verificationToken?}` → creation options.
 pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
-    rate_limits::ceremony_start(env, &req).await?;
+    rate_limits::ceremony_start(env, &req, app).await?;
     let fields = body_fields(read_json(&mut req).await?)?;
     let email = required_email(&fields)?;
     let display_name = optional_name(&fields, "displayName")?.unwrap_or_else(|| email.clone());

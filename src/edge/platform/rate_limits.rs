@@ -3,7 +3,10 @@
 //! minutes) are counted by `rate_limiter::hit`, a Durable Object per key. Ceremony starts, which
 //! are many and only need a guard against floods, are counted by Cloudflare's Rate Limiting
 //! binding (`[[ratelimits]] CEREMONY_STARTS` in wrangler.toml: 300 per minute and client IP,
-//! counted per Cloudflare location): no Durable Object call, no storage write per start.
+//! counted per Cloudflare location): no Durable Object call, no storage write per start. An
+//! application may set its own `ceremonyStartsPerMinute`: above 300, the binding counts the first
+//! 300 and a Durable Object per (application, IP) the rest, so only a client past 300 a minute
+//! pays a Durable Object call; below 300, a Durable Object counts every start of that application.
 //!
 //! Keys of per-IP limits are global (not per application): the client's address is what is
 //! limited, whichever application it calls. Requests without `CF-Connecting-IP` (only possible
@@ -15,6 +18,8 @@ use crate::contract::error::{ApiError, ErrorCode};
 
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::rate_limiter::{hit, Limit};
+use crate::tenancy::application::Application;
+use crate::tenancy::passkey_config::DEFAULT_CEREMONY_STARTS_PER_MINUTE;
 
 const MINUTE_MS: i64 = 60 * 1000;
 
@@ -34,6 +39,8 @@ pub const CODE_CHECKS_PER_EMAIL: Limit = Limit { limit: 20, window_ms: 24 * 60 *
 const CEREMONY_STARTS: &str = "CEREMONY_STARTS";
 /// The binding's period, in seconds: a refused client may try again after it.
 const CEREMONY_STARTS_PERIOD_SECS: u64 = 60;
+/// The binding's limit per period (wrangler.toml), the default of `ceremonyStartsPerMinute`.
+const CEREMONY_STARTS_BINDING_LIMIT: u32 = DEFAULT_CEREMONY_STARTS_PER_MINUTE;
 
 /// The client's address as Cloudflare reports it.
 pub fn client_ip(req: &Request) -> String {
@@ -57,9 +64,20 @@ pub async fn code_confirm(env: &Env, req: &Request) -> ApiResult<()> {
     hit(env, &format!("code-confirm-ip:{}", client_ip(req)), CODE_CONFIRMS_PER_IP).await
 }
 
-/// Counts a ceremony start of the client.
-pub async fn ceremony_start(env: &Env, req: &Request) -> ApiResult<()> {
-    flood_guard(env, &format!("ceremony-start-ip:{}", client_ip(req))).await
+/// Counts a ceremony start of the client for `app`, whose `ceremonyStartsPerMinute` it may not pass.
+pub async fn ceremony_start(env: &Env, req: &Request, app: &Application) -> ApiResult<()> {
+    let ip = client_ip(req);
+    let limit = app.passkey.ceremony_starts_per_minute;
+    let per_minute = |limit| Limit { limit, window_ms: MINUTE_MS };
+    if limit < CEREMONY_STARTS_BINDING_LIMIT {
+        hit(env, &format!("ceremony-start:{}:{ip}", app.id), per_minute(limit)).await?;
+    }
+    match flood_guard(env, &format!("ceremony-start-ip:{ip}")).await {
+        Err(e) if e.code == ErrorCode::RateLimited && limit > CEREMONY_STARTS_BINDING_LIMIT => {
+            hit(env, &format!("ceremony-start-over:{}:{ip}", app.id), per_minute(limit - CEREMONY_STARTS_BINDING_LIMIT)).await
+        }
+        other => other,
+    }
 }
 
 /// Counts a hand-off code minted for the client (`POST /auth/authorize`, one D1 row each): the
