@@ -132,3 +132,17 @@ export async function validateDocument() {
   return { ...result, version: validator.version };
 }
 
+
+/**
+ * `fetch` that checks the answer like `worker.api` does (for tests that call the Worker through
+ * a client library, e.g. openid-client's `customFetch`, or by URL). Answers the untouched Response.
+ */
+export async function checkedFetch(url, init = {}) {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch {}
+  const { pathname, search } = new URL(String(url instanceof Request ? url.url : url));
+  checkResponse(init.method ?? (url instanceof Request ? url.method : "GET"), `${pathname}${search}`, { status: res.status, headers: res.headers, body, text });
+  return res;
+}
