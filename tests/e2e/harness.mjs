@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freshSecrets, writeDevVars } from "../../scripts/make-dev-vars.mjs";
+import { checkResponse } from "./openapi.mjs";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 
@@ -87,6 +88,7 @@ export async function startWorker({ vars = {}, args = [], seedMds = false } = {}
     /**
      * Calls the Worker. opts: key (X-API-Key; "admin" for the operator key), app (X-Authaz-App),
      * bearer (access token), ip (CF-Connecting-IP), headers, raw (a string body sent as is).
+     * Throws when the answer does not match docs/openapi.json (tests/e2e/openapi.mjs).
      */
     async api(method, path, body, opts = {}) {
       const headers = { ...(opts.headers ?? {}) };
@@ -102,7 +104,10 @@ export async function startWorker({ vars = {}, args = [], seedMds = false } = {}
       const text = await res.text();
       let json = null;
       try { json = text ? JSON.parse(text) : null; } catch {}
-      return { status: res.status, headers: res.headers, body: json, text };
+      const answer = { status: res.status, headers: res.headers, body: json, text };
+      // Every answer must be what docs/openapi.json says of this method, path and status.
+      checkResponse(method, path, answer);
+      return answer;
     },
     /** Creates an application (operator key) and, if given, sets its passkey config. */
     async createApp({ name = "Test App", rpId = "localhost", origins = [base], hostnames, passkey, redirectUris } = {}) {

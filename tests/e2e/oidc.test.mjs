@@ -7,6 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as oidc from "openid-client";
 import { startWorker } from "./harness.mjs";
+// Every answer of the Worker, to openid-client and to the direct calls below, is checked against docs/openapi.json.
+import { checkedFetch as fetch } from "./openapi.mjs";
 import { launchBrowser, openDevice } from "./browser.mjs";
 
 const CALLBACK = "https://rp.example/callback";
@@ -15,7 +17,7 @@ const AFTER_LOGOUT = "https://rp.example/signed-out";
 const email = "grace@example.com";
 
 let worker, browser, app, hostApp, web, spa, device;
-const insecure = { execute: [oidc.allowInsecureRequests] };
+const insecure = { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: fetch };
 
 before(async () => {
   worker = await startWorker();
