@@ -5,13 +5,13 @@
 
 use crate::oidc::client::{ClientType, OAuthClient};
 use crate::oidc::error::{OAuthError, OAuthErrorCode};
-use crate::tokens::hand_off::CHALLENGE_METHOD_S256;
+pub use crate::tokens::hand_off::with_query;
+use crate::tokens::hand_off::{challenge_well_formed, CHALLENGE_METHOD_S256};
 
 /// `state` and `nonce` are the client's values, echoed back; this bounds what we store.
 pub const MAX_ECHOED_LEN: usize = 1024;
 /// The scopes the provider knows; others are ignored (RFC 6749 3.3 lets the server narrow them).
 pub const SUPPORTED_SCOPES: &[&str] = &["openid", "email", "profile"];
-const CHALLENGE_LEN: usize = 43;
 
 /// Why an authorization request is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn check(pairs: &[(String, String)], client: Option<&OAuthClient>) -> Result
             return Err(refuse(InvalidRequest, "a public client must use PKCE: send code_challenge with code_challenge_method=S256"))
         }
         (None, None) => {}
-        (Some(c), Some(CHALLENGE_METHOD_S256)) if c.len() == CHALLENGE_LEN && c.bytes().all(is_base64url) => {}
+        (Some(c), Some(CHALLENGE_METHOD_S256)) if challenge_well_formed(c) => {}
         (Some(_), Some(CHALLENGE_METHOD_S256)) => {
             return Err(refuse(InvalidRequest, "code_challenge must be the base64url SHA-256 of the code verifier (43 characters)"))
         }
@@ -166,26 +166,6 @@ pub fn sign_in_counts(request: &AuthorizeRequest, requested_at_ms: i64, auth_tim
     }
 }
 
-/// `uri` with `params` added to its query (percent-encoded; redirect URIs have no fragment).
-pub fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
-    let mut out = uri.to_owned();
-    let mut separator = match uri.find('?') {
-        None => '?',
-        Some(i) if i + 1 == uri.len() || uri.ends_with('&') => '\0',
-        Some(_) => '&',
-    };
-    for (name, value) in params {
-        if separator != '\0' {
-            out.push(separator);
-        }
-        separator = '&';
-        out.push_str(name);
-        out.push('=');
-        out.push_str(&percent_encode(value));
-    }
-    out
-}
-
 /// Where a refused request is sent: the redirect URI with `error`, `error_description`, `state`, `iss`.
 pub fn error_redirect(redirect_uri: &str, error: &OAuthError, state: Option<&str>, issuer: &str) -> String {
     let mut params = vec![("error", error.code.as_str()), ("error_description", error.description.as_str())];
@@ -194,25 +174,6 @@ pub fn error_redirect(redirect_uri: &str, error: &OAuthError, state: Option<&str
     }
     params.push(("iss", issuer));
     with_query(redirect_uri, &params)
-}
-
-fn is_base64url(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
-}
-
-pub fn percent_encode(value: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0x0f) as usize] as char);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn check_hand_off(
         (Some(_), Some(CHALLENGE_METHOD_S256)) => {}
         _ => return Err(HandOffError::ChallengeMethodUnsupported),
     }
-    if code_challenge.is_some_and(|c| !is_base64url(c) || c.len() != CHALLENGE_LEN) {
+    if code_challenge.is_some_and(|c| !challenge_well_formed(c)) {
         return Err(HandOffError::ChallengeMalformed);
     }
     Ok(HandOff { redirect_uri: redirect_uri.to_owned(), state: state.map(str::to_owned), code_challenge: code_challenge.map(str::to_owned) })
@@ -79,22 +79,42 @@ pub fn check_hand_off(
 /// The address the browser is sent to: `redirect_uri` with `code` and `state` added to its
 /// query (before any fragment), both percent-encoded.
 pub fn redirect_target(redirect_uri: &str, code: &str, state: Option<&str>) -> String {
-    let (base, fragment) = match redirect_uri.find('#') {
-        Some(i) => redirect_uri.split_at(i),
-        None => (redirect_uri, ""),
-    };
-    let separator = match base.find('?') {
-        None => "?",
-        Some(i) if i + 1 == base.len() || base.ends_with('&') => "",
-        Some(_) => "&",
-    };
-    let mut target = format!("{base}{separator}code={}", percent_encode(code));
+    let mut params = vec![("code", code)];
     if let Some(state) = state {
-        target.push_str("&state=");
-        target.push_str(&percent_encode(state));
+        params.push(("state", state));
     }
-    target.push_str(fragment);
-    target
+    with_query(redirect_uri, &params)
+}
+
+/// `uri` with `params` added to its query, before any fragment, each value percent-encoded: the
+/// one way redirects to an application's URIs are written (hand-off and OpenID Connect).
+pub fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
+    let (base, fragment) = match uri.find('#') {
+        Some(i) => uri.split_at(i),
+        None => (uri, ""),
+    };
+    let mut out = base.to_owned();
+    let mut separator = match base.find('?') {
+        None => Some('?'),
+        Some(i) if i + 1 == base.len() || base.ends_with('&') => None,
+        Some(_) => Some('&'),
+    };
+    for (name, value) in params {
+        if let Some(separator) = separator {
+            out.push(separator);
+        }
+        separator = Some('&');
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&percent_encode(value));
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// Whether `challenge` has the shape of an S256 PKCE challenge: 43 base64url characters.
+pub fn challenge_well_formed(challenge: &str) -> bool {
+    challenge.len() == CHALLENGE_LEN && is_base64url(challenge)
 }
 
 /// Whether `verifier` is a well-formed PKCE code verifier whose S256 transform is `challenge`.
