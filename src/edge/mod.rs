@@ -7,6 +7,7 @@
 mod admin;
 mod ceremonies;
 mod email_verification;
+mod events;
 mod hand_off;
 mod maintenance;
 mod metadata;
