@@ -14,7 +14,7 @@
 // it is never deployed and changes nothing in the Worker it wraps.
 import * as inner from "__INNER__";
 
-const blank = () => ({ d1: 0, d1Replica: 0, doCalls: 0, doStorage: 0, rateLimit: 0, mail: 0, ops: [] });
+const blank = () => ({ d1: 0, d1Replica: 0, doCalls: 0, doStorage: 0, rateLimit: 0, mail: 0, alarmStorage: 0, ops: [] });
 let counts = blank();
 let lastMail = null;
 const note = (kind, what) => {
@@ -29,7 +29,7 @@ function wrapStatement(stmt, kind) {
   const wrapped = new Proxy(stmt, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
+      if (typeof value !== "function" || prop === "constructor") return value;
       if (prop === "bind") return (...args) => wrapStatement(Reflect.apply(value, target, args), kind);
       if (prop === "first" || prop === "run" || prop === "all" || prop === "raw") {
         return (...args) => { note(kind, prop); return Reflect.apply(value, target, args); };
@@ -45,7 +45,7 @@ function wrapDatabase(db, kind) {
   return new Proxy(db, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
+      if (typeof value !== "function" || prop === "constructor") return value;
       if (prop === "prepare") return (sql) => wrapStatement(Reflect.apply(value, target, [sql]), kind);
       if (prop === "batch") return (stmts) => { note(kind, `batch(${stmts.length})`); return Reflect.apply(value, target, [stmts.map((s) => realOf.get(s) ?? s)]); };
       if (prop === "exec" || prop === "dump") return (...args) => { note(kind, prop); return Reflect.apply(value, target, args); };
@@ -70,30 +70,35 @@ function wrapNamespace(namespace, ns) {
   return new Proxy(namespace, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
+      if (typeof value !== "function" || prop === "constructor") return value;
       if (prop === "get" || prop === "getByName") return (...args) => wrapStub(Reflect.apply(value, target, args), ns);
       return value.bind(target);
     },
   });
 }
 
-function wrapStorage(storage, ns) {
+// Storage operations an object makes inside its alarm handler (`flags.inAlarm`, set by the
+// subclass's alarm()) are no request's: they are counted apart, as alarmStorage.
+function wrapStorage(storage, ns, flags) {
   return new Proxy(storage, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      return (...args) => { note("doStorage", `${ns}.${String(prop)}`); return Reflect.apply(value, target, args); };
+      if (typeof value !== "function" || prop === "constructor") return value;
+      return (...args) => {
+        note(flags.inAlarm ? "alarmStorage" : "doStorage", `${flags.inAlarm ? "alarm " : ""}${ns}.${String(prop)}`);
+        return Reflect.apply(value, target, args);
+      };
     },
   });
 }
 
-function wrapState(state, ns) {
-  const storage = wrapStorage(state.storage, ns);
+function wrapState(state, ns, flags = {}) {
+  const storage = wrapStorage(state.storage, ns, flags);
   return new Proxy(state, {
     get(target, prop) {
       if (prop === "storage") return storage;
       const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      return typeof value === "function" && prop !== "constructor" ? value.bind(target) : value;
     },
   });
 }
@@ -103,7 +108,7 @@ function wrapCalls(binding, kind, onCall) {
   return new Proxy(binding, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
+      if (typeof value !== "function" || prop === "constructor") return value;
       return (...args) => { note(kind, String(prop)); onCall?.(args); return Reflect.apply(value, target, args); };
     },
   });

@@ -168,11 +168,12 @@ const CLOCK_TICKS = (() => {
  */
 export function writeCountingEntry(dir, innerPath, doClasses, { wrapCtx = false } = {}) {
   const template = readFileSync(new URL("./count_entry.mjs", import.meta.url), "utf8");
+  const alarm = `async alarm(...args) { this.__flags.inAlarm = true; try { return await super.alarm(...args); } finally { this.__flags.inAlarm = false; } }`;
   const classes = [`export * from ${JSON.stringify(innerPath)};`, ...doClasses.map((name) =>
     wrapCtx
       // A class on cloudflare:workers' DurableObject: its constructor takes only the real state; `this.ctx` is wrapped after.
-      ? `export class ${name} extends inner.${name} { constructor(state, env) { super(state, wrapEnv(env)); Object.defineProperty(this, "ctx", { value: wrapState(state, ${JSON.stringify(name)}), writable: true, configurable: true }); } }`
-      : `export class ${name} extends inner.${name} { constructor(state, env) { super(wrapState(state, ${JSON.stringify(name)}), wrapEnv(env)); } }`)].join("\n");
+      ? `export class ${name} extends inner.${name} { constructor(state, env) { const flags = {}; super(state, wrapEnv(env)); this.__flags = flags; Object.defineProperty(this, "ctx", { value: wrapState(state, ${JSON.stringify(name)}, flags), writable: true, configurable: true }); } ${alarm} }`
+      : `export class ${name} extends inner.${name} { constructor(state, env) { const flags = {}; super(wrapState(state, ${JSON.stringify(name)}, flags), wrapEnv(env)); this.__flags = flags; } ${alarm} }`)].join("\n");
   const out = join(dir, "count_entry.mjs");
   writeFileSync(out, template.replaceAll("__INNER__", innerPath).replace("__DO_CLASSES__", classes));
   return out;
