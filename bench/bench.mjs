@@ -1,4 +1,6 @@
-// The benchmark behind bench/run.sh (issue 5, and issue 3's verification timing).
+// The benchmark behind bench/run.sh (issue 5, issue 3's verification timing, issue 14's round
+// trips, start-up, idle CPU and ratios; node bench/latency.mjs turns its round-trip counts into
+// latencies).
 //   node bench/bench.mjs <work dir prepared by bench/run.sh>
 // Settings (environment): BENCH_COUNT ceremonies per algorithm and pass (60), BENCH_CONCURRENCY
 // (4), BENCH_WARMUP ceremonies per algorithm before measuring (10), BENCH_COLD_REPS restarts per
