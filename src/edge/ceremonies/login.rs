@@ -11,7 +11,7 @@ use worker::{Env, Request, Response};
 use super::{body_fields, complete_body, keep_pending, optional_string, take_pending, timeout_ms, verification_failed, Ceremony};
 use crate::contract::error::ApiError;
 use crate::edge::passkeys::credentials;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, replica};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
@@ -35,7 +35,9 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
     let fields = body_fields(read_json(&mut req).await?)?;
     let mut allow = Vec::new();
     if let Some(email) = optional_string(&fields, "email")?.and_then(normalize_email) {
-        for cred in credentials::list_for_email(&database(env)?, &app.id, &email).await? {
+        // A read replica's list: a passkey added a moment ago may be missing (the browser then
+        // offers the others), one removed a moment ago is refused at login/complete.
+        for cred in credentials::list_for_email(&replica(env)?, &app.id, &email).await? {
             if let Ok(id) = base64url::decode(&cred.credential_id, MAX_CREDENTIAL_ID, "credential id") {
                 allow.push(CredentialDescriptor { id, transports: cred.transports });
             }

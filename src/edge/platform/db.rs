@@ -10,6 +10,18 @@ pub fn database(env: &Env) -> Result<D1Database, ApiError> {
     env.d1("DB").map_err(|e| failed("binding DB", e))
 }
 
+/// A D1 session whose first query a nearby read replica may serve (the Sessions API,
+/// `withSession("first-unconstrained")`), for the reads where a copy a moment behind the primary
+/// is safe: the application lookup and login/start's credential list (README, Performance).
+/// Writes, and reads that must see the latest write (challenge take, counter update,
+/// refresh-token rotation), use [`database`], the primary. Typed as a `D1Database`: a session
+/// has the same `prepare` and `batch`, which worker calls by name.
+pub fn replica(env: &Env) -> Result<D1Database, ApiError> {
+    let db = JsValue::from(database(env)?);
+    let session = db.unchecked_ref::<worker::worker_sys::D1Database>().with_session(Some("first-unconstrained"));
+    session.map(|s| JsValue::from(s).unchecked_into()).map_err(|e| failed("D1 session", worker::Error::Internal(e)))
+}
+
 /// A database call that failed: logged with what was being done, answered as `internal`.
 pub fn failed(doing: &str, err: worker::Error) -> ApiError {
     console_error!("D1 failed ({doing}): {}", error_text(&err));
