@@ -144,20 +144,20 @@ impl ApplicationPatch {
     /// The API names of the fields this patch changes in `current` (given and different), for
     /// the `application.updated` event.
     pub fn changed_fields(&self, current: &Application) -> Vec<&'static str> {
-        let next = self.apply(current);
-        let mut changed = Vec::new();
-        let mut check = |name, differs: bool| {
-            if differs {
-                changed.push(name);
-            }
-        };
-        check("name", next.name != current.name);
-        check("rpName", next.rp_name != current.rp_name);
-        check("origins", next.origins != current.origins);
-        check("hostnames", next.hostnames != current.hostnames);
-        check("redirectUris", next.redirect_uris != current.redirect_uris);
-        check("eventRetentionDays", next.event_retention_days != current.event_retention_days);
-        changed
+        fn differs<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+            new.as_ref().is_some_and(|n| n != old)
+        }
+        [
+            ("name", differs(&self.name, &current.name)),
+            ("rpName", differs(&self.rp_name, &current.rp_name)),
+            ("origins", differs(&self.origins, &current.origins)),
+            ("hostnames", differs(&self.hostnames, &current.hostnames)),
+            ("redirectUris", differs(&self.redirect_uris, &current.redirect_uris)),
+            ("eventRetentionDays", differs(&self.event_retention_days, &current.event_retention_days)),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect()
     }
 
     /// `current` with the fields of this patch put in (not `updated_at`).
