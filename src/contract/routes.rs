@@ -68,6 +68,8 @@ pub enum Endpoint {
     OidcUserinfo,
     OidcUserinfoPost,
     OidcLogout,
+    // Audit events (admin API).
+    ListEvents,
 }
 
 /// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
@@ -142,6 +144,8 @@ const ROUTES: &[Route] = &[
     r("GET /oidc/{appId}/userinfo", OidcUserinfo, OidcAppOrigins),
     r("POST /oidc/{appId}/userinfo", OidcUserinfoPost, OidcAppOrigins),
     r("GET /oidc/{appId}/logout", OidcLogout, NoCors),
+    // Audit events (admin API).
+    r("GET /api/v1/applications/{appId}/events", ListEvents, NoCors),
 ];
 
 /// What the table says of a request.
@@ -225,6 +229,12 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_events_list() {
+        assert_eq!(route("GET", "/api/v1/applications/app_1/events"), Routing::Found(ListEvents, vec!["app_1"]));
+        assert_eq!(route("POST", "/api/v1/applications/app_1/events"), Routing::MethodNotAllowed);
+    }
 
     #[test]
     fn finds_each_endpoint_with_its_parameters() {

@@ -6,10 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worker::{Env, Request, Response};
+use worker::{D1Database, Env, Request, Response};
 
 use super::{body_fields, complete_body, keep_pending, optional_string, take_pending, timeout_ms, verification_failed, Ceremony};
-use crate::contract::error::ApiError;
+use crate::contract::error::{ApiError, ErrorCode};
+use crate::edge::events::{self, NewEvent};
 use crate::edge::passkeys::credentials;
 use crate::edge::platform::db::{changes, database, failed, replica};
 use crate::edge::platform::http::{json, read_json, ApiResult};
@@ -17,6 +18,7 @@ use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
 use crate::edge::sessions;
 use crate::edge::sessions::RevokeReason;
+use crate::events::EventType;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
@@ -56,28 +58,79 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
 }
 
 /// `POST .../login/complete` credential or `{credential}` → `{user, session}`.
+///
+/// Audit: `login.succeeded` in the login's batch; once the challenge was taken (a login/start
+/// paid for it: a replayed or forged body alone writes nothing), a refusal writes
+/// `login.refused`, naming the failed check, alone.
 pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let body = complete_body::<AuthenticationResponseJson>(read_json(&mut req).await?)?;
     let credential = ParsedAuthentication::parse(&body.credential).map_err(verification_failed)?;
     let (challenge, LoginData {}) = take_pending(env, app, Ceremony::Login, credential.challenge()).await?;
-
     let db = database(env)?;
+    let client = events::Client::of(&req);
+    let mut known = Known::default();
+    let result = verify_and_store(&req, env, app, &db, &client, &credential, &challenge, &mut known, now_ms).await;
+    if let Err(err) = &result {
+        if !known.recorded && err.status() < 500 {
+            let refused = refused_event(app, &known, err);
+            events::write_alone(env, &db, &client, refused, now_ms).await?;
+        }
+    }
+    result
+}
+
+/// What a login/complete learnt before it was refused, for its `login.refused`.
+#[derive(Default)]
+struct Known {
+    passkey_id: Option<String>,
+    user_id: Option<String>,
+    /// The refusal is already recorded (in the batch that undid the login).
+    recorded: bool,
+}
+
+/// `login.refused`: `detail.check` is the failed check's name (`signature`, `sign_count`, ...,
+/// the lead of a `verification_failed` message), else the error's code.
+fn refused_event<'a>(app: &'a Application, known: &'a Known, err: &ApiError) -> NewEvent<'a> {
+    let check = match err.code {
+        ErrorCode::VerificationFailed => err.message.split(':').next().unwrap_or_default(),
+        code => code.as_str(),
+    };
+    let mut event = NewEvent::new(EventType::LoginRefused, &app.id).detail(json!({ "check": check }));
+    event.user_id = known.user_id.as_deref();
+    event.passkey_id = known.passkey_id.as_deref();
+    event
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn verify_and_store(
+    req: &Request,
+    env: &Env,
+    app: &Application,
+    db: &D1Database,
+    client: &events::Client,
+    credential: &ParsedAuthentication<'_>,
+    challenge: &[u8],
+    known: &mut Known,
+    now_ms: i64,
+) -> ApiResult<Response> {
     let id = credential.credential_id().map_err(verification_failed)?;
-    let (stored, owner) = credentials::find_with_owner(&db, &app.id, &base64url::encode(id))
+    let (stored, owner) = credentials::find_with_owner(db, &app.id, &base64url::encode(id))
         .await?
         .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application"))?;
+    known.passkey_id = Some(stored.id.clone());
     let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists"))?;
+    known.user_id = Some(owner.id.clone());
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
     let signatures = Deferred::new();
     let verified = verify_authentication_with(
-        &credential,
+        credential,
         &AuthenticationPolicy {
             rp_id: &app.rp_id,
             origins: &app.origins,
             allow_cross_origin: false,
             top_origins: &[],
-            challenge: &challenge,
+            challenge,
             user_verification: app.passkey.user_verification,
             public_key_cose: &public_key,
             stored_sign_count: stored.sign_count,
@@ -90,18 +143,27 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     web_crypto::run_pending(signatures.into_pending()).await.map_err(verification_failed)?;
 
     let ceremony = sessions::Ceremony::now(&stored.id, now_ms);
-    let (session, session_rows) = sessions::new_session(env, &req, app, &owner.id, &ceremony, now_ms).await?;
-    let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
+    let (session, session_rows) = sessions::new_session(env, req, app, &owner.id, &ceremony, now_ms).await?;
+    let mut writes = vec![credentials::record_login_stmt(db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
     writes.extend(session_rows);
+    let succeeded = NewEvent::new(EventType::LoginSucceeded, &app.id).user(&owner.id).passkey(&stored.id).session(&session.id);
+    // Written only when the counter update above changed the passkey (`changes()` of the
+    // statement before it: the session rows come after).
+    let recorded = events::record_if_changed(db, client, succeeded, now_ms)?;
+    writes.insert(1, recorded.stmt.clone());
     let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;
     if results.first().map_or(0, changes) != 1 {
         // Another login with this counter value got there first. End the session stored with
-        // this one (its tokens are never handed out).
-        sessions::revoke_stmt(&db, &session.id, now_ms, RevokeReason::LoginRefused)?
-            .run()
+        // this one (its tokens are never handed out), and record the refusal with it.
+        let err = ApiError::check(Check::SignCount, "the signature counter did not grow");
+        let refused = events::record(db, client, refused_event(app, known, &err).session(&session.id), now_ms)?;
+        db.batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
             .await
             .map_err(|e| failed("end refused login's session", e))?;
-        return Err(ApiError::check(Check::SignCount, "the signature counter did not grow"));
+        known.recorded = true;
+        events::committed(env, vec![refused]).await;
+        return Err(err);
     }
+    events::committed(env, vec![recorded]).await;
     Ok(json(200, &json!({ "user": owner.to_json(), "session": session })))
 }

@@ -274,6 +274,11 @@ async fn verify_new_passkey(
     Ok((verified, entry.as_ref().map(AuthenticatorSummary::of), anchored))
 }
 
+/// `passkey.added`'s detail: the AAGUID and the authenticator's name (MDS, else the provider list).
+fn passkey_detail(passkey: &StoredCredential, model: Option<&AuthenticatorSummary>) -> Value {
+    serde_json::json!({ "aaguid": passkey.aaguid, "authenticator": crate::metadata::display::model_name(&passkey.aaguid, model) })
+}
+
 fn already_registered() -> ApiError {
     ApiError::check(Check::CredentialId, "this passkey is already registered")
 }

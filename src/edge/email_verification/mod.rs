@@ -15,11 +15,13 @@ use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
+use crate::edge::events::{self, NewEvent};
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
+use crate::events::EventType;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, random_token, six_digit_code, SystemRandom};
@@ -147,13 +149,16 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
         now_ms + TOKEN_TTL_MS,
         &row.id,
     )
-    .map_err(|e| failed("prepare email code confirm", e))?
-    .run()
-    .await
-    .map_err(|e| failed("confirm email code", e))?;
-    if confirmed.meta().ok().flatten().and_then(|m| m.changes) != Some(1) {
+    .map_err(|e| failed("prepare email code confirm", e))?;
+    // Audit: `email.verified`, by the verification's id (never the address), only when this
+    // request confirmed it. No user yet: signup comes next.
+    let verified = NewEvent::new(EventType::EmailVerified, &app.id).detail(json!({ "verificationId": row.id }));
+    let recorded = events::record_if_changed(&db, &events::Client::of(&req), verified, now_ms)?;
+    let results = db.batch(vec![confirmed, recorded.stmt.clone()]).await.map_err(|e| failed("confirm email code", e))?;
+    if results.first().map_or(0, changes) != 1 {
         return Err(no_code());
     }
+    events::committed(env, vec![recorded]).await;
     Ok(json(200, &json!({ "verificationToken": token, "expiresIn": TOKEN_TTL_MS / 1000 })))
 }
 

@@ -87,6 +87,31 @@ impl<'a> NewEvent<'a> {
     pub fn new(kind: EventType, app_id: &'a str) -> Self {
         Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Value::Null }
     }
+
+    pub fn user(mut self, id: &'a str) -> Self {
+        self.user_id = Some(id);
+        self
+    }
+
+    pub fn passkey(mut self, id: &'a str) -> Self {
+        self.passkey_id = Some(id);
+        self
+    }
+
+    pub fn session(mut self, id: &'a str) -> Self {
+        self.session_id = Some(id);
+        self
+    }
+
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    pub fn detail(mut self, detail: Value) -> Self {
+        self.detail = detail;
+        self
+    }
 }
 
 /// An event whose `INSERT` is ready for a batch: after the batch committed, pass it to
@@ -101,6 +126,25 @@ pub struct Recorded {
 
 /// The `INSERT` of `event`, at `now_ms`, from `client`.
 pub fn record(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64) -> ApiResult<Recorded> {
+    record_with(db, client, event, now_ms, false)
+}
+
+/// [`record`] for a change that may turn out to change nothing (a conditional `UPDATE` or
+/// `DELETE`): the row is inserted only when the statement just before it in the batch changed a
+/// row (SQLite's `changes()`). Hand it to [`committed`] only when that change happened.
+pub fn record_if_changed(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64) -> ApiResult<Recorded> {
+    record_with(db, client, event, now_ms, true)
+}
+
+/// Writes a refused action's event alone (nothing else was written), then hands it on.
+pub async fn write_alone(env: &Env, db: &D1Database, client: &Client, event: NewEvent<'_>, now_ms: i64) -> ApiResult<()> {
+    let recorded = record(db, client, event, now_ms)?;
+    db.batch(vec![recorded.stmt.clone()]).await.map_err(|e| failed("store event", e))?;
+    committed(env, vec![recorded]).await;
+    Ok(())
+}
+
+fn record_with(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64, if_changed: bool) -> ApiResult<Recorded> {
     let id = random_token(&mut SystemRandom, "evt_", 16).map_err(|_| ApiError::internal())?;
     let detail = match event.detail {
         Value::Object(map) => Value::Object(map),
@@ -108,10 +152,16 @@ pub fn record(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64) ->
     };
     let actor = event.actor.as_string();
     let detail_text = detail.to_string();
+    let sql = if if_changed {
+        "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE changes() > 0"
+    } else {
+        "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    };
     let stmt = query!(
         db,
-        "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        sql,
         &id,
         event.app_id,
         event.kind.as_str(),
@@ -156,6 +206,14 @@ pub fn event_json(
         "detail": detail,
         "createdAt": crate::contract::time_format::rfc3339_utc(at_ms),
     })
+}
+
+/// Sets `detail.<key>` of the event `event_id` to the number of rows the statement just before
+/// this one in the batch changed (SQLite's `changes()`), e.g. the sessions a removal ended.
+pub fn detail_count_stmt(db: &D1Database, event_id: &str, key: &str) -> ApiResult<D1PreparedStatement> {
+    let path = format!("$.{key}");
+    query!(db, "UPDATE events SET detail = json_set(detail, ?2, changes()) WHERE id = ?1", event_id, &path)
+        .map_err(|e| failed("prepare event detail count", e))
 }
 
 /// Hands events on once the batch that wrote them committed (never before: a change that did

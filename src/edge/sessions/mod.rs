@@ -196,8 +196,7 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
         return Err(unknown_refresh_token());
     }
     if row.used_at.is_some() {
-        revoke_stmt(&db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?.run().await.map_err(|e| failed("revoke session", e))?;
-        return Err(unauthorized("the refresh token was already used; the session has ended"));
+        return Err(revoke_for_reuse(env, req, &db, &session, now_ms).await?);
     }
     session.check_live(now_ms)?;
     if row.expires_at <= now_ms {
@@ -213,11 +212,26 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
     let results = db.batch(vec![use_token, refresh_row]).await.map_err(|e| failed("rotate refresh token", e))?;
     let used_it = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).is_some_and(|changes| changes == 1);
     if !used_it {
-        revoke_stmt(&db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?.run().await.map_err(|e| failed("revoke session", e))?;
-        return Err(unauthorized("the refresh token was already used; the session has ended"));
+        return Err(revoke_for_reuse(env, req, &db, &session, now_ms).await?);
     }
     let access_token = access_token::mint(env, req, app, &session.user_id, &session.id, session.auth_time, now_ms).await?;
     Ok(session_json(session.id.clone(), access_token, refresh_token))
+}
+
+/// A used refresh token came back: ends its session and records `refresh_token.reused` in one
+/// batch (the event only when this request ended it), then answers the 401 to give.
+async fn revoke_for_reuse(env: &Env, req: &Request, db: &D1Database, session: &SessionRow, now_ms: i64) -> ApiResult<ApiError> {
+    use crate::edge::events::{self, Client, NewEvent};
+    let reused = NewEvent::new(crate::events::EventType::RefreshTokenReused, &session.app_id).user(&session.user_id).session(&session.id);
+    let recorded = events::record_if_changed(db, &Client::of(req), reused, now_ms)?;
+    let results = db
+        .batch(vec![revoke_stmt(db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?, recorded.stmt.clone()])
+        .await
+        .map_err(|e| failed("revoke session", e))?;
+    if results.first().map_or(0, crate::edge::platform::db::changes) == 1 {
+        events::committed(env, vec![recorded]).await;
+    }
+    Ok(unauthorized("the refresh token was already used; the session has ended"))
 }
 
 /// The session a refresh token belongs to, nothing checked and nothing changed: lets the OIDC

@@ -6,11 +6,12 @@ use serde::Deserialize;
 use worker::{console_error, query, D1Database, D1PreparedStatement, D1Result};
 
 use crate::contract::error::ApiError;
+use crate::edge::events::Recorded;
 use crate::edge::platform::db::{error_text, failed};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 
-const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at";
+const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at, event_retention_days";
 
 /// A row as D1 answers it: lists and the passkey config are JSON text.
 #[derive(Deserialize)]
@@ -25,6 +26,7 @@ struct Row {
     passkey_config: String,
     created_at: i64,
     updated_at: i64,
+    event_retention_days: i64,
 }
 
 impl Row {
@@ -35,6 +37,7 @@ impl Row {
             hostnames: list(&self.hostnames, "hostnames")?,
             redirect_uris: list(&self.redirect_uris, "redirect_uris")?,
             passkey: parse_config(&self.id, &self.passkey_config)?,
+            event_retention_days: u32::try_from(self.event_retention_days).unwrap_or(crate::tenancy::application::DEFAULT_EVENT_RETENTION_DAYS),
             id: self.id,
             name: self.name,
             rp_id: self.rp_id,
@@ -137,6 +140,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         hostnames: new.hostnames.clone(),
         redirect_uris: new.redirect_uris.clone(),
         passkey: PasskeyConfig::default(),
+        event_retention_days: new.event_retention_days,
         created_at: now_ms,
         updated_at: now_ms,
     };
@@ -144,7 +148,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     let (redirect_uris, passkey) = (json_text(&app.redirect_uris)?, json_text(&app.passkey)?);
     let insert_app = query!(
         db,
-        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"),
+        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)"),
         &app.id,
         &app.name,
         &app.rp_id,
@@ -153,7 +157,8 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         &hostnames,
         &redirect_uris,
         &passkey,
-        now_ms
+        now_ms,
+        app.event_retention_days
     )
     .map_err(|e| failed("prepare application insert", e))?;
     let mut statements = vec![insert_app];
@@ -165,17 +170,24 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     Ok(app)
 }
 
-/// Applies `patch` to the application `id`; `None` when there is no such application. The
-/// fields left out of the patch are not written, so concurrent patches of different fields
-/// both take effect.
-pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms: i64) -> ApiResult<Option<Application>> {
+/// Applies `patch` to the application `id`, with `extra` (its audit event) in the same batch;
+/// `None` when there is no such application. The fields left out of the patch are not written,
+/// so concurrent patches of different fields both take effect.
+pub async fn update(
+    db: &D1Database,
+    id: &str,
+    patch: &ApplicationPatch,
+    now_ms: i64,
+    extra: Vec<D1PreparedStatement>,
+) -> ApiResult<Option<Application>> {
     let list = |l: &Option<Vec<String>>| l.as_ref().map(json_text).transpose();
     let (origins, hostnames, redirect_uris) = (list(&patch.origins)?, list(&patch.hostnames)?, list(&patch.redirect_uris)?);
     let update = query!(
         db,
         "UPDATE applications SET
            name = coalesce(?2, name), rp_name = coalesce(?3, rp_name), origins = coalesce(?4, origins),
-           hostnames = coalesce(?5, hostnames), redirect_uris = coalesce(?6, redirect_uris), updated_at = ?7
+           hostnames = coalesce(?5, hostnames), redirect_uris = coalesce(?6, redirect_uris), updated_at = ?7,
+           event_retention_days = coalesce(?8, event_retention_days)
          WHERE id = ?1",
         id,
         &patch.name,
@@ -183,10 +195,12 @@ pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms:
         &origins,
         &hostnames,
         &redirect_uris,
-        now_ms
+        now_ms,
+        &patch.event_retention_days
     )
     .map_err(|e| failed("prepare application update", e))?;
     let mut statements = vec![update];
+    statements.extend(extra);
     if let (Some(list), Some(hostnames)) = (&patch.hostnames, &hostnames) {
         statements.push(query!(db, "DELETE FROM application_hostnames WHERE app_id = ?1", id).map_err(|e| failed("prepare hostnames delete", e))?);
         if !list.is_empty() {
@@ -223,8 +237,16 @@ const CONFIG_WRITE_ATTEMPTS: usize = 5;
 
 /// Merges `patch` into the passkey config of application `id`; `None` when there is no such
 /// application. Read, merge, then write only if the stored config is still what was read (a
-/// compare-and-set), so a concurrent PUT of other fields is never lost.
-pub async fn update_passkey_config(db: &D1Database, id: &str, patch: &PasskeyConfigPatch, now_ms: i64) -> ApiResult<Option<PasskeyConfig>> {
+/// compare-and-set), so a concurrent PUT of other fields is never lost. `event` makes the audit
+/// event of a change from the stored config to the merged one (`None`: nothing to record); it is
+/// written in the write's batch, only when the write took effect.
+pub async fn update_passkey_config(
+    db: &D1Database,
+    id: &str,
+    patch: &PasskeyConfigPatch,
+    now_ms: i64,
+    mut event: impl FnMut(&PasskeyConfig, &PasskeyConfig) -> ApiResult<Option<Recorded>>,
+) -> ApiResult<Option<(PasskeyConfig, Option<Recorded>)>> {
     for _ in 0..CONFIG_WRITE_ATTEMPTS {
         let stored: Option<String> = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
             .map_err(|e| failed("prepare passkey config read", e))?
@@ -232,9 +254,11 @@ pub async fn update_passkey_config(db: &D1Database, id: &str, patch: &PasskeyCon
             .await
             .map_err(|e| failed("read passkey config", e))?;
         let Some(stored) = stored else { return Ok(None) };
-        let merged = patch.apply(&parse_config(id, &stored)?);
+        let before = parse_config(id, &stored)?;
+        let merged = patch.apply(&before);
         let merged_text = json_text(&merged)?;
-        let result = query!(
+        let recorded = event(&before, &merged)?;
+        let write = query!(
             db,
             "UPDATE applications SET passkey_config = ?1, updated_at = ?2 WHERE id = ?3 AND passkey_config = ?4",
             &merged_text,
@@ -242,13 +266,13 @@ pub async fn update_passkey_config(db: &D1Database, id: &str, patch: &PasskeyCon
             id,
             &stored
         )
-        .map_err(|e| failed("prepare passkey config write", e))?
-        .run()
-        .await
-        .map_err(|e| failed("write passkey config", e))?;
-        let changes = result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0);
+        .map_err(|e| failed("prepare passkey config write", e))?;
+        let mut statements = vec![write];
+        statements.extend(recorded.as_ref().map(|r| r.stmt.clone()));
+        let results = db.batch(statements).await.map_err(|e| failed("write passkey config", e))?;
+        let changes = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
         if changes == 1 {
-            return Ok(Some(merged));
+            return Ok(Some((merged, recorded)));
         }
     }
     console_error!("passkey config of {id}: gave up after {CONFIG_WRITE_ATTEMPTS} concurrent writes");
