@@ -68,6 +68,10 @@ pub enum Endpoint {
     OidcUserinfo,
     OidcUserinfoPost,
     OidcLogout,
+    // What the rpId's host says of the origins and apps that may use its passkeys.
+    WellKnownWebauthn,
+    WellKnownAssetLinks,
+    WellKnownAppleAppSiteAssociation,
 }
 
 /// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
@@ -142,6 +146,10 @@ const ROUTES: &[Route] = &[
     r("GET /oidc/{appId}/userinfo", OidcUserinfo, OidcAppOrigins),
     r("POST /oidc/{appId}/userinfo", OidcUserinfoPost, OidcAppOrigins),
     r("GET /oidc/{appId}/logout", OidcLogout, NoCors),
+    // Related origins and native apps (served on the rpId's host).
+    r("GET /.well-known/webauthn", WellKnownWebauthn, Anyone),
+    r("GET /.well-known/assetlinks.json", WellKnownAssetLinks, Anyone),
+    r("GET /.well-known/apple-app-site-association", WellKnownAppleAppSiteAssociation, Anyone),
 ];
 
 /// What the table says of a request.

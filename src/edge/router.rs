@@ -12,6 +12,7 @@ use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
+use super::well_known::{self, File};
 use super::{hand_off, pages};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
@@ -95,6 +96,10 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         OidcUserinfoHost | OidcUserinfoHostPost => separately(oidc::userinfo::serve(&req, env, known, Form::Host, now)).await,
         OidcLogout => separately(oidc::logout::serve(&req, env, known, Form::Path(param), now)).await,
         OidcLogoutHost => separately(oidc::logout::serve(&req, env, known, Form::Host, now)).await,
+
+        WellKnownWebauthn => separately(well_known::serve(&req, env, File::Webauthn)).await,
+        WellKnownAssetLinks => separately(well_known::serve(&req, env, File::AssetLinks)).await,
+        WellKnownAppleAppSiteAssociation => separately(well_known::serve(&req, env, File::AppleAppSiteAssociation)).await,
     }
 }
 

@@ -63,8 +63,8 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let id = credential.credential_id().map_err(verification_failed)?;
     let (stored, owner) = credentials::find_with_owner(&db, &app.id, &base64url::encode(id))
         .await?
-        .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application"))?;
-    let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists"))?;
+        .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application").of_unknown_credential())?;
+    let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists").of_unknown_credential())?;
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
     let signatures = Deferred::new();
@@ -72,7 +72,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         &credential,
         &AuthenticationPolicy {
             rp_id: &app.rp_id,
-            origins: &app.origins,
+            origins: &app.accepted_origins(),
             allow_cross_origin: false,
             top_origins: &[],
             challenge: &challenge,
