@@ -70,7 +70,6 @@ pub enum Endpoint {
     OidcLogout,
     // What the rpId's host says of the origins and apps that may use its passkeys.
     WellKnownWebauthn,
-    WellKnownAssetLinks,
     WellKnownAppleAppSiteAssociation,
 }
 
@@ -148,7 +147,6 @@ const ROUTES: &[Route] = &[
     r("GET /oidc/{appId}/logout", OidcLogout, NoCors),
     // Related origins and native apps (served on the rpId's host).
     r("GET /.well-known/webauthn", WellKnownWebauthn, Anyone),
-    r("GET /.well-known/assetlinks.json", WellKnownAssetLinks, Anyone),
     r("GET /.well-known/apple-app-site-association", WellKnownAppleAppSiteAssociation, Anyone),
 ];
 

@@ -98,7 +98,6 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         OidcLogoutHost => separately(oidc::logout::serve(&req, env, known, Form::Host, now)).await,
 
         WellKnownWebauthn => separately(well_known::serve(&req, env, File::Webauthn)).await,
-        WellKnownAssetLinks => separately(well_known::serve(&req, env, File::AssetLinks)).await,
         WellKnownAppleAppSiteAssociation => separately(well_known::serve(&req, env, File::AppleAppSiteAssociation)).await,
     }
 }

@@ -8,7 +8,7 @@ use crate::contract::error::ApiError;
 use crate::contract::json_fields::{bool_field, enum_field, object, refuse_unknown, FieldResult};
 use crate::metadata::policy::{AttestationTrust, AuthenticatorPolicy, AuthenticatorPolicyPatch};
 use crate::metadata::statement::CertificationLevel;
-use crate::tenancy::related_origins::{android_apps_field, apple_app_ids_field, related_origins_field, AndroidApp};
+use crate::tenancy::related_origins::{apple_app_ids_field, native_origins_field, related_origins_field};
 use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
 pub const MIN_TIMEOUT_MS: u64 = 10_000;
@@ -40,8 +40,8 @@ pub struct PasskeyConfig {
     pub ceremony_starts_per_minute: u32,
     /// Web origins of other sites whose pages may use the passkeys (`/.well-known/webauthn`).
     pub related_origins: Vec<String>,
-    /// Android apps that may use them (their `android:apk-key-hash:` origins).
-    pub android_apps: Vec<AndroidApp>,
+    /// Android apps that may use them: their `android:apk-key-hash:` origins.
+    pub native_origins: Vec<String>,
     /// Apple apps (`TEAMID.bundle.id`) that may use them.
     pub apple_app_ids: Vec<String>,
     /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
@@ -63,7 +63,7 @@ impl Default for PasskeyConfig {
             max_passkeys_per_user: DEFAULT_MAX_PASSKEYS_PER_USER,
             ceremony_starts_per_minute: DEFAULT_CEREMONY_STARTS_PER_MINUTE,
             related_origins: Vec::new(),
-            android_apps: Vec::new(),
+            native_origins: Vec::new(),
             apple_app_ids: Vec::new(),
             authenticators: AuthenticatorPolicy::default(),
         }
@@ -86,7 +86,7 @@ struct StoredPasskeyConfig {
     max_passkeys_per_user: u32,
     ceremony_starts_per_minute: u32,
     related_origins: Vec<String>,
-    android_apps: Vec<AndroidApp>,
+    native_origins: Vec<String>,
     apple_app_ids: Vec<String>,
     allowed_aaguids: Vec<String>,
     denied_aaguids: Vec<String>,
@@ -108,7 +108,7 @@ impl Default for StoredPasskeyConfig {
             max_passkeys_per_user,
             ceremony_starts_per_minute,
             related_origins,
-            android_apps,
+            native_origins,
             apple_app_ids,
             authenticators,
         } = PasskeyConfig::default();
@@ -124,7 +124,7 @@ impl Default for StoredPasskeyConfig {
             max_passkeys_per_user,
             ceremony_starts_per_minute,
             related_origins,
-            android_apps,
+            native_origins,
             apple_app_ids,
             allowed_aaguids,
             denied_aaguids,
@@ -148,7 +148,7 @@ impl From<StoredPasskeyConfig> for PasskeyConfig {
             max_passkeys_per_user: s.max_passkeys_per_user,
             ceremony_starts_per_minute: s.ceremony_starts_per_minute,
             related_origins: s.related_origins,
-            android_apps: s.android_apps,
+            native_origins: s.native_origins,
             apple_app_ids: s.apple_app_ids,
             authenticators: AuthenticatorPolicy {
                 allowed_aaguids: s.allowed_aaguids,
@@ -175,7 +175,7 @@ pub struct PasskeyConfigPatch {
     pub max_passkeys_per_user: Option<u32>,
     pub ceremony_starts_per_minute: Option<u32>,
     pub related_origins: Option<Vec<String>>,
-    pub android_apps: Option<Vec<AndroidApp>>,
+    pub native_origins: Option<Vec<String>>,
     pub apple_app_ids: Option<Vec<String>>,
     pub authenticators: AuthenticatorPolicyPatch,
 }
@@ -192,7 +192,7 @@ impl PasskeyConfigPatch {
         "maxPasskeysPerUser",
         "ceremonyStartsPerMinute",
         "relatedOrigins",
-        "androidApps",
+        "nativeOrigins",
         "appleAppIds",
         "allowedAaguids",
         "deniedAaguids",
@@ -263,7 +263,7 @@ impl PasskeyConfigPatch {
             max_passkeys_per_user,
             ceremony_starts_per_minute,
             related_origins: related_origins_field(fields)?,
-            android_apps: android_apps_field(fields)?,
+            native_origins: native_origins_field(fields)?,
             apple_app_ids: apple_app_ids_field(fields)?,
             authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
         })
@@ -282,7 +282,7 @@ impl PasskeyConfigPatch {
             max_passkeys_per_user: self.max_passkeys_per_user.unwrap_or(current.max_passkeys_per_user),
             ceremony_starts_per_minute: self.ceremony_starts_per_minute.unwrap_or(current.ceremony_starts_per_minute),
             related_origins: self.related_origins.clone().unwrap_or_else(|| current.related_origins.clone()),
-            android_apps: self.android_apps.clone().unwrap_or_else(|| current.android_apps.clone()),
+            native_origins: self.native_origins.clone().unwrap_or_else(|| current.native_origins.clone()),
             apple_app_ids: self.apple_app_ids.clone().unwrap_or_else(|| current.apple_app_ids.clone()),
             authenticators: self.authenticators.apply(&current.authenticators),
         }
@@ -313,7 +313,7 @@ mod tests {
                 "enabled": false, "userVerification": "required", "residentKey": "required",
                 "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
                 "timeoutMs": 300000, "maxPasskeysPerUser": 10, "ceremonyStartsPerMinute": 300,
-                "relatedOrigins": [], "androidApps": [], "appleAppIds": [], "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "relatedOrigins": [], "nativeOrigins": [], "appleAppIds": [], "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
                 "refuseRevoked": true, "attestationTrust": "none"
             })
         );
@@ -344,7 +344,7 @@ mod tests {
             "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
             "timeoutMs": 120000, "maxPasskeysPerUser": 3, "ceremonyStartsPerMinute": 5000,
             "relatedOrigins": ["https://example.de"], "appleAppIds": ["ABCDE12345.com.example.app"],
-            "androidApps": [{"packageName": "com.example.app", "sha256CertFingerprint": "FA:C6:17:45:DC:09:03:78:6F:B9:ED:E6:2A:96:2B:39:9F:73:48:F0:BB:6F:89:9B:83:32:66:75:91:03:3B:9C"}],
+            "nativeOrigins": ["android:apk-key-hash:-sYXRdwJA3hvue3mKpYrOZ9zSPC7b4mbgzJmdZEDO5w"],
             "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
             "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
             "refuseRevoked": false, "attestationTrust": "mds"

@@ -1,6 +1,6 @@
 // Passkeys across an application's domains and apps: WebAuthn Related Origin Requests in a real
-// Chromium, the `/.well-known/webauthn`, `assetlinks.json` and `apple-app-site-association` files
-// the rpId's host serves, and verification that accepts exactly the listed origins.
+// Chromium, the `/.well-known/webauthn` and `apple-app-site-association` files the rpId's host
+// serves, and verification that accepts exactly the listed origins (web and Android).
 //
 // Chromium fetches `https://<rpId>/.well-known/webauthn` itself, so the rpId needs https: the test
 // runs a TLS proxy (a certificate it makes with openssl) in front of `wrangler dev`, and Chromium
@@ -54,7 +54,7 @@ const api = (path, body) => worker.api("POST", `${P}/${path}`, body, { app: app.
 
 before(async () => {
   worker = await startWorker();
-  app = await worker.createApp({ name: "Two Domains", rpId: RP, origins: [`https://${RP}`], hostnames: [RP, "shop.test", "evil.test"], passkey: { enabled: true, directSignup: true } });
+  app = await worker.createApp({ name: "Two Domains", rpId: RP, origins: [`https://${RP}`], hostnames: [RP], passkey: { enabled: true, directSignup: true } });
 
   // TLS in front of the Worker, the Host header kept (the Worker finds the application by it).
   certDir = mkdtempSync(join(tmpdir(), "authaz-tls-"));
@@ -92,19 +92,19 @@ test("the rpId's host serves the related origins and apps it lists, and nothing 
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.code, "invalid_request");
   assert.match(bad.body.error.message, /relatedOrigins/);
-  assert.equal((await config({ androidApps: [{ packageName: "com.example.app", sha256CertFingerprint: "AB:CD" }] })).status, 400);
+  assert.equal((await config({ nativeOrigins: ["android:apk-key-hash:AB:CD"] })).status, 400);
   assert.equal((await config({ appleAppIds: ["not-a-team.com.example"] })).status, 400);
   const unchanged = await worker.api("GET", `/api/v1/applications/${app.id}/auth/passkey`, undefined, { key: "admin" });
-  assert.deepEqual([unchanged.body.passkey.relatedOrigins, unchanged.body.passkey.androidApps, unchanged.body.passkey.appleAppIds], [[], [], []], "a refused PUT changes nothing");
+  assert.deepEqual([unchanged.body.passkey.relatedOrigins, unchanged.body.passkey.nativeOrigins, unchanged.body.passkey.appleAppIds], [[], [], []], "a refused PUT changes nothing");
 
   const ok = await config({
     relatedOrigins: [RELATED],
-    androidApps: [{ packageName: "com.example.shop", sha256CertFingerprint: FINGERPRINT.toLowerCase() }],
+    nativeOrigins: [ANDROID_ORIGIN],
     appleAppIds: ["ABCDE12345.com.example.shop"],
   });
   assert.equal(ok.status, 200, ok.text);
   assert.deepEqual(ok.body.passkey.relatedOrigins, [RELATED]);
-  assert.deepEqual(ok.body.passkey.androidApps, [{ packageName: "com.example.shop", sha256CertFingerprint: FINGERPRINT }]);
+  assert.deepEqual(ok.body.passkey.nativeOrigins, [ANDROID_ORIGIN]);
 
   const file = await hostRequest(RP, "GET", "/.well-known/webauthn");
   assert.equal(file.status, 200);
@@ -112,10 +112,6 @@ test("the rpId's host serves the related origins and apps it lists, and nothing 
   assert.deepEqual(file.body, { origins: [`https://${RP}`, RELATED] });
   assert.match(file.headers["cache-control"], /max-age=300/);
 
-  const links = await hostRequest(RP, "GET", "/.well-known/assetlinks.json");
-  assert.equal(links.status, 200);
-  assert.deepEqual(links.body[0].target, { namespace: "android_app", package_name: "com.example.shop", sha256_cert_fingerprints: [FINGERPRINT] });
-  assert.ok(links.body[0].relation.includes("delegate_permission/common.get_login_creds"));
   const aasa = await hostRequest(RP, "GET", "/.well-known/apple-app-site-association");
   assert.deepEqual(aasa.body, { webcredentials: { apps: ["ABCDE12345.com.example.shop"] } });
 
@@ -174,7 +170,7 @@ test("verification accepts exactly the listed origins: related and Android, neve
   }
 
   // Once the related origin is taken off the list, its ceremonies fail too.
-  assert.equal((await config({ relatedOrigins: [], androidApps: [] })).status, 200);
+  assert.equal((await config({ relatedOrigins: [], nativeOrigins: [] })).status, 200);
   assert.equal((await signup(RELATED)).status, 400);
   assert.equal((await signup(ANDROID_ORIGIN)).status, 400);
   assert.equal((await hostRequest(RP, "GET", "/.well-known/webauthn")).status, 404);
