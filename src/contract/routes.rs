@@ -70,6 +70,9 @@ pub enum Endpoint {
     OidcLogout,
     // Audit events (admin API).
     ListEvents,
+    // What the rpId's host says of the origins and apps that may use its passkeys.
+    WellKnownWebauthn,
+    WellKnownAppleAppSiteAssociation,
 }
 
 /// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
@@ -146,6 +149,9 @@ const ROUTES: &[Route] = &[
     r("GET /oidc/{appId}/logout", OidcLogout, NoCors),
     // Audit events (admin API).
     r("GET /api/v1/applications/{appId}/events", ListEvents, NoCors),
+    // Related origins and native apps (served on the rpId's host).
+    r("GET /.well-known/webauthn", WellKnownWebauthn, Anyone),
+    r("GET /.well-known/apple-app-site-association", WellKnownAppleAppSiteAssociation, Anyone),
 ];
 
 /// What the table says of a request.

@@ -19,6 +19,7 @@ mod router;
 mod sessions;
 mod tenancy;
 mod users;
+mod well_known;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 

@@ -12,6 +12,7 @@ use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
+use super::well_known::{self, File};
 use super::{events, hand_off, pages};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
@@ -98,6 +99,8 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
 
         // Audit events.
         ListEvents => separately(events::endpoints::list(&req, env, param)).await,
+        WellKnownWebauthn => separately(well_known::serve(&req, env, File::Webauthn)).await,
+        WellKnownAppleAppSiteAssociation => separately(well_known::serve(&req, env, File::AppleAppSiteAssociation)).await,
     }
 }
 

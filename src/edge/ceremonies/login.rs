@@ -116,9 +116,9 @@ async fn verify_and_store(
     let id = credential.credential_id().map_err(verification_failed)?;
     let (stored, owner) = credentials::find_with_owner(db, &app.id, &base64url::encode(id))
         .await?
-        .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application"))?;
+        .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application").of_unknown_credential())?;
     known.passkey_id = Some(stored.id.clone());
-    let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists"))?;
+    let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists").of_unknown_credential())?;
     known.user_id = Some(owner.id.clone());
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
@@ -127,7 +127,7 @@ async fn verify_and_store(
         credential,
         &AuthenticationPolicy {
             rp_id: &app.rp_id,
-            origins: &app.origins,
+            origins: &app.accepted_origins(),
             allow_cross_origin: false,
             top_origins: &[],
             challenge,

@@ -252,7 +252,7 @@ async fn verify_new_passkey(
         credential,
         &RegistrationPolicy {
             rp_id: &app.rp_id,
-            origins: &app.origins,
+            origins: &app.accepted_origins(),
             allow_cross_origin: false,
             top_origins: &[],
             challenge,

@@ -102,6 +102,7 @@ impl StoredCredential {
         serde_json::json!({
             "attestationType": attestation_trust::stored_type(&self.attestation_type),
             "id": self.id,
+            "credentialId": self.credential_id,
             "name": self.display_name_with(model),
             "authenticator": authenticator_json(&self.aaguid, model),
             "aaguid": self.aaguid,

@@ -57,7 +57,7 @@ fn header(req: &Request, name: &str) -> Option<String> {
 
 /// The request's host name, lowercase, without port or trailing dot: the `Host` header, else
 /// the URL's host.
-fn request_host(req: &Request) -> Option<String> {
+pub fn request_host(req: &Request) -> Option<String> {
     let raw = header(req, "host").or_else(|| request_url::host(req))?;
     Some(strip_port(&raw).trim_end_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty())
 }

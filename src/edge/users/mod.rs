@@ -50,7 +50,8 @@ impl From<Row> for User {
 const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at";
 
 impl User {
-    /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt}`.
+    /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt, webauthnUserId}`
+    /// (the last is the WebAuthn `user.id` of the user's passkeys, base64url).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "id": self.id,
@@ -58,6 +59,7 @@ impl User {
             "emailVerified": self.email_verified,
             "displayName": self.display_name,
             "createdAt": rfc3339_utc(self.created_at),
+            "webauthnUserId": self.user_handle,
         })
     }
 }
