@@ -1,6 +1,6 @@
 //! Reading the audit trail from D1: one page of an application's events, newest first, by the
 //! keyset (`at`, `id`) that the `events_app_at` index orders. SQLite builds the events' JSON
-//! (the API's form, as `record::event_json` makes it) and the page's array: the Worker reads one
+//! (the API's form, docs/API.md "Audit events") and the page's array: the Worker reads one
 //! text, not rows.
 
 use serde_json::Value;

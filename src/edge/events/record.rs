@@ -118,9 +118,6 @@ impl<'a> NewEvent<'a> {
 /// [`committed`].
 pub struct Recorded {
     pub id: String,
-    pub app_id: String,
-    /// The event as the API answers it (docs/API.md, "Audit events").
-    pub json: Value,
     pub stmt: D1PreparedStatement,
 }
 
@@ -175,37 +172,7 @@ fn record_with(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64, i
         now_ms,
     )
     .map_err(|e| failed("prepare event insert", e))?;
-    let json = event_json(&id, event.kind.as_str(), event.app_id, event.user_id, event.passkey_id, event.session_id, &actor, client, detail, now_ms);
-    Ok(Recorded { id, app_id: event.app_id.to_owned(), json, stmt })
-}
-
-/// The API's form of an event (also what the events list answers for a stored row).
-#[allow(clippy::too_many_arguments)]
-pub fn event_json(
-    id: &str,
-    kind: &str,
-    app_id: &str,
-    user_id: Option<&str>,
-    passkey_id: Option<&str>,
-    session_id: Option<&str>,
-    actor: &str,
-    client: &Client,
-    detail: Value,
-    at_ms: i64,
-) -> Value {
-    serde_json::json!({
-        "id": id,
-        "type": kind,
-        "appId": app_id,
-        "userId": user_id,
-        "passkeyId": passkey_id,
-        "sessionId": session_id,
-        "actor": actor,
-        "ip": client.ip,
-        "userAgent": client.user_agent,
-        "detail": detail,
-        "createdAt": crate::contract::time_format::rfc3339_utc(at_ms),
-    })
+    Ok(Recorded { id, stmt })
 }
 
 /// Sets `detail.<key>` of the event `event_id` to the number of rows the statement just before
@@ -217,7 +184,8 @@ pub fn detail_count_stmt(db: &D1Database, event_id: &str, key: &str) -> ApiResul
 }
 
 /// Hands events on once the batch that wrote them committed (never before: a change that did
-/// not commit is never announced). Webhook deliveries start here.
+/// not commit is never announced). Nothing listens here yet: it is where webhook deliveries
+/// (issue 13, item 4) will start, so every writer already calls it at the right moment.
 pub async fn committed(env: &Env, events: Vec<Recorded>) {
     let _ = (env, events);
 }

@@ -89,7 +89,7 @@ pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passke
         // Audit: written only when the delete removed the passkey (`changes()` of the statement
         // before it); its detail counts the other sessions that ended with it.
         let removed = NewEvent::new(EventType::PasskeyRemoved, &auth.app_id).user(&auth.user_id).passkey(&passkey.id).session(&auth.session_id);
-        let mut recorded = events::record_if_changed(&db, &Client::of(&req), removed, now_ms)?;
+        let recorded = events::record_if_changed(&db, &Client::of(&req), removed, now_ms)?;
         let results = db
             .batch(vec![
                 credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?,
@@ -102,7 +102,6 @@ pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passke
         if results.first().map_or(0, changes) == 0 {
             return Err(ApiError::new(ErrorCode::LastPasskey, "this is the user's only passkey; add another one before removing it"));
         }
-        recorded.json["detail"] = serde_json::json!({ "sessionsEnded": results.get(2).map_or(0, changes) });
         events::committed(env, vec![recorded]).await;
         Ok(no_content())
     }
@@ -149,7 +148,7 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
         }
         log.set_app(&user.app_id);
         let reset = NewEvent::new(EventType::PasskeysReset, &user.app_id).user(&user.id).by(Actor::from_recorded(&actor));
-        let mut recorded = events::record(&db, &Client::of(&req), reset, now_ms)?;
+        let recorded = events::record(&db, &Client::of(&req), reset, now_ms)?;
         // The counts go into the event's detail by the statements right after what they count.
         let results = db
             .batch(vec![
@@ -164,7 +163,6 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
             .await
             .map_err(|e| failed("reset user's passkeys", e))?;
         let removed = results.get(1).map_or(0, changes);
-        recorded.json["detail"] = serde_json::json!({ "removed": removed, "sessionsEnded": results.get(3).map_or(0, changes) });
         events::committed(env, vec![recorded]).await;
         Ok(json(200, &serde_json::json!({ "removed": removed })))
     }
