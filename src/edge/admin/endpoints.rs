@@ -7,7 +7,7 @@ use worker::{Env, Request, Response};
 use crate::contract::error::ApiError;
 use crate::edge::admin::api_keys;
 use crate::edge::admin::caller::{authenticate, authenticate_actor, require_app_key};
-use crate::edge::events::{self, Actor, Client, NewEvent};
+use crate::edge::events::{self, Actor, Client, Detail, NewEvent};
 use crate::edge::platform::config;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
@@ -35,7 +35,7 @@ pub async fn create_application(mut req: Request, env: &Env) -> ApiResult<Respon
         events::record(
             &db,
             &client,
-            NewEvent::new(EventType::ApplicationUpdated, &id).by(Actor::Operator).detail(json!({ "action": "created" })),
+            NewEvent::new(EventType::ApplicationUpdated, &id).by(Actor::Operator).detail(Detail::new().text("action", "created")),
             now,
         )?,
         events::record(&db, &client, key_event(&id, &api_key.id, "created", Actor::Operator), now)?,
@@ -72,7 +72,8 @@ pub async fn patch_application(mut req: Request, env: &Env, app_id: &str) -> Api
     // Audit: `application.updated` naming the fields that change (none: nothing recorded).
     let now = now_ms();
     let fields = patch.changed_fields(&current);
-    let updated = NewEvent::new(EventType::ApplicationUpdated, app_id).by(Actor::from_recorded(&actor)).detail(json!({ "fields": fields }));
+    let updated =
+        NewEvent::new(EventType::ApplicationUpdated, app_id).by(Actor::from_recorded(&actor)).detail(Detail::new().texts("fields", &fields));
     let recorded = if fields.is_empty() { Vec::new() } else { vec![events::record(&db, &Client::of(&req), updated, now)?] };
     let app = applications::update(&db, app_id, &patch, now, recorded.iter().map(|r| r.stmt.clone()).collect()).await?.ok_or_else(no_such_app)?;
     events::committed(env, recorded).await;
@@ -102,7 +103,7 @@ pub async fn put_passkey_config(mut req: Request, env: &Env, app_id: &str) -> Ap
         }
         let updated = NewEvent::new(EventType::ApplicationUpdated, app_id)
             .by(Actor::from_recorded(&actor))
-            .detail(json!({ "fields": ["passkey"], "passkey": fields }));
+            .detail(Detail::new().texts("fields", &["passkey"]).texts("passkey", &fields));
         events::record_if_changed(&db, &client, updated, now).map(Some)
     };
     let (config, recorded) = applications::update_passkey_config(&db, app_id, &patch, now, event).await?.ok_or_else(no_such_app)?;
@@ -129,7 +130,7 @@ async fn authorized_app(req: &Request, env: &Env, app_id: &str) -> ApiResult<App
 
 /// `api_key.changed` of key `key_id`: `detail.action` is created, rotated or revoked.
 pub fn key_event<'a>(app_id: &'a str, key_id: &str, action: &str, actor: Actor) -> NewEvent<'a> {
-    NewEvent::new(EventType::ApiKeyChanged, app_id).by(actor).detail(json!({ "keyId": key_id, "action": action }))
+    NewEvent::new(EventType::ApiKeyChanged, app_id).by(actor).detail(Detail::new().text("keyId", key_id).text("action", action))
 }
 
 fn no_such_app() -> ApiError {

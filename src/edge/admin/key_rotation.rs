@@ -46,7 +46,7 @@ pub async fn rotate(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Resp
     let new = api_keys::new_key(&db, &config::hmac_key(env)?, app_id, now)?;
     let detail = json!({ "gracePeriodSeconds": grace_secs, "othersValidUntil": rfc3339_utc(until) });
     let mut changed = key_event(app_id, &new.id, "rotated", Actor::from_recorded(&actor));
-    changed.detail["gracePeriodSeconds"] = json!(grace_secs);
+    changed.detail = changed.detail.number("gracePeriodSeconds", grace_secs);
     let recorded = events::record(&db, &Client::of(&req), changed, now)?;
     db.batch(vec![
         api_keys::retire_others_stmt(&db, app_id, &new.id, until)?,

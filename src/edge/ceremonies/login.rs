@@ -95,7 +95,7 @@ fn refused_event<'a>(app: &'a Application, known: &'a Known, err: &ApiError) -> 
         ErrorCode::VerificationFailed => err.message.split(':').next().unwrap_or_default(),
         code => code.as_str(),
     };
-    let mut event = NewEvent::new(EventType::LoginRefused, &app.id).detail(json!({ "check": check }));
+    let mut event = NewEvent::new(EventType::LoginRefused, &app.id).detail(events::Detail::new().text("check", check));
     event.user_id = known.user_id.as_deref();
     event.passkey_id = known.passkey_id.as_deref();
     event

@@ -275,8 +275,10 @@ async fn verify_new_passkey(
 }
 
 /// `passkey.added`'s detail: the AAGUID and the authenticator's name (MDS, else the provider list).
-fn passkey_detail(passkey: &StoredCredential, model: Option<&AuthenticatorSummary>) -> Value {
-    serde_json::json!({ "aaguid": passkey.aaguid, "authenticator": crate::metadata::display::model_name(&passkey.aaguid, model) })
+fn passkey_detail(passkey: &StoredCredential, model: Option<&AuthenticatorSummary>) -> crate::edge::events::Detail {
+    crate::edge::events::Detail::new()
+        .text("aaguid", &passkey.aaguid)
+        .text("authenticator", crate::metadata::display::model_name(&passkey.aaguid, model))
 }
 
 fn already_registered() -> ApiError {

@@ -114,7 +114,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let created = NewEvent::new(EventType::UserCreated, &app.id)
         .user(&user.id)
         .session(&session.id)
-        .detail(json!({ "emailVerified": user.email_verified, "verificationId": data.verification_id }));
+        .detail(events::Detail::new().flag("emailVerified", user.email_verified).optional_text("verificationId", data.verification_id.as_deref()));
     let added = NewEvent::new(EventType::PasskeyAdded, &app.id)
         .user(&user.id)
         .passkey(&passkey.id)

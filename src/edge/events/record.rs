@@ -69,6 +69,77 @@ impl Actor {
     }
 }
 
+/// An event's `detail`: a JSON object written as text field by field (in the Worker a
+/// `serde_json::Value` built by `json!` at every call site costs several times the code).
+#[derive(Debug, Clone, Default)]
+pub struct Detail(String);
+
+impl Detail {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key(&mut self, key: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        push_json_string(&mut self.0, key);
+        self.0.push(':');
+    }
+
+    pub fn text(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        push_json_string(&mut self.0, value);
+        self
+    }
+
+    /// A string, or `null` when absent.
+    pub fn optional_text(mut self, key: &str, value: Option<&str>) -> Self {
+        self.key(key);
+        match value {
+            Some(v) => push_json_string(&mut self.0, v),
+            None => self.0.push_str("null"),
+        }
+        self
+    }
+
+    pub fn number(mut self, key: &str, value: u64) -> Self {
+        self.key(key);
+        self.0.push_str(&value.to_string());
+        self
+    }
+
+    pub fn flag(mut self, key: &str, value: bool) -> Self {
+        self.key(key);
+        self.0.push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    pub fn texts<S: AsRef<str>>(mut self, key: &str, values: &[S]) -> Self {
+        self.key(key);
+        self.0.push('[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            push_json_string(&mut self.0, v.as_ref());
+        }
+        self.0.push(']');
+        self
+    }
+
+    /// The object's JSON text.
+    pub fn into_json(self) -> String {
+        if self.0.is_empty() {
+            "{}".to_owned()
+        } else {
+            self.0 + "}"
+        }
+    }
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    out.push_str(&Value::from(s).to_string());
+}
+
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
@@ -78,14 +149,13 @@ pub struct NewEvent<'a> {
     pub passkey_id: Option<&'a str>,
     pub session_id: Option<&'a str>,
     pub actor: Actor,
-    /// A JSON object (`Value::Null` counts as `{}`).
-    pub detail: Value,
+    pub detail: Detail,
 }
 
 impl<'a> NewEvent<'a> {
     /// An event of `kind` in `app_id`, by the user, with nothing else set.
     pub fn new(kind: EventType, app_id: &'a str) -> Self {
-        Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Value::Null }
+        Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Detail::default() }
     }
 
     pub fn user(mut self, id: &'a str) -> Self {
@@ -108,7 +178,7 @@ impl<'a> NewEvent<'a> {
         self
     }
 
-    pub fn detail(mut self, detail: Value) -> Self {
+    pub fn detail(mut self, detail: Detail) -> Self {
         self.detail = detail;
         self
     }
@@ -143,12 +213,8 @@ pub async fn write_alone(env: &Env, db: &D1Database, client: &Client, event: New
 
 fn record_with(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64, if_changed: bool) -> ApiResult<Recorded> {
     let id = random_token(&mut SystemRandom, "evt_", 16).map_err(|_| ApiError::internal())?;
-    let detail = match event.detail {
-        Value::Object(map) => Value::Object(map),
-        _ => Value::Object(serde_json::Map::new()),
-    };
     let actor = event.actor.as_string();
-    let detail_text = detail.to_string();
+    let detail_text = event.detail.into_json();
     let sql = if if_changed {
         "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE changes() > 0"

@@ -9,7 +9,7 @@ use worker::{query, D1Database, Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::admin::caller::authenticate_actor;
-use crate::edge::events::{self, Actor, Client, NewEvent, Recorded};
+use crate::edge::events::{self, Actor, Client, Detail, NewEvent, Recorded};
 use crate::edge::platform::config;
 use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
@@ -110,7 +110,7 @@ async fn authorized_actor(req: &Request, env: &Env, app_id: &str) -> ApiResult<(
 
 /// `oidc_client.changed` of client `client_id`: `detail.action` is created, updated (with the
 /// `fields` changed), deleted or secret_rotated.
-fn client_event(req: &Request, db: &D1Database, app_id: &str, actor: Actor, detail: Value, conditional: bool, now_ms: i64) -> ApiResult<Recorded> {
+fn client_event(req: &Request, db: &D1Database, app_id: &str, actor: Actor, detail: Detail, conditional: bool, now_ms: i64) -> ApiResult<Recorded> {
     let event = NewEvent::new(EventType::OidcClientChanged, app_id).by(actor).detail(detail);
     let client = Client::of(req);
     if conditional {
@@ -138,7 +138,7 @@ pub async fn create(mut req: Request, env: &Env, app_id: &str, now_ms: i64) -> A
         ClientType::Public => (None, None, None),
     };
     let (uris, logout_uris) = (json_text(&new.redirect_uris)?, json_text(&new.post_logout_redirect_uris)?);
-    let recorded = client_event(&req, &db, app_id, actor, json!({ "clientId": id, "action": "created" }), false, now_ms)?;
+    let recorded = client_event(&req, &db, app_id, actor, Detail::new().text("clientId", &id).text("action", "created"), false, now_ms)?;
     let insert = query!(
         &db,
         "INSERT INTO oidc_clients (id, app_id, name, type, redirect_uris, post_logout_redirect_uris, secret_hash, secret_prefix, created_at, updated_at)
@@ -212,7 +212,7 @@ pub async fn patch(mut req: Request, env: &Env, app_id: &str, client_id: &str, n
             fields.push(name);
         }
     }
-    let detail = json!({ "clientId": client_id, "action": "updated", "fields": fields });
+    let detail = Detail::new().text("clientId", client_id).text("action", "updated").texts("fields", &fields);
     let recorded = client_event(&req, &db, app_id, actor, detail, true, now_ms)?;
     let update = query!(
         &db,
@@ -240,7 +240,7 @@ pub async fn patch(mut req: Request, env: &Env, app_id: &str, client_id: &str, n
 /// `DELETE .../clients/{clientId}` → 204: the client goes, and every session it was issued ends.
 pub async fn delete(req: &Request, env: &Env, app_id: &str, client_id: &str, now_ms: i64) -> ApiResult<Response> {
     let (db, actor) = authorized_actor(req, env, app_id).await?;
-    let recorded = client_event(req, &db, app_id, actor, json!({ "clientId": client_id, "action": "deleted" }), true, now_ms)?;
+    let recorded = client_event(req, &db, app_id, actor, Detail::new().text("clientId", client_id).text("action", "deleted"), true, now_ms)?;
     let revoke = query!(
         &db,
         "UPDATE sessions SET revoked_at = ?1, revoked_reason = 'client_deleted'
@@ -268,7 +268,7 @@ pub async fn rotate_secret(req: &Request, env: &Env, app_id: &str, client_id: &s
         return Err(ApiError::invalid_request("a public client has no secret"));
     }
     let (secret, hash, shown) = new_secret(env)?;
-    let recorded = client_event(req, &db, app_id, actor, json!({ "clientId": client_id, "action": "secret_rotated" }), true, now_ms)?;
+    let recorded = client_event(req, &db, app_id, actor, Detail::new().text("clientId", client_id).text("action", "secret_rotated"), true, now_ms)?;
     let update = query!(
         &db,
         "UPDATE oidc_clients SET secret_hash = ?1, secret_prefix = ?2, updated_at = ?3 WHERE app_id = ?4 AND id = ?5",

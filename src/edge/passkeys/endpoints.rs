@@ -61,7 +61,7 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
             .user(&auth.user_id)
             .passkey(&passkey.id)
             .session(&auth.session_id)
-            .detail(serde_json::json!({ "name": name }));
+            .detail(events::Detail::new().text("name", &name));
         let recorded = events::record(&db, &Client::of(&req), renamed, now_ms)?;
         db.batch(vec![credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?, recorded.stmt.clone()])
             .await

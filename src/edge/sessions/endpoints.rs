@@ -49,7 +49,7 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
         let ended = NewEvent::new(EventType::SessionsEnded, &app.id)
             .user(&auth.user_id)
             .session(&auth.session_id)
-            .detail(serde_json::json!({ "reason": "logout", "count": 1 }));
+            .detail(events::Detail::new().text("reason", "logout").number("count", 1));
         // Written only when this request ended the session (not a racing logout).
         let recorded = events::record_if_changed(&db, &Client::of(&req), ended, now_ms)?;
         let results = db
