@@ -8,11 +8,11 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
-use worker::{console_log, Env, Fetch, Method, Request, RequestInit};
+use worker::{console_log, Env, Fetch};
 
 use super::store;
 use crate::edge::platform::db::{database, error_text};
-use crate::edge::platform::web_crypto;
+use crate::edge::platform::{outgoing, web_crypto};
 use crate::metadata::blob::{verify_blob, BlobExpectation, MAX_BLOB_LEN};
 use crate::webauthn::{Certificate, Deferred};
 
@@ -77,9 +77,7 @@ fn roots(env: &Env) -> Result<Vec<Certificate>, String> {
 }
 
 async fn download(url: &str) -> Result<Vec<u8>, String> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get);
-    let request = Request::new_with_init(url, &init).map_err(|_| format!("AUTHAZ_MDS_URL {url:?} is not a URL"))?;
+    let request = outgoing::request("GET", url, &[], None).ok_or_else(|| format!("AUTHAZ_MDS_URL {url:?} is not a URL"))?;
     let mut response = Fetch::Request(request).send().await.map_err(|e| format!("download failed: {e}"))?;
     if response.status_code() != 200 {
         return Err(format!("download answered HTTP {}", response.status_code()));
