@@ -175,3 +175,29 @@ test("verification accepts exactly the listed origins: related and Android, neve
   assert.equal((await signup(ANDROID_ORIGIN)).status, 400);
   assert.equal((await hostRequest(RP, "GET", "/.well-known/webauthn")).status, 404);
 });
+
+test("unknownCredential is said only when no application of the rpId holds the passkey", async () => {
+  // A sibling application on the same rpId (staging, a second product) knows nothing of app's passkeys.
+  const sibling = await worker.createApp({ name: "Sibling", rpId: RP, origins: [`https://${RP}`], passkey: { enabled: true, directSignup: true } });
+  const auth = new SoftAuthenticator();
+  const start = await api("signup/start", { email: `held-${Math.random().toString(36).slice(2)}@example.com` });
+  const credential = auth.create(start.body, { origin: `https://${RP}` });
+  assert.equal((await api("signup/complete", credential)).status, 201);
+  const loginAt = async (target) => {
+    const options = await worker.api("POST", `${P}/login/start`, {}, { app: target.id });
+    return worker.api("POST", `${P}/login/complete`, auth.get(options.body, { origin: `https://${RP}`, credentialId: credential.id }), { app: target.id });
+  };
+  const atSibling = await loginAt(sibling);
+  assert.equal(atSibling.status, 400);
+  assert.match(atSibling.body.error.message, /^credential_id:/);
+  assert.equal(atSibling.body.error.unknownCredential, undefined, "the passkey is app's: the sibling must not have the browser forget it");
+
+  // Unknown to every application of the rpId: said so.
+  const stray = auth.create((await worker.api("POST", `${P}/signup/start`, { email: "stray@example.com" }, { app: sibling.id })).body, { origin: `https://${RP}` });
+  const options = await worker.api("POST", `${P}/login/start`, {}, { app: sibling.id });
+  const unknown = await worker.api("POST", `${P}/login/complete`, auth.get(options.body, { origin: `https://${RP}`, credentialId: stray.id }), { app: sibling.id });
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.body.error.unknownCredential, true);
+  // And the passkey still signs in where it belongs.
+  assert.equal((await loginAt(app)).status, 200);
+});

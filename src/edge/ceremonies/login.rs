@@ -73,10 +73,22 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     if let Err(err) = &result {
         if !known.recorded && err.status() < 500 {
             let refused = refused_event(app, &known, err);
-            events::write_alone(env, &db, &client, refused, now_ms).await?;
+            // The refusal is answered whether or not its event could be stored.
+            if events::write_alone(env, &db, &client, refused, now_ms).await.is_err() {
+                worker::console_error!("login/complete: the login.refused event was not stored");
+            }
         }
     }
     result
+}
+
+/// The refusal of a passkey this application does not know. It says `unknownCredential` (the page
+/// then tells the passkey provider to forget it) only when no other application with the same
+/// rpId holds it either: a passkey of a sibling application sharing the rpId is never signalled away.
+async fn unknown_passkey(db: &D1Database, app: &Application, credential_id: &str, message: &str) -> ApiResult<ApiError> {
+    let refused = ApiError::check(Check::CredentialId, message);
+    let elsewhere = credentials::held_by_another_app_of_rp_id(db, &app.id, &app.rp_id, credential_id).await?;
+    Ok(if elsewhere { refused } else { refused.of_unknown_credential() })
 }
 
 /// What a login/complete learnt before it was refused, for its `login.refused`.
@@ -113,12 +125,20 @@ async fn verify_and_store(
     known: &mut Known,
     now_ms: i64,
 ) -> ApiResult<Response> {
-    let id = credential.credential_id().map_err(verification_failed)?;
-    let (stored, owner) = credentials::find_with_owner(db, &app.id, &base64url::encode(id))
-        .await?
-        .ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey is not registered with this application").of_unknown_credential())?;
+    let id = base64url::encode(credential.credential_id().map_err(verification_failed)?);
+    let (stored, owner) = match credentials::find_with_owner(db, &app.id, &id).await? {
+        Some((stored, Some(owner))) => (stored, owner),
+        found => {
+            known.passkey_id = found.map(|(stored, _)| stored.id);
+            let message = if known.passkey_id.is_some() {
+                "this passkey's user no longer exists"
+            } else {
+                "this passkey is not registered with this application"
+            };
+            return Err(unknown_passkey(db, app, &id, message).await?);
+        }
+    };
     known.passkey_id = Some(stored.id.clone());
-    let owner = owner.ok_or_else(|| ApiError::check(Check::CredentialId, "this passkey's user no longer exists").of_unknown_credential())?;
     known.user_id = Some(owner.id.clone());
     let public_key = base64url::decode(&stored.public_key, MAX_COSE_KEY, "stored public key").map_err(|_| ApiError::internal())?;
     let owner_handle = base64url::decode(&owner.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;

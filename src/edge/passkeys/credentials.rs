@@ -157,6 +157,25 @@ pub async fn find_with_owner(db: &D1Database, app_id: &str, credential_id: &str)
     Ok(Some((StoredCredential::from(row), users::from_result(owner, doing)?)))
 }
 
+/// Whether an application other than `app_id` whose rpId is `rp_id` has a passkey with this
+/// WebAuthn credential id (base64url) that still has its user.
+pub async fn held_by_another_app_of_rp_id(db: &D1Database, app_id: &str, rp_id: &str, credential_id: &str) -> ApiResult<bool> {
+    let doing = "find credential under the rpId";
+    let found: Option<i64> = query!(
+        db,
+        "SELECT 1 AS found FROM credentials c JOIN applications a ON a.id = c.app_id
+         WHERE c.credential_id = ?1 AND a.rp_id = ?2 AND c.app_id <> ?3 AND EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id) LIMIT 1",
+        credential_id,
+        rp_id,
+        app_id,
+    )
+    .map_err(|e| failed(doing, e))?
+    .first(Some("found"))
+    .await
+    .map_err(|e| failed(doing, e))?;
+    Ok(found.is_some())
+}
+
 fn failed_shape(doing: &str) -> crate::contract::error::ApiError {
     worker::console_error!("D1 failed ({doing}): the batch answered an unexpected number of results");
     crate::contract::error::ApiError::internal()

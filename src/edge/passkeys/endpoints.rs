@@ -62,10 +62,15 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
             .passkey(&passkey.id)
             .session(&auth.session_id)
             .detail(events::Detail::new().text("name", &name));
-        let recorded = events::record(&db, &Client::of(&req), renamed, now_ms)?;
-        db.batch(vec![credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?, recorded.stmt.clone()])
+        let recorded = events::record_if_changed(&db, &Client::of(&req), renamed, now_ms)?;
+        let results = db
+            .batch(vec![credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?, recorded.stmt.clone()])
             .await
             .map_err(|e| failed("rename credential", e))?;
+        // Removed meanwhile (by another session): nothing renamed, nothing recorded.
+        if results.first().map_or(0, changes) == 0 {
+            return Err(no_such_passkey());
+        }
         events::committed(env, vec![recorded]).await;
         passkey.name = Some(name);
         let model = metadata_store::summary(&db, &passkey.aaguid).await?;

@@ -40,7 +40,8 @@ pub async fn serve(req: &Request, env: &Env, file: File) -> ApiResult<Response> 
 async fn rp_app(req: &Request, env: &Env) -> ApiResult<Application> {
     let host = app_lookup::request_host(req).unwrap_or_default();
     let app = app_lookup::for_request(req, env, None).await.map_err(|_| not_an_rp_id())?;
-    if app.rp_id == host {
+    // Found by its host (never by an X-Authaz-App header): the rpId must be one of its hostnames.
+    if app.rp_id == host && app.hostnames.contains(&host) {
         Ok(app)
     } else {
         Err(not_an_rp_id())
