@@ -250,6 +250,23 @@ mod tests {
         NewApplication::from_json(&body).map_err(|e| e.message)
     }
 
+    /// The application "Shop" of example.com, with the defaults.
+    fn shop() -> Application {
+        Application {
+            id: "app_1".into(),
+            name: "Shop".into(),
+            rp_id: "example.com".into(),
+            rp_name: "Shop".into(),
+            origins: vec!["https://example.com".into()],
+            hostnames: vec![],
+            redirect_uris: vec![],
+            passkey: PasskeyConfig::default(),
+            event_retention_days: 90,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
     fn minimal() -> Value {
         json!({"name": "Shop", "rpId": "example.com", "origins": ["https://example.com"]})
     }
@@ -382,19 +399,7 @@ mod tests {
 
     #[test]
     fn application_patch() {
-        let current = Application {
-            id: "app_1".into(),
-            name: "Shop".into(),
-            rp_id: "example.com".into(),
-            rp_name: "Shop".into(),
-            origins: vec!["https://example.com".into()],
-            hostnames: vec!["auth.example.com".into()],
-            redirect_uris: vec![],
-            passkey: PasskeyConfig::default(),
-            event_retention_days: 90,
-            created_at: 1,
-            updated_at: 2,
-        };
+        let current = Application { hostnames: vec!["auth.example.com".into()], created_at: 1, updated_at: 2, ..shop() };
         let patch = ApplicationPatch::from_json(&json!({"rpName": "Shop Inc.", "redirectUris": ["https://example.com/cb"]}), "example.com").unwrap();
         let next = patch.apply(&current);
         assert_eq!(next.rp_name, "Shop Inc.");
@@ -417,19 +422,7 @@ mod tests {
 
     #[test]
     fn application_json_shape() {
-        let app = Application {
-            id: "app_1".into(),
-            name: "Shop".into(),
-            rp_id: "example.com".into(),
-            rp_name: "Shop".into(),
-            origins: vec!["https://example.com".into()],
-            hostnames: vec![],
-            redirect_uris: vec![],
-            passkey: PasskeyConfig::default(),
-            event_retention_days: 90,
-            created_at: 0,
-            updated_at: 1_700_000_000_123,
-        };
+        let app = Application { updated_at: 1_700_000_000_123, ..shop() };
         let v = serde_json::to_value(&app).unwrap();
         assert_eq!(v["rpId"], "example.com");
         assert_eq!(v["rpName"], "Shop");
@@ -451,19 +444,7 @@ mod tests {
             let patched = ApplicationPatch::from_json(&json!({ "eventRetentionDays": bad }), "example.com");
             assert!(patched.unwrap_err().message.contains("`eventRetentionDays`"));
         }
-        let current = Application {
-            id: "app_1".into(),
-            name: "Shop".into(),
-            rp_id: "example.com".into(),
-            rp_name: "Shop".into(),
-            origins: vec!["https://example.com".into()],
-            hostnames: vec![],
-            redirect_uris: vec![],
-            passkey: PasskeyConfig::default(),
-            event_retention_days: 90,
-            created_at: 0,
-            updated_at: 0,
-        };
+        let current = shop();
         let patch = ApplicationPatch::from_json(&json!({"eventRetentionDays": 30, "name": "Shop", "rpName": "New"}), "example.com").unwrap();
         assert_eq!(patch.apply(&current).event_retention_days, 30);
         assert_eq!(patch.changed_fields(&current), vec!["rpName", "eventRetentionDays"]);
