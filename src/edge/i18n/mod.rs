@@ -55,9 +55,15 @@ pub async fn catalogue(env: &Env, audience: Audience, locale: Locale) -> ApiResu
 }
 
 /// The language a request asks for: `ui_locales` (OpenID Connect) or `lang` in its query, else
-/// its `Accept-Language` header (the hosted pages' script sends the page's own language there).
+/// its `Accept-Language` header (the hosted pages' script sends the page's own language there);
+/// English when it names no supported one.
 pub fn of_request(req: &Request) -> Locale {
+    requested(req).unwrap_or(Locale::En)
+}
+
+/// The supported language a request names, `None` when it names none.
+pub fn requested(req: &Request) -> Option<Locale> {
     let explicit = request_url::query_pairs(req).into_iter().find(|(name, _)| name == "ui_locales" || name == "lang").map(|(_, v)| v);
     let accept = req.headers().get("Accept-Language").ok().flatten();
-    Locale::negotiate(explicit.as_deref(), accept.as_deref())
+    Locale::requested(explicit.as_deref(), accept.as_deref())
 }

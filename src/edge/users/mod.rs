@@ -6,6 +6,7 @@ use worker::{query, D1Database, D1PreparedStatement, D1Result};
 use crate::contract::time_format::rfc3339_utc;
 use crate::edge::platform::db::failed;
 use crate::edge::platform::http::ApiResult;
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -19,6 +20,8 @@ pub struct User {
     pub user_handle: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The language of their mail (`users.locale`).
+    pub locale: Locale,
 }
 
 /// A row as D1 answers it (booleans are integers there).
@@ -31,6 +34,7 @@ struct Row {
     display_name: String,
     user_handle: String,
     created_at: i64,
+    locale: String,
 }
 
 impl From<Row> for User {
@@ -43,11 +47,12 @@ impl From<Row> for User {
             display_name: r.display_name,
             user_handle: r.user_handle,
             created_at: r.created_at,
+            locale: Locale::of_tag(&r.locale).unwrap_or(Locale::En),
         }
     }
 }
 
-const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at";
+const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at, locale";
 
 impl User {
     /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt, webauthnUserId}`
@@ -101,8 +106,8 @@ pub fn from_result(result: &D1Result, doing: &str) -> ApiResult<Option<User>> {
 pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
-        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at, locale)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &user.id,
         &user.app_id,
         &user.email,
@@ -110,8 +115,15 @@ pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatemen
         &user.display_name,
         &user.user_handle,
         user.created_at,
+        user.locale.tag(),
     )
     .map_err(|e| failed("prepare user insert", e))
+}
+
+/// Sets the language of `user_id`'s mail when the statement before it in a `db.batch` changed a row.
+pub fn set_locale_if_changed_stmt(db: &D1Database, user_id: &str, locale: Locale) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE users SET locale = ?1 WHERE id = ?2 AND changes() > 0", locale.tag(), user_id)
+        .map_err(|e| failed("prepare user locale update", e))
 }
 
 async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<User>> {
