@@ -12,7 +12,7 @@ use super::{body_fields, complete_body, keep_pending, optional_string, take_pend
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::events::{self, NewEvent};
 use crate::edge::passkeys::credentials;
-use crate::edge::platform::db::{changes, database, failed, replica};
+use crate::edge::platform::db::{changes, database, failed, replica, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
@@ -171,13 +171,13 @@ async fn verify_and_store(
     // statement before it: the session rows come after).
     let recorded = events::record_if_changed(db, client, succeeded, now_ms)?;
     writes.insert(1, recorded.stmt.clone());
-    let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;
+    let results = db.run_batch(writes).await.map_err(|e| failed("store login", e))?;
     if results.first().map_or(0, changes) != 1 {
         // Another login with this counter value got there first. End the session stored with
         // this one (its tokens are never handed out), and record the refusal with it.
         let err = ApiError::check(Check::SignCount, "the signature counter did not grow");
         let refused = events::record(db, client, refused_event(app, known, &err).session(&session.id), now_ms)?;
-        db.batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
+        db.run_batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
             .await
             .map_err(|e| failed("end refused login's session", e))?;
         known.recorded = true;
