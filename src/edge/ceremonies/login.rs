@@ -13,7 +13,7 @@ use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::events::{self, NewEvent};
 use crate::edge::i18n;
 use crate::edge::passkeys::credentials;
-use crate::edge::platform::db::{changes, database, failed, replica};
+use crate::edge::platform::db::{changes, database, failed, replica, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
@@ -178,13 +178,13 @@ async fn verify_and_store(
     if let Some(locale) = i18n::requested(req).filter(|l| *l != owner.locale) {
         writes.insert(2, users::set_locale_if_changed_stmt(db, &owner.id, locale)?);
     }
-    let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;
+    let results = db.run_batch(writes).await.map_err(|e| failed("store login", e))?;
     if results.first().map_or(0, changes) != 1 {
         // Another login with this counter value got there first. End the session stored with
         // this one (its tokens are never handed out), and record the refusal with it.
         let err = ApiError::check(Check::SignCount, "the signature counter did not grow");
         let refused = events::record(db, client, refused_event(app, known, &err).session(&session.id), now_ms)?;
-        db.batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
+        db.run_batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
             .await
             .map_err(|e| failed("end refused login's session", e))?;
         known.recorded = true;
