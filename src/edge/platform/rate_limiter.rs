@@ -170,8 +170,9 @@ pub async fn hit(env: &Env, key: &str, limit: Limit) -> std::result::Result<(), 
     let stub =
         env.durable_object("RATE_LIMITER").and_then(|ns| ns.id_from_name(key).and_then(|id| id.get_stub())).map_err(|_| ApiError::internal())?;
     let req = super::outgoing::request("POST", "https://rate-limiter/hit", &[], Some(&body)).ok_or_else(ApiError::internal)?;
-    let mut resp = stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())?;
-    let answer: HitAnswer = resp.json().await.map_err(|_| ApiError::internal())?;
+    let resp = stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())?;
+    let text = super::outgoing::text(resp).await.ok_or_else(ApiError::internal)?;
+    let answer: HitAnswer = serde_json::from_str(&text).map_err(|_| ApiError::internal())?;
     if answer.allowed {
         Ok(())
     } else {
