@@ -26,6 +26,9 @@ use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, Sc
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    // Release builds abort at a panic (-Cpanic=immediate-abort) and never call a panic hook:
+    // only the dev builds install one (it pulls std's default hook and io::Error texts in).
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     Ok(router::handle(req, env).await)
 }
@@ -33,6 +36,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// The Cron Triggers (wrangler.toml `[triggers] crons`), each to its job by its schedule.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    // Release builds abort at a panic (-Cpanic=immediate-abort) and never call a panic hook:
+    // only the dev builds install one (it pulls std's default hook and io::Error texts in).
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     match event.cron().as_str() {
         metadata::refresh::CRON => metadata::refresh::run(&env).await,

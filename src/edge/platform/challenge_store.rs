@@ -143,9 +143,9 @@ pub async fn put(env: &Env, challenge: &str, data: String, ttl_ms: i64) -> std::
 
 /// Takes the data (JSON text) stored under `challenge`: at most one caller ever gets it.
 pub async fn take(env: &Env, challenge: &str) -> std::result::Result<String, ApiError> {
-    let mut resp = call(env, challenge, "take", None).await?;
+    let resp = call(env, challenge, "take", None).await?;
     match resp.status_code() {
-        200 => resp.text().await.map_err(|_| ApiError::internal()),
+        200 => super::outgoing::text(resp).await.ok_or_else(ApiError::internal),
         410 => Err(ApiError::new(ErrorCode::ChallengeExpired, "the challenge has expired; start again")),
         _ => Err(ApiError::check(Check::Challenge, "unknown or already used challenge")),
     }

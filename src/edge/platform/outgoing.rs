@@ -1,7 +1,9 @@
 //! Outgoing requests (to a Durable Object or to a URL), built directly on `web_sys`: worker's
 //! `Request::new_with_init` carries the code of every `cf` property (about 11 KB of wasm) that
-//! these requests never set.
+//! these requests never set. Their answers' bodies are read by the runtime's `Response.text()`,
+//! not worker's `Response::text` (its byte-stream reader costs the size budget some 4 KB).
 
+use js_sys::futures::JsFuture;
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys;
 
@@ -20,4 +22,10 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&
         init.set_body(&JsValue::from_str(body));
     }
     web_sys::Request::new_with_str_and_init(url, &init).ok().map(worker::Request::from)
+}
+
+/// The body of `answer` as text; `None` when it cannot be read.
+pub async fn text(answer: worker::Response) -> Option<String> {
+    let answer = web_sys::Response::from(answer);
+    JsFuture::from(answer.text().ok()?).await.ok()?.as_string()
 }

@@ -36,18 +36,32 @@ impl Hits {
 
     /// `None` for anything but what [`Hits::to_js`] writes.
     fn from_js(value: &JsValue) -> Option<Self> {
-        let int = |v: JsValue| v.as_f64().filter(|_| js_sys::Number::is_safe_integer(&v)).map(|n| n as i64);
         let times = Reflect::get(value, &JsValue::from_str("times")).ok()?.dyn_into::<js_sys::Array>().ok()?;
-        let times = times.iter().map(int).collect::<Option<Vec<i64>>>()?;
-        let window_ms = int(Reflect::get(value, &JsValue::from_str("window_ms")).ok()?)?;
+        let times = times.iter().map(safe_int).collect::<Option<Vec<i64>>>()?;
+        let window_ms = safe_int(Reflect::get(value, &JsValue::from_str("window_ms")).ok()?)?;
         Some(Self { times, window_ms })
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// Sent as JSON text; the object reads it by hand (not worker's `Request::json`, which
+/// deserializes through serde_wasm_bindgen: the size budget).
+#[derive(Serialize)]
 struct HitBody {
     limit: u32,
     window_ms: i64,
+}
+
+impl HitBody {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let limit = safe_int(Reflect::get(value, &JsValue::from_str("limit")).ok()?)?;
+        let window_ms = safe_int(Reflect::get(value, &JsValue::from_str("window_ms")).ok()?)?;
+        Some(Self { limit: u32::try_from(limit).ok()?, window_ms })
+    }
+}
+
+/// A number that is an integer JavaScript holds exactly (what serde read as an integer).
+fn safe_int(value: JsValue) -> Option<i64> {
+    value.as_f64().filter(|_| js_sys::Number::is_safe_integer(&value)).map(|n| n as i64)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -70,8 +84,9 @@ impl DurableObject for RateLimiter {
         Self { state, hits: RefCell::new(None), alarm_at: Cell::new(None) }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let body: HitBody = req.json().await?;
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let body = JsFuture::from(req.inner().json()?).await?;
+        let body = HitBody::from_js(&body).ok_or_else(|| worker::Error::RustError("unreadable hit".into()))?;
         let storage = self.state.storage();
         let cached = self.hits.borrow_mut().take();
         let mut hits = match cached {
@@ -155,8 +170,9 @@ pub async fn hit(env: &Env, key: &str, limit: Limit) -> std::result::Result<(), 
     let stub =
         env.durable_object("RATE_LIMITER").and_then(|ns| ns.id_from_name(key).and_then(|id| id.get_stub())).map_err(|_| ApiError::internal())?;
     let req = super::outgoing::request("POST", "https://rate-limiter/hit", &[], Some(&body)).ok_or_else(ApiError::internal)?;
-    let mut resp = stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())?;
-    let answer: HitAnswer = resp.json().await.map_err(|_| ApiError::internal())?;
+    let resp = stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())?;
+    let text = super::outgoing::text(resp).await.ok_or_else(ApiError::internal)?;
+    let answer: HitAnswer = serde_json::from_str(&text).map_err(|_| ApiError::internal())?;
     if answer.allowed {
         Ok(())
     } else {

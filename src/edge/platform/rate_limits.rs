@@ -12,6 +12,8 @@
 //! limited, whichever application it calls. Requests without `CF-Connecting-IP` (only possible
 //! outside Cloudflare) share one key.
 
+use js_sys::futures::JsFuture;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{console_error, Env, Request};
 
 use crate::contract::error::{ApiError, ErrorCode};
@@ -104,11 +106,28 @@ async fn flood_guard(env: &Env, key: &str) -> ApiResult<()> {
         console_error!("rate limit binding {CEREMONY_STARTS}: {e}");
         ApiError::internal()
     })?;
-    let outcome = limiter.limit(key.to_owned()).await.map_err(|e| {
-        console_error!("rate limit binding {CEREMONY_STARTS} failed: {e}");
-        ApiError::internal()
-    })?;
-    if outcome.success {
+    // Called raw, `{key}` in and `{success}` out, not through worker's `limit`, whose
+    // serde_wasm_bindgen (de)serializing costs the size budget.
+    let limiter = JsValue::from(limiter).unchecked_into::<worker::worker_sys::RateLimiter>();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("key"), &JsValue::from_str(key));
+    let outcome = match limiter.limit(options) {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(e) => Err(e),
+    };
+    let success = outcome.map(|o| js_sys::Reflect::get(&o, &JsValue::from_str("success")).ok().and_then(|s| s.as_bool()));
+    let success = match success {
+        Ok(Some(success)) => success,
+        Ok(None) => {
+            console_error!("rate limit binding {CEREMONY_STARTS} failed: no success in its answer");
+            return Err(ApiError::internal());
+        }
+        Err(e) => {
+            console_error!("rate limit binding {CEREMONY_STARTS} failed: {}", crate::edge::platform::db::error_text(&e));
+            return Err(ApiError::internal());
+        }
+    };
+    if success {
         Ok(())
     } else {
         Err(ApiError::rate_limited(CEREMONY_STARTS_PERIOD_SECS))
