@@ -101,9 +101,13 @@ fn render_page(
         "script_src" => SCRIPT_PATH.to_owned(),
         "style_href" => STYLE_PATH.to_owned(),
         "lang" => words.locale.tag().to_owned(),
-        // The catalogue for the scripts, as JSON that no `</script>` can end early.
+        // The catalogue for the scripts, as JSON that no `</script>` can end early (`replacen`:
+        // the same code as the policy's, where `replace` would be one more copy in the wasm).
         "strings" => {
-            format!("<script type=\"application/json\" id=\"authaz-strings\">{}</script>", words.catalogue.source.trim().replace('<', "\\u003c"))
+            format!(
+                "<script type=\"application/json\" id=\"authaz-strings\">{}</script>",
+                words.catalogue.source.trim().replacen("<", "\\u003c", usize::MAX)
+            )
         }
         "primary_color" => escape(branding.and_then(|b| b.primary_color.as_deref()).unwrap_or("")),
         "logo" => match (app, branding.and_then(|b| b.logo_url.as_deref())) {

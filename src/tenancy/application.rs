@@ -459,7 +459,9 @@ mod tests {
         assert_eq!(new_app(minimal()).unwrap().branding, Branding::default());
         assert!(new_app(with(minimal(), "branding", json!({"logoUrl": "http://x.example/l.png"}))).unwrap_err().contains("`branding.logoUrl`"));
         let current = Application { branding: Branding { support_url: Some("https://help.example.com".into()), ..Branding::default() }, ..shop() };
-        let patch = ApplicationPatch::from_json(&json!({"branding": {"supportUrl": null, "logoUrl": "https://cdn.example.com/l.png"}}), "example.com").unwrap();
+        let patch =
+            ApplicationPatch::from_json(&json!({"branding": {"supportUrl": null, "logoUrl": "https://cdn.example.com/l.png"}}), "example.com")
+                .unwrap();
         assert_eq!(patch.changed_fields(&current), vec!["branding"]);
         assert_eq!(patch.apply(&current).branding, Branding { logo_url: Some("https://cdn.example.com/l.png".into()), ..Branding::default() });
         let same = ApplicationPatch::from_json(&json!({"branding": {"supportUrl": "https://help.example.com"}}), "example.com").unwrap();

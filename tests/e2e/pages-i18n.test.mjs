@@ -8,6 +8,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createServer } from "node:http";
+import { crc32, deflateSync } from "node:zlib";
 import { startWorker, ROOT } from "./harness.mjs";
 import { launchBrowser, openDevice } from "./browser.mjs";
 
@@ -17,8 +19,25 @@ const LOCALE_OF = { en: "en-US", de: "de-DE", fr: "fr-FR", es: "es-ES", ja: "ja-
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 };
 const LOGO = "https://logo.example/brand.png";
 const BRANDING = { logoUrl: LOGO, primaryColor: "#ff8800", supportUrl: "mailto:help@brand.example" };
-// A 1x1 PNG.
-const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+const PNG = png(144, 48, [255, 136, 0]);
+
+/** A PNG of one colour (the logo the test serves). */
+function png(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([head, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3).map((_, i) => [r, g, b][i % 3])]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
 const catalogue = Object.fromEntries(LANGS.map((l) => [l, JSON.parse(readFileSync(join(ROOT, `src/i18n/catalogues/pages/${l}.json`), "utf8"))]));
 
 let worker, browser, app, plain;
@@ -296,4 +315,25 @@ test("the script's messages are in the page's language: a missing email, a refus
   await noHorizontalOverflow(d, "recover es");
   await d.page.screenshot({ path: join(SHOTS, "sign-in-es-error.png"), fullPage: true });
   await d.close();
+});
+
+test("cross-origin, the pages' Accept-Language passes CORS, even where it needs a preflight", async () => {
+  const server = createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>other</title>"));
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const other = `http://localhost:${server.address().port}`;
+  try {
+    const corsApp = await worker.createApp({ name: "Cors Test", origins: [worker.base, other], passkey: { enabled: true } });
+    const d = await phone();
+    await d.page.goto(other);
+    const answers = await d.page.evaluate(async ({ url, id }) => {
+      const send = (lang) => fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-Authaz-App": id, "Accept-Language": lang }, body: "{}" })
+        .then((r) => r.status, (e) => e.name);
+      // A value over 128 bytes is not CORS-safelisted: the preflight must allow the header.
+      return [await send("ja"), await send(`de-CH, ${"fr;q=0.9, es;q=0.8, ".repeat(8)}en;q=0.1`)];
+    }, { url: `${worker.base}/auth/passkey-provider/login/start`, id: corsApp.id });
+    assert.deepEqual(answers, [200, 200]);
+    await d.close();
+  } finally {
+    server.close();
+  }
 });

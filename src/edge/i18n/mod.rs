@@ -5,7 +5,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{console_error, Env, Request};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{console_error, js_sys, web_sys, worker_sys, Env, Request};
 
 use crate::contract::error::ApiError;
 use crate::edge::platform::http::ApiResult;
@@ -43,12 +45,17 @@ pub async fn catalogue(env: &Env, audience: Audience, locale: Locale) -> ApiResu
         console_error!("i18n: {path}: {what}");
         ApiError::internal()
     };
-    let assets = env.assets("ASSETS").map_err(|_| failed("no ASSETS binding"))?;
-    let mut resp = assets.fetch(path.as_str(), None).await.map_err(|_| failed("fetch failed"))?;
-    if resp.status_code() != 200 {
+    // Straight through the binding's `fetch(url)` and the body's `text()`: worker's Fetcher and
+    // Response wrappers would bring their RequestInit and body conversions along (several KiB).
+    let assets =
+        js_sys::Reflect::get(env, &JsValue::from_str("ASSETS")).ok().filter(|b| !b.is_undefined()).ok_or_else(|| failed("no ASSETS binding"))?;
+    let promise = assets.unchecked_into::<worker_sys::Fetcher>().fetch_with_str(&path).map_err(|_| failed("fetch failed"))?;
+    let resp: web_sys::Response = JsFuture::from(promise).await.ok().and_then(|r| r.dyn_into().ok()).ok_or_else(|| failed("fetch failed"))?;
+    if resp.status() != 200 {
         return Err(failed("not found"));
     }
-    let text = resp.text().await.map_err(|_| failed("unreadable"))?;
+    let body = resp.text().map_err(|_| failed("unreadable"))?;
+    let text = JsFuture::from(body).await.ok().and_then(|t| t.as_string()).ok_or_else(|| failed("unreadable"))?;
     let catalogue = Rc::new(Catalogue::parse(text).ok_or_else(|| failed("not a JSON object of strings"))?);
     LOADED.with(|l| l.borrow_mut().push((audience, locale, Rc::clone(&catalogue))));
     Ok(catalogue)

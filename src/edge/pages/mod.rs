@@ -3,8 +3,6 @@
 //! is rendered by `crate::hosted_pages`; this module picks the application, checks a sign-in
 //! link's hand-off parameters and writes the responses with their security headers.
 
-use std::rc::Rc;
-
 use worker::{Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
@@ -13,93 +11,98 @@ use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::tenancy::app_lookup;
 use crate::hosted_pages::{self, content_security_policy, Page, PageApp, Words};
-use crate::i18n::{Catalogue, Locale};
 use crate::tenancy::application::Application;
-use crate::tenancy::branding::Branding;
 use crate::tokens::hand_off::{check_hand_off, HandOff, HandOffError};
 
 /// The hand-off parameters a sign-in link may carry.
 const HAND_OFF_PARAMS: [&str; 4] = ["redirect_uri", "state", "code_challenge", "code_challenge_method"];
 
+/// What a page shows instead of its forms: its status, a key of the pages' catalogue (its
+/// `{app}` is the application's name) and the `{reason}`, if any.
+pub struct Problem {
+    pub status: u16,
+    pub key: &'static str,
+    pub reason: Reason,
+}
+
+/// The `{reason}` of a problem: none, a `reason.` key of the catalogue, or a text as is.
+pub enum Reason {
+    None,
+    Key(&'static str),
+    Text(String),
+}
+
+impl Problem {
+    pub fn new(status: u16, key: &'static str) -> Problem {
+        Problem { status, key, reason: Reason::None }
+    }
+}
+
+/// What the sign-in page shows.
+pub enum SignIn {
+    /// The forms (with a checked sign-in link's hand-off, if any).
+    Forms(Option<HandOff>),
+    /// The UI of an OpenID Connect authorization request, which the handle names: after sign-in
+    /// the page asks for the code at `POST /oidc/authorize/complete`.
+    Authorization(String),
+    Problem(Problem),
+}
+
 /// `GET /sign-in`.
 pub async fn sign_in(req: &Request, env: &Env) -> ApiResult<Response> {
-    let app = match find_app(req, env).await? {
-        Ok(app) => app,
-        Err(problem) => return Ok(problem),
+    let (app, shown) = match app_lookup::for_page(req, env).await {
+        Ok(app) => {
+            let shown = if !app.passkey.enabled {
+                SignIn::Problem(Problem::new(403, "problem.passkey_off"))
+            } else {
+                match hand_off(req, &app) {
+                    Ok(hand_off) => SignIn::Forms(hand_off),
+                    Err(reason) => SignIn::Problem(Problem { status: 400, key: "problem.bad_link", reason: Reason::Key(reason) }),
+                }
+            };
+            (Some(app), shown)
+        }
+        Err(err) if err.code == ErrorCode::AppNotFound => (None, SignIn::Problem(Problem::new(404, "problem.no_app"))),
+        Err(err) => return Err(err),
     };
-    let (locale, catalogue) = words(req, env).await?;
-    let words = Words { locale, catalogue: &catalogue };
-    let branding = &app.branding;
-    let page_app = page_app(&app, branding);
-    let problem_page =
-        |status: u16, problem: &str| html(status, &hosted_pages::render(Page::SignIn, Some(&page_app), None, Some(problem), words), Some(&page_app));
-    if !app.passkey.enabled {
-        return problem_page(403, &catalogue.fill("problem.passkey_off", &[("app", &app.name)]));
-    }
-    let hand_off = match hand_off(req, &app) {
-        Ok(hand_off) => hand_off,
-        Err(reason) => return problem_page(400, &catalogue.fill("problem.bad_link", &[("reason", catalogue.text(reason)), ("app", &app.name)])),
-    };
-    html(200, &hosted_pages::render(Page::SignIn, Some(&page_app), hand_off.as_ref(), None, words), Some(&page_app))
+    show(req, env, app.as_ref(), Page::SignIn, shown).await
 }
 
 /// `GET /account`.
 pub async fn account(req: &Request, env: &Env) -> ApiResult<Response> {
-    let app = match find_app(req, env).await? {
-        Ok(app) => app,
-        Err(problem) => return Ok(problem),
+    let (app, shown) = match app_lookup::for_page(req, env).await {
+        Ok(app) => (Some(app), SignIn::Forms(None)),
+        Err(err) if err.code == ErrorCode::AppNotFound => (None, SignIn::Problem(Problem::new(404, "problem.no_app"))),
+        Err(err) => return Err(err),
     };
-    let (locale, catalogue) = words(req, env).await?;
-    let page_app = page_app(&app, &app.branding);
-    html(200, &hosted_pages::render(Page::Account, Some(&page_app), None, None, Words { locale, catalogue: &catalogue }), Some(&page_app))
+    let page = if app.is_some() { Page::Account } else { Page::SignIn };
+    show(req, env, app.as_ref(), page, shown).await
 }
 
-/// The sign-in page as the UI of an OpenID Connect authorization request (`edge::oidc`), which
-/// `handle` names: after sign-in the page asks for the code at `POST /oidc/authorize/complete`.
-/// Its language is the request's `ui_locales` (OpenID Connect Core 3.1.2.1), else the browser's.
-pub async fn oidc_sign_in(req: &Request, env: &Env, app: &Application, handle: &str) -> ApiResult<Response> {
-    let (locale, catalogue) = words(req, env).await?;
-    let page_app = page_app(app, &app.branding);
-    html(200, &hosted_pages::render_for_authorization(&page_app, handle, Words { locale, catalogue: &catalogue }), Some(&page_app))
-}
-
-/// The sign-in page showing only the problem `key` of the pages' catalogue, filled with
-/// `values` (an authorization or sign-out request that cannot be answered).
-pub async fn problem(req: &Request, env: &Env, app: Option<&Application>, status: u16, key: &str, values: &[(&str, &str)]) -> ApiResult<Response> {
-    let (locale, catalogue) = words(req, env).await?;
-    let page_app = app.map(|a| page_app(a, &a.branding));
-    let text = catalogue.fill(key, values);
-    html(
-        status,
-        &hosted_pages::render(Page::SignIn, page_app.as_ref(), None, Some(&text), Words { locale, catalogue: &catalogue }),
-        page_app.as_ref(),
-    )
-}
-
-/// The sign-in page of `app` refusing a link: the problem `key` of the pages' catalogue with its
-/// `{reason}` (a `reason.` key) and `{app}` filled in.
-pub async fn refused(req: &Request, env: &Env, app: &Application, key: &str, reason: &str) -> ApiResult<Response> {
-    let (_, catalogue) = words(req, env).await?;
-    problem(req, env, Some(app), 400, key, &[("reason", catalogue.text(reason)), ("app", &app.name)]).await
-}
-
-/// The language the request asks for and the pages' catalogue in it.
-async fn words(req: &Request, env: &Env) -> ApiResult<(Locale, Rc<Catalogue>)> {
+/// The page in the language the request asks for (`ui_locales` or `lang`, else
+/// `Accept-Language`: an OpenID Connect authorization's `ui_locales`, Core 3.1.2.1, picks it).
+pub async fn show(req: &Request, env: &Env, app: Option<&Application>, page: Page, shown: SignIn) -> ApiResult<Response> {
     let locale = i18n::of_request(req);
-    Ok((locale, i18n::catalogue(env, Audience::Pages, locale).await?))
-}
-
-/// The page's application, or the page that says there is none here.
-async fn find_app(req: &Request, env: &Env) -> ApiResult<Result<Application, Response>> {
-    match app_lookup::for_page(req, env).await {
-        Ok(app) => Ok(Ok(app)),
-        Err(err) if err.code == ErrorCode::AppNotFound => Ok(Err(problem(req, env, None, 404, "problem.no_app", &[]).await?)),
-        Err(err) => Err(err),
-    }
-}
-
-fn page_app<'a>(app: &'a Application, branding: &'a Branding) -> PageApp<'a> {
-    PageApp { id: &app.id, name: &app.name, rp_id: &app.rp_id, direct_signup: app.passkey.direct_signup, branding }
+    let catalogue = i18n::catalogue(env, Audience::Pages, locale).await?;
+    let words = Words { locale, catalogue: &catalogue };
+    let page_app = app.map(|a| PageApp { id: &a.id, name: &a.name, rp_id: &a.rp_id, direct_signup: a.passkey.direct_signup, branding: &a.branding });
+    let (status, body) = match &shown {
+        SignIn::Forms(hand_off) => (200, hosted_pages::render(page, page_app.as_ref(), hand_off.as_ref(), None, words)),
+        SignIn::Authorization(handle) => match &page_app {
+            Some(page_app) => (200, hosted_pages::render_for_authorization(page_app, handle, words)),
+            None => return Err(ApiError::internal()),
+        },
+        SignIn::Problem(problem) => {
+            let reason = match &problem.reason {
+                Reason::None => "",
+                Reason::Key(key) => catalogue.text(key),
+                Reason::Text(text) => text,
+            };
+            let text = catalogue.fill(problem.key, &[("app", app.map_or("", |a| a.name.as_str())), ("reason", reason)]);
+            (problem.status, hosted_pages::render(Page::SignIn, page_app.as_ref(), None, Some(&text), words))
+        }
+    };
+    html(status, &body, page_app.as_ref())
 }
 
 /// The checked hand-off of a sign-in link, `None` without `redirect_uri`, or why it is refused
