@@ -10,6 +10,7 @@ use worker::{Env, Request, Response};
 
 use super::{body_fields, complete_body, keep_pending, optional_string, take_pending, timeout_ms, verification_failed, Ceremony};
 use crate::contract::error::ApiError;
+use crate::contract::json_fields;
 use crate::edge::passkeys::credentials;
 use crate::edge::platform::db::{changes, database, failed};
 use crate::edge::platform::http::{json, read_json, ApiResult};
@@ -17,6 +18,7 @@ use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
 use crate::edge::sessions;
 use crate::edge::sessions::RevokeReason;
+use crate::edge::users;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::limits::{MAX_COSE_KEY, MAX_CREDENTIAL_ID, MAX_USER_HANDLE};
@@ -25,14 +27,21 @@ use crate::webauthn::{
     ErrorCode as Check, ParsedAuthentication, RequestOptionsInput,
 };
 
-/// Login keeps nothing but the challenge itself (and its application and ceremony).
+/// Login keeps, besides the challenge itself (and its application and ceremony), whether it is
+/// a reauthentication (`"purpose": "reauth"`): the session it makes is marked so, for what needs
+/// a fresh passkey ceremony bound to that purpose (`DELETE /api/v1/users/me`).
 #[derive(Serialize, Deserialize)]
-struct LoginData {}
+struct LoginData {
+    #[serde(default)]
+    reauth: bool,
+}
 
-/// `POST .../login/start` `{}` or `{email}` → request options.
+/// `POST .../login/start` `{}` or `{email}`, either with `purpose` (`"signin"`, the default, or
+/// `"reauth"`) → request options.
 pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<Response> {
     rate_limits::ceremony_start(env, &req, app).await?;
     let fields = body_fields(read_json(&mut req).await?)?;
+    let reauth = json_fields::enum_field(&fields, "purpose", &[("signin", false), ("reauth", true)])?.unwrap_or(false);
     let mut allow = Vec::new();
     if let Some(email) = optional_string(&fields, "email")?.and_then(normalize_email) {
         for cred in credentials::list_for_email(&database(env)?, &app.id, &email).await? {
@@ -41,7 +50,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
             }
         }
     }
-    let challenge = keep_pending(env, app, Ceremony::Login, LoginData {}).await?;
+    let challenge = keep_pending(env, app, Ceremony::Login, LoginData { reauth }).await?;
     let options = request_options(&RequestOptionsInput {
         challenge: &challenge,
         rp_id: &app.rp_id,
@@ -57,7 +66,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
 pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let body = complete_body::<AuthenticationResponseJson>(read_json(&mut req).await?)?;
     let credential = ParsedAuthentication::parse(&body.credential).map_err(verification_failed)?;
-    let (challenge, LoginData {}) = take_pending(env, app, Ceremony::Login, credential.challenge()).await?;
+    let (challenge, LoginData { reauth }) = take_pending(env, app, Ceremony::Login, credential.challenge()).await?;
 
     let db = database(env)?;
     let id = credential.credential_id().map_err(verification_failed)?;
@@ -91,6 +100,9 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let (session, session_rows) = sessions::new_session(env, &req, app, &owner.id, &ceremony, now_ms).await?;
     let mut writes = vec![credentials::record_login_stmt(&db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
     writes.extend(session_rows);
+    if reauth {
+        writes.push(users::live_sessions::mark_reauth_stmt(&db, &session.id)?);
+    }
     let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;
     if results.first().map_or(0, changes) != 1 {
         // Another login with this counter value got there first. End the session stored with

@@ -8,13 +8,17 @@ use crate::contract::error::ApiError;
 use crate::edge::platform::config;
 use crate::edge::platform::http::ApiResult;
 use crate::mail::message::{prepare, Mail, MailError};
-use crate::mail::verification::verification_mail;
+use crate::mail::verification::{verification_mail, VerificationMail};
 use crate::tenancy::application::Application;
 
 /// Mails `code` to `to` on behalf of `app`, from `AUTHAZ_MAIL_FROM` with the app's name.
 pub async fn send_verification_code(env: &Env, app: &Application, to: &str, code: &str, expires_minutes: i64) -> ApiResult<()> {
+    send(env, app, to, &verification_mail(&app.name, code, expires_minutes)).await
+}
+
+/// Mails `content` to `to` on behalf of `app`, from `AUTHAZ_MAIL_FROM` with the app's name.
+pub async fn send(env: &Env, app: &Application, to: &str, content: &VerificationMail) -> ApiResult<()> {
     let from = config::mail_from(env)?;
-    let content = verification_mail(&app.name, code, expires_minutes);
     let mail =
         Mail { from_name: &app.name, from_address: &from, to_address: to, subject: &content.subject, text: &content.text, html: &content.html };
     let out = prepare(&mail).map_err(|e| match e {
