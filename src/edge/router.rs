@@ -96,15 +96,10 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         OidcLogout => separately(oidc::logout::serve(&req, env, known, Form::Path(param), now)).await,
         OidcLogoutHost => separately(oidc::logout::serve(&req, env, known, Form::Host, now)).await,
 
-        ListUsers => separately(users::admin_endpoints::list(&req, env, param)).await,
-        GetUser => separately(users::admin_endpoints::get(&req, env, param, now)).await,
-        DeleteUser => separately(users::admin_endpoints::delete(&req, env, param, now)).await,
-        EndUserSessions => separately(users::admin_endpoints::end_sessions(&req, env, param, now)).await,
-        ListMySessions => separately(users::self_service::list_sessions(req, env, known, now)).await,
-        EndMySession => separately(users::self_service::end_session(req, env, known, param, now)).await,
-        DeleteMe => separately(users::self_service::delete_me(req, env, known, now)).await,
-        ChangeEmail => separately(users::email_change::request(req, env, known, now)).await,
-        ConfirmEmailChange => separately(users::email_change::confirm(req, env, known, now)).await,
+        ListUsers | GetUser | DeleteUser | EndUserSessions => separately(users::admin_endpoints::serve(endpoint, &req, env, param, now)).await,
+        ListMySessions | EndMySession | DeleteMe | ChangeEmail | ConfirmEmailChange => {
+            separately(users::self_service::serve(endpoint, req, env, known, param, now)).await
+        }
     }
 }
 

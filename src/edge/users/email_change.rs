@@ -10,19 +10,17 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{query, Env, Request, Response};
+use worker::{query, D1Database, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
-use crate::contract::routes::Endpoint;
 use crate::edge::events::{self, Client, NewEvent};
-use crate::edge::passkeys::endpoints::signed_in_app;
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::{database, error_text, failed};
+use crate::edge::platform::db::{error_text, failed};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
-use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::rate_limits;
+use crate::edge::sessions::BearerAuth;
 use crate::edge::users;
 use crate::events::EventType;
 use crate::mail::email_changed::email_changed_mail;
@@ -38,15 +36,12 @@ const CODE_PURPOSE: &str = "email-change-code";
 
 /// `POST /api/v1/users/me/email` `{email}` → 202 `{expiresIn}`; `409 email_taken` when another
 /// user of the application has that email.
-pub async fn request(mut req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, Endpoint::ChangeEmail.log_name());
-    let result = async {
-        let (app, auth) = signed_in_app(&req, env, known, now_ms, &mut log).await?;
+pub async fn request(mut req: Request, env: &Env, db: &D1Database, app: &Application, auth: &BearerAuth, now_ms: i64) -> ApiResult<Response> {
+    {
         let fields = json_fields::into_object(read_json(&mut req).await?)?;
         let email = json_fields::str_field(&fields, "email")?.ok_or_else(|| json_fields::missing("email"))?;
         let email = normalize_email(email).ok_or_else(|| ApiError::invalid_request("`email` is not a valid email address"))?;
-        let db = database(env)?;
-        if let Some(holder) = users::find_by_email(&db, &app.id, &email).await? {
+        if let Some(holder) = users::find_by_email(db, &app.id, &email).await? {
             if holder.id == auth.user_id {
                 return Err(ApiError::invalid_request("this is the account's email already"));
             }
@@ -58,11 +53,10 @@ pub async fn request(mut req: Request, env: &Env, known: Option<&Application>, n
         let code = six_digit_code(&mut SystemRandom).map_err(|_| ApiError::internal())?;
         let code_hash = keyed_hash(&hmac_key(env)?, CODE_PURPOSE, &format!("{id}:{code}"));
         let prepare = |e| failed("prepare email change", e);
-        let replace_older =
-            query!(&db, "UPDATE email_changes SET consumed_at = ?1 WHERE user_id = ?2 AND consumed_at IS NULL", now_ms, &auth.user_id)
-                .map_err(prepare)?;
+        let replace_older = query!(db, "UPDATE email_changes SET consumed_at = ?1 WHERE user_id = ?2 AND consumed_at IS NULL", now_ms, &auth.user_id)
+            .map_err(prepare)?;
         let insert = query!(
-            &db,
+            db,
             "INSERT INTO email_changes (id, app_id, user_id, email, code_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             &id,
             &app.id,
@@ -78,19 +72,14 @@ pub async fn request(mut req: Request, env: &Env, known: Option<&Application>, n
         db.batch(vec![replace_older, insert]).await.map_err(|e| failed("store email change", e))?;
         Ok(json(202, &json!({ "expiresIn": CODE_TTL_MS / 1000 })))
     }
-    .await;
-    log.finish(result)
 }
 
 /// `POST /api/v1/users/me/email/confirm` `{code}` → `{user}` with the new email (verified).
-pub async fn confirm(mut req: Request, env: &Env, known: Option<&Application>, now_ms: i64) -> ApiResult<Response> {
-    let mut log = OutcomeLog::start(Event::Request, Endpoint::ConfirmEmailChange.log_name());
-    let result = async {
-        let (app, auth) = signed_in_app(&req, env, known, now_ms, &mut log).await?;
+pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Application, auth: &BearerAuth, now_ms: i64) -> ApiResult<Response> {
+    {
         let fields: Fields = json_fields::into_object(read_json(&mut req).await?)?;
         let code = json_fields::str_field(&fields, "code")?.ok_or_else(|| json_fields::missing("code"))?.trim().to_owned();
         rate_limits::code_confirm(env, &req).await?;
-        let db = database(env)?;
         #[derive(Deserialize)]
         struct Row {
             id: String,
@@ -99,7 +88,7 @@ pub async fn confirm(mut req: Request, env: &Env, known: Option<&Application>, n
         }
         let doing = "find email change";
         let row: Option<Row> = query!(
-            &db,
+            db,
             "SELECT id, email, code_hash FROM email_changes
              WHERE user_id = ?1 AND app_id = ?2 AND consumed_at IS NULL AND expires_at > ?3 ORDER BY created_at DESC LIMIT 1",
             &auth.user_id,
@@ -118,7 +107,7 @@ pub async fn confirm(mut req: Request, env: &Env, known: Option<&Application>, n
         // most MAX_TRIES times; the last wrong one burns it.
         let doing = "count email change try";
         let tries: Option<i64> = query!(
-            &db,
+            db,
             "UPDATE email_changes SET attempts = attempts + 1,
                consumed_at = CASE WHEN attempts + 1 >= ?2 THEN ?3 ELSE consumed_at END
              WHERE id = ?1 AND consumed_at IS NULL AND attempts < ?2 RETURNING attempts",
@@ -136,15 +125,15 @@ pub async fn confirm(mut req: Request, env: &Env, known: Option<&Application>, n
             return Err(no_code());
         }
 
-        let mut user = users::find_by_id(&db, &app.id, &auth.user_id).await?.ok_or_else(|| ApiError::unauthorized("the user no longer exists"))?;
+        let mut user = users::find_by_id(db, &app.id, &auth.user_id).await?.ok_or_else(|| ApiError::unauthorized("the user no longer exists"))?;
         let old_email = std::mem::replace(&mut user.email, row.email);
         user.email_verified = true;
         let event = NewEvent { user_id: Some(&user.id), session_id: Some(&auth.session_id), ..NewEvent::new(EventType::EmailChanged, &app.id) };
-        let recorded = events::record::record(&db, &Client::of(&req), event, now_ms)?;
+        let recorded = events::record::record(db, &Client::of(&req), event, now_ms)?;
         let prepare = |e| failed("prepare email change", e);
         let writes = vec![
-            query!(&db, "UPDATE email_changes SET consumed_at = ?1 WHERE id = ?2", now_ms, &row.id).map_err(prepare)?,
-            query!(&db, "UPDATE users SET email = ?1, email_verified = 1 WHERE id = ?2 AND app_id = ?3", &user.email, &user.id, &app.id)
+            query!(db, "UPDATE email_changes SET consumed_at = ?1 WHERE id = ?2", now_ms, &row.id).map_err(prepare)?,
+            query!(db, "UPDATE users SET email = ?1, email_verified = 1 WHERE id = ?2 AND app_id = ?3", &user.email, &user.id, &app.id)
                 .map_err(prepare)?,
             recorded.stmt.clone(),
         ];
@@ -156,8 +145,6 @@ pub async fn confirm(mut req: Request, env: &Env, known: Option<&Application>, n
         let _ = mail_sender::send(env, &app, &old_email, &email_changed_mail(&app.name)).await;
         Ok(json(200, &json!({ "user": user.to_json() })))
     }
-    .await;
-    log.finish(result)
 }
 
 fn email_taken() -> ApiError {
