@@ -75,11 +75,19 @@ const eventsOf = (userId, type) =>
   w.d1(`SELECT type, user_id, session_id, actor, ip, user_agent, detail FROM events WHERE user_id = ${sql(userId)} AND type = ${sql(type)} ORDER BY at, id`);
 
 /**
- * Waits until the Worker answers again after another process (wrangler d1 execute) opened the
- * local database: the first request after one was seen to fail to connect now and then.
+ * Waits until the Worker answers again after another process (wrangler d1 execute) used the local
+ * database, which takes seconds: a keep-alive connection of this process's fetch can be closed
+ * meanwhile, and a first request on it was seen to fail. A failed try drops that connection.
  */
-function settle() {
-  execFileSync("bash", ["-c", `for i in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:${w.port}/healthz && exit 0; sleep 0.1; done; exit 1`]);
+async function settle() {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${w.port}/healthz`)).ok) return;
+    } catch (e) {
+      if (i >= 30) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Runs several `;`-separated statements on the local D1 at once; answers each one's rows. */
@@ -95,11 +103,11 @@ function d1All(statements) {
  * id and outlives them by design) hold any of `needles` in any column: `{table: count}`, tables
  * without such rows left out.
  */
-function rowsHolding(needles) {
+async function rowsHolding(needles) {
   const tables = w.d1("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_cf%' ESCAPE '\\' AND name NOT IN ('d1_migrations', 'events')").map((r) => r.name);
   assert.ok(tables.length >= 15 && tables.includes("email_changes"), `the tables of the schema: ${tables}`);
   const rows = d1All(tables.map((t) => `SELECT * FROM "${t}"`).join("; "));
-  settle();
+  await settle();
   const held = {};
   tables.forEach((t, i) => {
     const n = rows[i].filter((row) => needles.some((needle) => JSON.stringify(Object.values(row)).includes(needle))).length;
@@ -121,7 +129,7 @@ test("list: exact and prefix email filters, keyset pages without duplicates or g
   w.d1(`INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at) VALUES ${values.join(", ")}`);
   // Emails that only LIKE's wildcards would match.
   w.d1(`INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at) VALUES ('usr_pct_${tag}', ${sql(target.id)}, 'a%b-${tag}@example.com', 1, '', 'hp${tag}', 2000)`);
-  settle();
+  await settle();
   const expected = w.d1(`SELECT id FROM users WHERE app_id = ${sql(target.id)} ORDER BY created_at, id`).map((r) => r.id);
   assert.equal(expected.length, 9);
 
@@ -278,7 +286,7 @@ test("delete a user: nothing of theirs is left in any table, their tokens are re
   const sessionIds = w.d1(`SELECT id FROM sessions WHERE user_id = ${sql(userId)}`).map((r) => r.id);
   assert.equal(sessionIds.length, 2);
   const needles = [userId, email, newEmail, account.passkey.id, added.body.passkey.id, ...sessionIds];
-  const held = rowsHolding(needles);
+  const held = await rowsHolding(needles);
   for (const table of ["users", "credentials", "recovery_codes", "sessions", "refresh_tokens", "email_verifications", "email_changes"]) {
     assert.ok(held[table] > 0, `before: ${table} holds the user's rows (${JSON.stringify(held)})`);
   }
@@ -287,11 +295,11 @@ test("delete a user: nothing of theirs is left in any table, their tokens are re
   expectError(await admin("DELETE", path, app.apiKey), 403, "forbidden", "another application's key");
   expectError(await admin("DELETE", path), 401, "unauthorized", "no key");
   expectError(await admin("DELETE", "/api/v1/users/usr_nobody", verifiedApp.apiKey), 404, "not_found", "unknown user");
-  assert.deepEqual(rowsHolding(needles), held, "refused deletes change nothing");
+  assert.deepEqual(await rowsHolding(needles), held, "refused deletes change nothing");
 
   const r = await admin("DELETE", path, verifiedApp.apiKey);
   expectStatus(r, 204, "delete user");
-  assert.deepEqual(rowsHolding(needles), {}, "no row of any table holds the user's id, email, passkeys or sessions");
+  assert.deepEqual(await rowsHolding(needles), {}, "no row of any table holds the user's id, email, passkeys or sessions");
   for (const s of [account.session, second.session, rotated.body.session]) {
     expectError(await w.api("GET", "/api/v1/users/me/passkeys", undefined, { app: verifiedApp.id, bearer: s.accessToken }), 401, "unauthorized", "access token");
     expectError(await refresh(s, verifiedApp), 401, "unauthorized", "refresh token");
@@ -351,7 +359,7 @@ test("DELETE /me needs a reauth login of the last 5 minutes; else 401 and nothin
   const account = await signUp(app);
   const userId = account.user.id;
   const snapshot = () => rowsHolding([userId]);
-  const held = snapshot();
+  const held = await snapshot();
   assert.ok(held.users === 1 && held.credentials === 1 && held.sessions === 1, JSON.stringify(held));
 
   // A fresh signup and a fresh sign-in are not reauthentications.
@@ -366,10 +374,10 @@ test("DELETE /me needs a reauth login of the last 5 minutes; else 401 and nothin
   const staleSid = claims(stale.session.accessToken).sid;
   assert.equal(w.d1(`SELECT purpose FROM sessions WHERE id = ${sql(staleSid)}`)[0].purpose, "reauth");
   w.d1(`UPDATE sessions SET auth_time = auth_time - 301000, created_at = created_at - 301000 WHERE id = ${sql(staleSid)}`);
-  settle();
+  await settle();
   expectError(await me("DELETE", "", stale.session.accessToken), 401, "reauthentication_required", "a stale reauth session");
   expectError(await w.api("DELETE", "/api/v1/users/me", undefined, { app: app.id }), 401, "unauthorized", "no Bearer");
-  const now = snapshot();
+  const now = await snapshot();
   assert.equal(now.users, 1, "the user is still there");
   assert.equal(now.credentials, 1, "the passkey is still there");
   assert.equal(now.sessions, 3, "every session is still there (signup, sign-in, stale reauth)");
@@ -381,7 +389,7 @@ test("DELETE /me needs a reauth login of the last 5 minutes; else 401 and nothin
   expectStatus(rotated, 200, "refresh the reauth session");
   const deleted = await w.api("DELETE", "/api/v1/users/me", undefined, { app: app.id, bearer: rotated.body.session.accessToken, headers: { "user-agent": "Deleter/1" } });
   expectStatus(deleted, 204, "delete my account");
-  assert.deepEqual(snapshot(), {}, "nothing of the user is left");
+  assert.deepEqual(await snapshot(), {}, "nothing of the user is left");
   for (const s of [account.session, signin.session, fresh.session, rotated.body.session]) {
     expectError(await me("GET", "/passkeys", s.accessToken), 401, "unauthorized", "tokens of the deleted account");
     expectError(await refresh(s), 401, "unauthorized", "refresh tokens of the deleted account");
@@ -467,4 +475,15 @@ test("email change: five wrong tries burn the code, a new request replaces the o
   expectError(limited, 429, "rate_limited", "the sixth request");
   assert.ok(Number(limited.headers.get("retry-after")) > 0);
   assert.equal((await admin("GET", `/api/v1/users/${account.user.id}`, "admin")).body.user.email !== busy, true);
+
+  // The hourly sweep deletes expired email-change codes, and only those.
+  const pending = w.d1(`SELECT id FROM email_changes WHERE user_id = ${sql(account.user.id)} ORDER BY created_at`).map((r) => r.id);
+  assert.ok(pending.length >= 2);
+  w.d1(`UPDATE email_changes SET expires_at = 1 WHERE id = ${sql(pending[0])}`);
+  await settle();
+  expectStatus(await w.scheduled("17 * * * *"), 200, "sweep");
+  const ids = () => w.d1(`SELECT id FROM email_changes WHERE user_id = ${sql(account.user.id)} ORDER BY created_at`).map((r) => r.id);
+  let left = ids();
+  for (let i = 0; i < 50 && left.length === pending.length; i++) { await new Promise((r) => setTimeout(r, 100)); left = ids(); }
+  assert.deepEqual(left, pending.slice(1), "the expired code is gone, the live ones stay");
 });

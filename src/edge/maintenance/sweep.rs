@@ -1,6 +1,6 @@
 //! Deletes expired rows, in bounded batches: expired sessions (with their refresh tokens),
-//! expired refresh tokens, email verifications whose code and token have both expired, and
-//! expired hand-off codes. Nothing live is touched: every statement selects by an expiry
+//! expired refresh tokens, email verifications whose code and token have both expired, expired
+//! email-change codes, and expired hand-off codes. Nothing live is touched: every statement selects by an expiry
 //! before `now`.
 //!
 //! Each statement deletes at most `BATCH_ROWS` rows; a table is swept again, up to `MAX_ROUNDS`
@@ -42,6 +42,7 @@ const TARGETS: &[Target] = &[
                 (SELECT id FROM email_verifications
                  WHERE expires_at <= ?1 AND (token_expires_at IS NULL OR token_expires_at <= ?1) LIMIT ?2)",
     },
+    Target { table: "email_changes", sql: "DELETE FROM email_changes WHERE id IN (SELECT id FROM email_changes WHERE expires_at <= ?1 LIMIT ?2)" },
     Target {
         table: "authorization_codes",
         sql: "DELETE FROM authorization_codes WHERE code_hash IN
