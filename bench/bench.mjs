@@ -1,8 +1,12 @@
-// The benchmark behind bench/run.sh (issue 5, and issue 3's verification timing).
+// The benchmark behind bench/run.sh (issue 5, issue 3's verification timing, issue 14's round
+// trips, start-up, idle CPU and ratios; node bench/latency.mjs turns its round-trip counts into
+// latencies).
 //   node bench/bench.mjs <work dir prepared by bench/run.sh>
 // Settings (environment): BENCH_COUNT ceremonies per algorithm and pass (60), BENCH_CONCURRENCY
 // (4), BENCH_WARMUP ceremonies per algorithm before measuring (10), BENCH_COLD_REPS restarts per
-// first-request figure (3), BENCH_ONLY=ours|peer|verify (all three when unset).
+// first-request figure (3), BENCH_STARTUP_REPS (3), BENCH_IDLE_SECONDS (10), BENCH_ONLY: a comma
+// list of ours, peer, verify (all three when unset), BENCH_PHASES: a comma list of idle, warm,
+// cold, startup, trips (all when unset).
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,10 +15,11 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 import { SoftAuthenticator } from "../tests/e2e/soft-authenticator.mjs";
 import { freshSecrets, writeDevVars } from "../scripts/make-dev-vars.mjs";
-import { DevServer, applyMigrations, processCpuMs } from "./dev_server.mjs";
+import { DevServer, applyMigrations, processCpuMs, writeConfig, writeCountingEntry } from "./dev_server.mjs";
+import { countOurs, countPeer, KINDS } from "./counts.mjs";
 import { Profiler } from "./profiler.mjs";
 import { runPool, percentile, median } from "./load.mjs";
-import { AuthazTarget, PeerTarget, ORIGIN } from "./targets.mjs";
+import { AuthazTarget, PeerTarget, ORIGIN, BENCH_CEREMONY_STARTS_PER_MINUTE } from "./targets.mjs";
 import { ALGORITHMS, verifyFixtures } from "./fixtures.mjs";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
@@ -29,8 +34,13 @@ const CFG = {
   concurrency: int("BENCH_CONCURRENCY", 4, 64),
   warmup: int("BENCH_WARMUP", 10, 200),
   coldReps: int("BENCH_COLD_REPS", 3, 20),
+  startupReps: int("BENCH_STARTUP_REPS", 3, 20),
+  idleSeconds: int("BENCH_IDLE_SECONDS", 10, 120),
   only: process.env.BENCH_ONLY ?? "",
+  phases: (process.env.BENCH_PHASES ?? "idle,warm,cold,startup,trips").split(","),
 };
+const wanted = (part) => !CFG.only || CFG.only.split(",").includes(part);
+const phaseOn = (name) => CFG.phases.includes(name);
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 const STEPS = ["regStart", "regComplete", "loginStart", "loginComplete"];
 const log = (...a) => console.error("[bench]", ...a);
@@ -51,12 +61,27 @@ async function startOurs() {
   const envFile = join(dir, "dev.vars");
   const secrets = freshSecrets();
   writeDevVars(envFile, secrets);
-  const config = join(dir, "wrangler.toml");
+  const configOf = (name, main) => writeConfig(join(ROOT, "wrangler.toml"), join(dir, name), { main, migrationsDir: join(ROOT, "migrations"), ceremonyStartsLimit: BENCH_CEREMONY_STARTS_PER_MINUTE });
+  const doClasses = ["ChallengeStore", "RateLimiter"];
+  const config = configOf("wrangler.toml", join(dir, "build/index.js"));
+  const variants = {
+    counting: configOf("count.toml", writeCountingEntry(dir, join(dir, "build/index.js"), doClasses)),
+    empty: configOf("empty.toml", writeEmptyEntry(dir, doClasses)),
+  };
   applyMigrations({ wrangler: WRANGLER, config, stateDir: join(dir, "state"), cwd: dir });
-  const server = await new DevServer({ wrangler: WRANGLER, config, stateDir: join(dir, "state"), envFile, cwd: dir, label: "authaz" }).start();
+  const opts = { wrangler: WRANGLER, stateDir: join(dir, "state"), envFile, cwd: dir };
+  const server = await new DevServer({ ...opts, config, label: "authaz" }).start();
   const target = new AuthazTarget(server, secrets.AUTHAZ_ADMIN_KEY);
   await target.setup();
-  return { server, target };
+  return { server, target, opts, variants, count: (base) => countOurs(base, target.appId, ALGORITHMS[0]) };
+}
+
+/** A Worker that does nothing, with the same bindings and Durable Object classes: the start-up baseline. */
+function writeEmptyEntry(dir, doClasses) {
+  const path = join(dir, "empty_entry.mjs");
+  writeFileSync(path, [`export default { fetch() { return new Response("empty"); } };`,
+    ...doClasses.map((name) => `export class ${name} { fetch() { return new Response("empty"); } }`)].join("\n"));
+  return path;
 }
 
 async function startPeer() {
@@ -65,12 +90,19 @@ async function startPeer() {
   const envFile = join(dir, "dev.vars");
   const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
   writeFileSync(envFile, `PEER_SIGNING_JWK="${Buffer.from(JSON.stringify(jwk)).toString("base64url")}"\nPEER_HMAC_KEY="${randomBytes(32).toString("base64url")}"\n`, { mode: 0o600 });
-  const config = join(ROOT, "bench/peers/simplewebauthn/wrangler.toml");
+  const peerDir = join(ROOT, "bench/peers/simplewebauthn");
+  const configOf = (name, main) => writeConfig(join(peerDir, "wrangler.toml"), join(dir, name), { main, migrationsDir: join(peerDir, "migrations") });
+  const config = configOf("wrangler.toml", join(peerDir, "src/index.ts"));
+  const variants = {
+    counting: configOf("count.toml", writeCountingEntry(dir, join(peerDir, "src/index.ts"), ["ChallengeStore"], { wrapCtx: true })),
+    empty: configOf("empty.toml", writeEmptyEntry(dir, ["ChallengeStore"])),
+  };
   applyMigrations({ wrangler: WRANGLER, config, stateDir: join(dir, "state"), cwd: dir });
-  const server = await new DevServer({ wrangler: WRANGLER, config, stateDir: join(dir, "state"), envFile, cwd: dir, label: "peer" }).start();
+  const opts = { wrangler: WRANGLER, stateDir: join(dir, "state"), envFile, cwd: dir };
+  const server = await new DevServer({ ...opts, config, label: "peer" }).start();
   const target = new PeerTarget(server);
   await target.setup();
-  return { server, target };
+  return { server, target, opts, variants, count: (base) => countPeer(base, ALGORITHMS[0]) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,13 +229,65 @@ async function cold(ctx) {
   return rows;
 }
 
+/**
+ * Idle CPU of the runtime process: workerd's CPU over `BENCH_IDLE_SECONDS` with no request, on a
+ * fresh start and again after the load (when the Durable Objects' alarms are pending).
+ */
+async function idleCpu(server) {
+  const cpu0 = processCpuMs(server.workerdPid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, CFG.idleSeconds * 1000));
+  return ((processCpuMs(server.workerdPid) - cpu0) / (performance.now() - t0)) * 1000;
+}
+
+/**
+ * Start-up CPU: the workerd process's CPU from its start until wrangler says it is ready (module
+ * evaluation and wasm compilation and instantiation happen then: workerd evaluates the module to
+ * learn its exports), minus the same for an empty Worker with the same bindings; median of
+ * `BENCH_STARTUP_REPS` starts each.
+ */
+async function startupCpu(ctx) {
+  const one = async (config, label) => {
+    const server = await new DevServer({ ...ctx.opts, config, label }).start();
+    await new Promise((r) => setTimeout(r, 500));
+    const ms = processCpuMs(server.workerdPid);
+    await server.stop();
+    return ms;
+  };
+  const real = [], empty = [];
+  for (let i = 0; i < CFG.startupReps; i++) {
+    real.push(await one(ctx.server.config, "startup"));
+    empty.push(await one(ctx.variants.empty, "startup-empty"));
+  }
+  return { realMs: median(real), emptyMs: median(empty), startupMs: median(real) - median(empty), real, empty };
+}
+
+/** The round-trip table: the counting entry on the same state, one request at a time. */
+async function roundTrips(ctx) {
+  const server = await new DevServer({ ...ctx.opts, config: ctx.variants.counting, label: "counting" }).start();
+  try {
+    return await ctx.count(server.base);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function benchTarget(start, label) {
   const ctx = await start();
   try {
     log(`${ctx.target.name}: wrangler dev ready in ${ctx.server.readyMs} ms (workerd pid ${ctx.server.workerdPid})`);
-    const warmRows = await warm(ctx, label);
-    const coldRows = await cold(ctx);
-    return { name: ctx.target.name, steps: ctx.target.steps, warm: warmRows, cold: coldRows };
+    const idleFresh = phaseOn("idle") ? await idleCpu(ctx.server) : NaN;
+    log(`${ctx.target.name}: idle CPU (fresh) ${fmt(idleFresh, 1)} ms/s`);
+    const warmRows = phaseOn("warm") ? await warm(ctx, label) : [];
+    const idleAfter = phaseOn("idle") ? await idleCpu(ctx.server) : NaN;
+    log(`${ctx.target.name}: idle CPU (after the load) ${fmt(idleAfter, 1)} ms/s`);
+    const coldRows = phaseOn("cold") ? await cold(ctx) : [];
+    await ctx.server.stop();
+    log(`${ctx.target.name}: start-up CPU (${CFG.startupReps} starts, and as many of an empty Worker)`);
+    const startup = phaseOn("startup") ? await startupCpu(ctx) : { startupMs: NaN, realMs: NaN, emptyMs: NaN, real: [], empty: [] };
+    log(`${ctx.target.name}: round trips (counting entry)`);
+    const trips = phaseOn("trips") ? await roundTrips(ctx) : null;
+    return { name: ctx.target.name, steps: ctx.target.steps, warm: warmRows, cold: coldRows, idle: { fresh: idleFresh, afterLoad: idleAfter }, startup, trips };
   } finally {
     await ctx.server.stop();
   }
@@ -306,6 +390,52 @@ function ratioTable(ours, peer) {
   );
 }
 
+const PEER_STEP = { "signup/start": "register/start", "signup/complete": "register/complete", "login/start": "login/start", "login/complete": "login/complete" };
+
+function tripsTable(ours, peer) {
+  const cells = (r) => (r ? KINDS.map((k) => r[k]) : KINDS.map(() => "-"));
+  const header = ["endpoint", "", "D1", "D1 replica", "DO calls", "DO storage", "rate limit", "mail", "| peer endpoint", "D1", "D1 replica", "DO calls", "DO storage", "rate limit", "mail"];
+  const rows = (ours?.trips ?? []).map((r) => {
+    const p = peer?.trips?.find((q) => q.endpoint === PEER_STEP[r.endpoint]);
+    return [r.endpoint, "", ...cells(r), `| ${p ? p.endpoint : ""}`, ...(p ? cells(p) : KINDS.map(() => ""))];
+  });
+  const detail = (ours?.trips ?? []).map((r) => `  ${r.endpoint}: ${r.ops.join(", ")}`);
+  const peerDetail = (peer?.trips ?? []).map((r) => `  peer ${r.endpoint}: ${r.ops.join(", ")}`);
+  return `${table("Round trips per request, counted by instrumentation (bench/count_entry.mjs); a D1 batch is one; D1 replica = through a D1 session (withSession), served by a nearby replica in production", header, rows)}\n\nWhat each request did, in order:\n${[...detail, ...peerDetail].join("\n")}`;
+}
+
+function ratio(a, b, d = 2) {
+  return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? fmt(a / b, d) : "-";
+}
+
+function coldRatioTable(ours, peer) {
+  const rows = ours.cold.map((r) => {
+    const p = peer.cold.find((q) => q.alg === r.alg && q.endpoint === PEER_STEP[r.endpoint]);
+    return [r.endpoint, r.alg, fmt(r.isolateMs), fmt(p?.isolateMs), ratio(r.isolateMs, p?.isolateMs), fmt(r.workerdMs), fmt(p?.workerdMs), ratio(r.workerdMs, p?.workerdMs)];
+  });
+  rows.push(["start-up (process CPU to ready, minus an empty Worker's)", "", fmt(ours.startup.startupMs), fmt(peer.startup.startupMs), ratio(ours.startup.startupMs, peer.startup.startupMs), fmt(ours.startup.realMs), fmt(peer.startup.realMs), ratio(ours.startup.realMs, peer.startup.realMs)]);
+  return table("Cold: first request of a fresh isolate (isolate CPU ms, workerd CPU ms), and start-up; Authaz Edge / peer",
+    ["endpoint", "alg", "ours isolate", "peer isolate", "ratio", "ours workerd", "peer workerd", "ratio"], rows);
+}
+
+function throughputTable(ours, peer) {
+  const rows = [];
+  for (const alg of ALGORITHMS.map((a) => a.name)) {
+    for (const step of STEPS) {
+      const o = ours.warm.find((r) => r.alg === alg && r.endpoint === ours.steps[step]);
+      const p = peer.warm.find((r) => r.alg === alg && r.endpoint === peer.steps[step]);
+      rows.push([ours.steps[step], alg, fmt(o?.isolateMs, 3), fmt(p?.isolateMs, 3), ratio(o?.isolateMs, p?.isolateMs), fmt(o?.workerdMs), fmt(p?.workerdMs), ratio(o?.workerdMs, p?.workerdMs), fmt(o?.rps, 0), fmt(p?.rps, 0), ratio(o?.rps, p?.rps)]);
+    }
+    const cer = (r, steps) => 1000 / steps.reduce((sum, st) => sum + 1000 / (r.warm.find((x) => x.alg === alg && x.endpoint === r.steps[st])?.rps ?? NaN), 0);
+    const oc = cer(ours, ["loginStart", "loginComplete"]), pc = cer(peer, ["loginStart", "loginComplete"]);
+    rows.push(["login ceremonies/s", alg, "", "", "", "", "", "", fmt(oc, 1), fmt(pc, 1), ratio(oc, pc)]);
+  }
+  rows.push(["idle workerd CPU ms/s (fresh)", "", "", "", "", fmt(ours.idle.fresh, 1), fmt(peer.idle.fresh, 1), ratio(ours.idle.fresh, peer.idle.fresh), "", "", ""]);
+  rows.push(["idle workerd CPU ms/s (after load)", "", "", "", "", fmt(ours.idle.afterLoad, 1), fmt(peer.idle.afterLoad, 1), ratio(ours.idle.afterLoad, peer.idle.afterLoad), "", "", ""]);
+  return table(`Warm, per endpoint: Authaz Edge / peer (concurrency ${CFG.concurrency})`,
+    ["endpoint", "alg", "ours isolate ms", "peer isolate ms", "ratio", "ours workerd ms", "peer workerd ms", "ratio", "ours req/s", "peer req/s", "ratio"], rows);
+}
+
 function verifyTable(rows) {
   const t = table(
     "One authentication verification (µs): parse AuthenticationResponseJSON + every check + signature ('full'); without the signature ('checks')",
@@ -342,9 +472,9 @@ function machine() {
 const started = machine();
 log(`machine: ${started.cpu}; load average ${started.load}; node ${started.node}; wrangler ${started.wrangler}; ${started.workerd}`);
 const results = { config: CFG, machine: started };
-if (!CFG.only || CFG.only === "ours") results.ours = await benchTarget(startOurs, "ours");
-if (!CFG.only || CFG.only === "peer") results.peer = await benchTarget(startPeer, "peer");
-if (!CFG.only || CFG.only === "verify") results.verify = await benchVerify();
+if (wanted("ours")) results.ours = await benchTarget(startOurs, "ours");
+if (wanted("peer")) results.peer = await benchTarget(startPeer, "peer");
+if (wanted("verify")) results.verify = await benchVerify();
 results.machineAfter = machine();
 writeFileSync(join(WORK, "results.json"), JSON.stringify(results, null, 2));
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
@@ -354,8 +484,15 @@ out.push(`Machine: ${started.cpu}; load average at start ${started.load}, at end
 out.push(`node ${started.node}, wrangler ${started.wrangler}, ${started.workerd}`);
 out.push(`CPU: "isolate" = the Worker isolate's own CPU from V8's profiler (JS + wasm + GC samples; its Durable Objects run in the same isolate and are included, miniflare's Durable Object wrapper is not; local D1 is not); "workerd" = the whole workerd process from /proc (Worker, local D1 and Durable Object simulators, HTTP).`);
 for (const r of [results.ours, results.peer].filter(Boolean)) out.push(warmTable(r), coldTable(r));
-if (results.ours && results.peer) out.push(ratioTable(results.ours, results.peer));
+if (results.ours && results.peer) out.push(ratioTable(results.ours, results.peer), throughputTable(results.ours, results.peer), coldRatioTable(results.ours, results.peer));
+for (const r of [results.ours, results.peer].filter(Boolean)) out.push(`\n${r.name}: start-up CPU ${fmt(r.startup.startupMs)} ms (workerd to ready ${r.startup.real.map((v) => fmt(v, 0)).join("/")} ms, empty Worker ${r.startup.empty.map((v) => fmt(v, 0)).join("/")} ms); idle workerd CPU ${fmt(r.idle.fresh, 1)} ms/s fresh, ${fmt(r.idle.afterLoad, 1)} ms/s after the load`);
+if (results.ours || results.peer) out.push(tripsTable(results.ours, results.peer));
 if (results.verify) out.push(verifyTable(results.verify));
+if (results.ours?.trips || results.peer?.trips) {
+  const trips = join(WORK, "round-trips.json");
+  writeFileSync(trips, JSON.stringify({ ours: results.ours?.trips, peer: results.peer?.trips }, null, 2));
+  out.push(`\n${execFileSync(process.execPath, [join(ROOT, "bench/latency.mjs"), trips], { encoding: "utf8" }).trim()}`);
+}
 const sizes = join(WORK, "bundle-size.txt");
 if (existsSync(sizes)) out.push(`\nBundle (scripts/bundle-size.mjs on the measured build):\n${readFileSync(sizes, "utf8").trim()}`);
 console.log(out.join("\n"));

@@ -24,7 +24,7 @@ export async function freePort() {
  * Writes a copy of a wrangler.toml with `main` and `migrations_dir` made absolute and the
  * `[build]` table dropped, so wrangler runs exactly the files given and never rebuilds.
  */
-export function writeConfig(srcToml, outPath, { main, migrationsDir }) {
+export function writeConfig(srcToml, outPath, { main, migrationsDir, ceremonyStartsLimit }) {
   const out = [];
   let inBuild = false;
   for (const line of readFileSync(srcToml, "utf8").split("\n")) {
@@ -33,6 +33,7 @@ export function writeConfig(srcToml, outPath, { main, migrationsDir }) {
     if (inBuild) continue;
     if (/^\s*main\s*=/.test(line)) out.push(`main = ${JSON.stringify(main)}`);
     else if (/^\s*migrations_dir\s*=/.test(line)) out.push(`migrations_dir = ${JSON.stringify(migrationsDir)}`);
+    else if (ceremonyStartsLimit && /^\s*simple\s*=\s*\{\s*limit\s*=/.test(line)) out.push(line.replace(/limit\s*=\s*\d+/, `limit = ${ceremonyStartsLimit}`));
     else out.push(line);
   }
   writeFileSync(outPath, out.join("\n"));
@@ -160,3 +161,20 @@ export function processCpuMs(pid) {
 const CLOCK_TICKS = (() => {
   try { return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100; } catch { return 100; }
 })();
+
+/**
+ * Writes the bench's counting entry (bench/count_entry.mjs) into `dir`, wrapping the Worker
+ * module `innerPath` and its Durable Object classes `doClasses`; answers the entry's path.
+ */
+export function writeCountingEntry(dir, innerPath, doClasses, { wrapCtx = false } = {}) {
+  const template = readFileSync(new URL("./count_entry.mjs", import.meta.url), "utf8");
+  const alarm = `async alarm(...args) { this.__flags.inAlarm = true; try { return await super.alarm(...args); } finally { this.__flags.inAlarm = false; } }`;
+  const classes = [`export * from ${JSON.stringify(innerPath)};`, ...doClasses.map((name) =>
+    wrapCtx
+      // A class on cloudflare:workers' DurableObject: its constructor takes only the real state; `this.ctx` is wrapped after.
+      ? `export class ${name} extends inner.${name} { constructor(state, env) { const flags = {}; super(state, wrapEnv(env)); this.__flags = flags; Object.defineProperty(this, "ctx", { value: wrapState(state, ${JSON.stringify(name)}, flags), writable: true, configurable: true }); } ${alarm} }`
+      : `export class ${name} extends inner.${name} { constructor(state, env) { const flags = {}; super(wrapState(state, ${JSON.stringify(name)}, flags), wrapEnv(env)); this.__flags = flags; } ${alarm} }`)].join("\n");
+  const out = join(dir, "count_entry.mjs");
+  writeFileSync(out, template.replaceAll("__INNER__", innerPath).replace("__DO_CLASSES__", classes));
+  return out;
+}

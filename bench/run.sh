@@ -29,6 +29,8 @@ node --input-type=module -e '
   writeConfig(`${root}/wrangler.toml`, `${work}/ours/wrangler.toml`, { main: `${work}/ours/build/index.js`, migrationsDir: `${root}/migrations` });
 ' "$WORK" "$ROOT"
 
+only=",${BENCH_ONLY:-verify},"
+if [[ "$only" == *,verify,* ]]; then
 # --- the verification benchmark crate (bench/verify), with the product's release profile
 # Cargo.toml's [profile.release] keys become CARGO_PROFILE_RELEASE_* so both build alike.
 while IFS='=' read -r key value; do
@@ -57,6 +59,7 @@ fi
 cp -r "$pkg" "$WORK/verify/worker/pkg"
 cp bench/verify/worker.js "$WORK/verify/worker/worker.js"
 printf 'name = "authaz-bench-verify"\nmain = "worker.js"\ncompatibility_date = "2025-11-01"\n' >"$WORK/verify/worker/wrangler.toml"
+fi
 
 say "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 node bench/bench.mjs "$WORK"

@@ -64,4 +64,6 @@ fi
 if [ "${AUTHAZ_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
+# openssl: the related-origins test makes itself a TLS certificate (https on its own host names).
+apt_install openssl
 say "ready (wasm32 route: $(cat .toolchain/route))"

@@ -74,11 +74,15 @@ pub struct ApiError {
     pub message: String,
     /// Seconds, sent as `Retry-After` with `rate_limited`.
     pub retry_after: Option<u64>,
+    /// login/complete refused a credential the application does not know (never registered,
+    /// removed, or its user deleted): answered as `"unknownCredential": true`, so that the page
+    /// can tell the passkey provider (WebAuthn `signalUnknownCredential`).
+    pub unknown_credential: bool,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after: None }
+        Self { code, message: message.into(), retry_after: None, unknown_credential: false }
     }
     pub fn invalid_request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, message)
@@ -112,6 +116,11 @@ impl ApiError {
         Self { retry_after: Some(retry_after.max(1)), ..Self::new(ErrorCode::RateLimited, "too many requests, retry later") }
     }
 
+    /// This error, marked as the refusal of a credential the application does not know.
+    pub fn of_unknown_credential(self) -> Self {
+        Self { unknown_credential: true, ..self }
+    }
+
     pub fn status(&self) -> u16 {
         self.code.status()
     }
@@ -119,11 +128,14 @@ impl ApiError {
     /// The JSON body the contract prescribes.
     pub fn body(&self) -> serde_json::Value {
         #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
         struct Inner<'a> {
             code: &'a str,
             message: &'a str,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            unknown_credential: bool,
         }
-        serde_json::json!({ "error": Inner { code: self.code.as_str(), message: &self.message } })
+        serde_json::json!({ "error": Inner { code: self.code.as_str(), message: &self.message, unknown_credential: self.unknown_credential } })
     }
 }
 
@@ -136,6 +148,13 @@ mod tests {
         let e = ApiError::new(ErrorCode::LastPasskey, "keep one");
         assert_eq!(e.status(), 409);
         assert_eq!(e.body(), serde_json::json!({"error": {"code": "last_passkey", "message": "keep one"}}));
+    }
+
+    #[test]
+    fn an_unknown_credential_says_so_and_only_then() {
+        let e = ApiError::verification_failed("credential_id: not registered").of_unknown_credential();
+        assert_eq!(e.body()["error"]["unknownCredential"], serde_json::json!(true));
+        assert!(ApiError::verification_failed("x").body()["error"].get("unknownCredential").is_none());
     }
 
     #[test]

@@ -68,6 +68,11 @@ pub enum Endpoint {
     OidcUserinfo,
     OidcUserinfoPost,
     OidcLogout,
+    // Audit events (admin API).
+    ListEvents,
+    // What the rpId's host says of the origins and apps that may use its passkeys.
+    WellKnownWebauthn,
+    WellKnownAppleAppSiteAssociation,
     // Users: the admin user API, then the account's self-service.
     ListUsers,
     GetUser,
@@ -152,6 +157,11 @@ const ROUTES: &[Route] = &[
     r("GET /oidc/{appId}/userinfo", OidcUserinfo, OidcAppOrigins),
     r("POST /oidc/{appId}/userinfo", OidcUserinfoPost, OidcAppOrigins),
     r("GET /oidc/{appId}/logout", OidcLogout, NoCors),
+    // Audit events (admin API).
+    r("GET /api/v1/applications/{appId}/events", ListEvents, NoCors),
+    // Related origins and native apps (served on the rpId's host).
+    r("GET /.well-known/webauthn", WellKnownWebauthn, Anyone),
+    r("GET /.well-known/apple-app-site-association", WellKnownAppleAppSiteAssociation, Anyone),
     // Users: self-service (`me`) before the admin API's `{userId}` at the same paths.
     r("DELETE /api/v1/users/me", DeleteMe, AppOrigins),
     r("GET /api/v1/users/me/sessions", ListMySessions, AppOrigins),
@@ -245,6 +255,12 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_events_list() {
+        assert_eq!(route("GET", "/api/v1/applications/app_1/events"), Routing::Found(ListEvents, vec!["app_1"]));
+        assert_eq!(route("POST", "/api/v1/applications/app_1/events"), Routing::MethodNotAllowed);
+    }
 
     #[test]
     fn finds_each_endpoint_with_its_parameters() {

@@ -9,6 +9,7 @@ mod ceremonies;
 mod email_verification;
 mod events;
 mod hand_off;
+mod i18n;
 mod maintenance;
 mod metadata;
 mod oidc;
@@ -19,6 +20,7 @@ mod router;
 mod sessions;
 mod tenancy;
 mod users;
+mod well_known;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 

@@ -12,7 +12,8 @@ use super::passkeys::endpoints as passkeys;
 use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
-use super::{hand_off, pages, users};
+use super::well_known::{self, File};
+use super::{events, hand_off, pages, users};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
 use crate::tenancy::application::Application;
@@ -96,6 +97,10 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         OidcLogout => separately(oidc::logout::serve(&req, env, known, Form::Path(param), now)).await,
         OidcLogoutHost => separately(oidc::logout::serve(&req, env, known, Form::Host, now)).await,
 
+        // Audit events.
+        ListEvents => separately(events::endpoints::list(&req, env, param)).await,
+        WellKnownWebauthn => separately(well_known::serve(&req, env, File::Webauthn)).await,
+        WellKnownAppleAppSiteAssociation => separately(well_known::serve(&req, env, File::AppleAppSiteAssociation)).await,
         ListUsers | GetUser | DeleteUser | EndUserSessions => separately(users::admin_endpoints::serve(endpoint, &req, env, param, now)).await,
         ListMySessions | EndMySession | DeleteMe | ChangeEmail | ConfirmEmailChange => {
             separately(users::self_service::serve(endpoint, req, env, known, param, now)).await

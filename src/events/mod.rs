@@ -1,5 +1,7 @@
 //! The audit trail's vocabulary (docs/API.md, "Audit events"): every type of security-relevant
-//! event the Worker records, by the name the API and webhooks spell it.
+//! event the Worker records, by the name the API and webhooks spell it, and the events list's query (`list`).
+
+pub mod list;
 
 /// A type of audit event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

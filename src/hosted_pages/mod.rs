@@ -34,6 +34,8 @@ pub enum Page {
 pub struct PageApp<'a> {
     pub id: &'a str,
     pub name: &'a str,
+    /// The WebAuthn RP ID (the hosted pages' WebAuthn Signal API calls name it).
+    pub rp_id: &'a str,
     pub direct_signup: bool,
 }
 
@@ -58,6 +60,7 @@ fn render_page(page: Page, app: Option<&PageApp>, hand_off: Option<&HandOff>, pr
     fill(template, |name| match name {
         "app_id" => escape(app.map_or("", |a| a.id)),
         "app_name" => escape(app.map_or("Authaz", |a| a.name)),
+        "rp_id" => escape(app.map_or("", |a| a.rp_id)),
         "direct_signup" => app.is_some_and(|a| a.direct_signup).to_string(),
         "redirect_uri" => escape(hand_off.map_or("", |h| h.redirect_uri.as_str())),
         "state" => escape(hand_off.and_then(|h| h.state.as_deref()).unwrap_or("")),
@@ -93,7 +96,7 @@ mod tests {
     use super::*;
 
     fn app() -> PageApp<'static> {
-        PageApp { id: "app_1", name: "Acme <Shop> & \"Co\"", direct_signup: true }
+        PageApp { id: "app_1", name: "Acme <Shop> & \"Co\"", rp_id: "example.com", direct_signup: true }
     }
 
     #[test]

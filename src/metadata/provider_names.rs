@@ -1,33 +1,25 @@
 //! The names of passkey providers by AAGUID ("iCloud Keychain", "Google Password Manager", ...),
 //! from `data/passkey-provider-aaguids.json` (the community list kept by passkeydeveloper),
-//! compiled into the binary and parsed once on first use.
-
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use serde::Deserialize;
+//! compiled into the binary and read where it lies: a lookup finds the AAGUID's key in the text
+//! (no JSON parser, no map in the Worker). The unit tests prove the reading gives, for every entry,
+//! what a JSON parser gives.
 
 const AAGUID_LIST: &str = include_str!("../../data/passkey-provider-aaguids.json");
 
-#[derive(Deserialize)]
-struct Provider {
-    name: String,
-}
-
-fn providers() -> &'static HashMap<String, String> {
-    static PROVIDERS: OnceLock<HashMap<String, String>> = OnceLock::new();
-    PROVIDERS.get_or_init(|| {
-        // The list is part of the source tree; a unit test proves it parses. Were it ever broken,
-        // names would fall back to "Passkey" rather than fail requests.
-        serde_json::from_str::<HashMap<String, Provider>>(AAGUID_LIST)
-            .map(|list| list.into_iter().map(|(aaguid, p)| (aaguid.to_ascii_lowercase(), p.name)).collect())
-            .unwrap_or_default()
-    })
-}
-
 /// The provider's name for an AAGUID in its hyphenated form (any case), if the list knows it.
 pub fn provider_name(aaguid: &str) -> Option<&'static str> {
-    providers().get(&aaguid.to_ascii_lowercase()).map(String::as_str)
+    // Every key of the list is a hyphenated lowercase AAGUID (a test checks): anything else is
+    // not in it. The check also keeps the key searched for free of quotes.
+    if aaguid.len() != 36 || !aaguid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return None;
+    }
+    let key = format!("\"{}\"", aaguid.to_ascii_lowercase());
+    // Names hold no quote, backslash or brace (a test checks): the key's object ends at the next
+    // `}`, and its name is the text between the quotes after `"name":`.
+    let rest = &AAGUID_LIST[AAGUID_LIST.find(&key)? + key.len()..];
+    let entry = &rest[..rest.find('}')?];
+    let name = entry[entry.find("\"name\"")? + 6..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    Some(&name[..name.find('"')?])
 }
 
 /// An AAGUID's hyphenated lowercase form, as the API shows it and the list keys it.
@@ -39,11 +31,29 @@ pub fn aaguid_string(aaguid: &[u8; 16]) -> String {
 mod tests {
     use super::*;
 
+    #[derive(serde::Deserialize)]
+    struct Provider {
+        name: String,
+    }
+
+    /// What a JSON parser reads: every entry's name, by key.
+    fn parsed() -> std::collections::HashMap<String, Provider> {
+        serde_json::from_str(AAGUID_LIST).unwrap()
+    }
+
     #[test]
-    fn the_list_parses_completely() {
-        let raw: serde_json::Map<String, serde_json::Value> = serde_json::from_str(AAGUID_LIST).unwrap();
-        assert!(raw.len() > 10);
-        assert_eq!(providers().len(), raw.len());
+    fn every_entry_reads_as_a_json_parser_reads_it() {
+        let list = parsed();
+        assert!(list.len() > 10);
+        // No key twice (a parser keeps the last, the lookup the first).
+        assert_eq!(AAGUID_LIST.matches("\"name\"").count(), list.len());
+        for (aaguid, provider) in &list {
+            assert_eq!(aaguid.len(), 36);
+            assert!(aaguid.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-')), "{aaguid}");
+            assert!(!provider.name.contains(['"', '\\', '}']), "{}", provider.name);
+            assert_eq!(provider_name(aaguid), Some(provider.name.as_str()));
+            assert_eq!(provider_name(&aaguid.to_ascii_uppercase()), Some(provider.name.as_str()));
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ use crate::contract::time_format::rfc3339_utc;
 
 const MAX_TEXT_CHARS: usize = 100;
 const MAX_LIST_LEN: usize = 20;
+/// `eventRetentionDays`: how long audit events are kept (default, bounds).
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 90;
+pub const MAX_EVENT_RETENTION_DAYS: u32 = 3650;
 
 /// An application as the API shows it; times are unix milliseconds, shown as RFC 3339.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +32,8 @@ pub struct Application {
     pub hostnames: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub passkey: PasskeyConfig,
+    /// Days audit events are kept (the hourly sweep deletes older ones).
+    pub event_retention_days: u32,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -46,6 +51,7 @@ impl Serialize for Application {
             hostnames: &'a [String],
             redirect_uris: &'a [String],
             passkey: &'a PasskeyConfig,
+            event_retention_days: u32,
             created_at: String,
             updated_at: String,
         }
@@ -58,6 +64,7 @@ impl Serialize for Application {
             hostnames: &self.hostnames,
             redirect_uris: &self.redirect_uris,
             passkey: &self.passkey,
+            event_retention_days: self.event_retention_days,
             created_at: rfc3339_utc(self.created_at),
             updated_at: rfc3339_utc(self.updated_at),
         }
@@ -74,10 +81,11 @@ pub struct NewApplication {
     pub origins: Vec<String>,
     pub hostnames: Vec<String>,
     pub redirect_uris: Vec<String>,
+    pub event_retention_days: u32,
 }
 
 impl NewApplication {
-    const FIELDS: &'static [&'static str] = &["name", "rpId", "rpName", "origins", "hostnames", "redirectUris"];
+    const FIELDS: &'static [&'static str] = &["name", "rpId", "rpName", "origins", "hostnames", "redirectUris", "eventRetentionDays"];
 
     pub fn from_json(body: &Value) -> FieldResult<Self> {
         let fields = object(body)?;
@@ -94,6 +102,7 @@ impl NewApplication {
             origins,
             hostnames: hostnames_field(fields, &rp_id)?.unwrap_or_default(),
             redirect_uris: redirect_uris_field(fields)?.unwrap_or_default(),
+            event_retention_days: retention_field(fields)?.unwrap_or(DEFAULT_EVENT_RETENTION_DAYS),
             rp_id,
         })
     }
@@ -107,10 +116,11 @@ pub struct ApplicationPatch {
     pub origins: Option<Vec<String>>,
     pub hostnames: Option<Vec<String>>,
     pub redirect_uris: Option<Vec<String>>,
+    pub event_retention_days: Option<u32>,
 }
 
 impl ApplicationPatch {
-    const FIELDS: &'static [&'static str] = &["name", "rpName", "origins", "hostnames", "redirectUris"];
+    const FIELDS: &'static [&'static str] = &["name", "rpName", "origins", "hostnames", "redirectUris", "eventRetentionDays"];
 
     /// Origins and hostnames are checked against the application's `rp_id`, which never changes.
     pub fn from_json(body: &Value, rp_id: &str) -> FieldResult<Self> {
@@ -127,7 +137,27 @@ impl ApplicationPatch {
             origins: origins_field(fields, rp_id)?,
             hostnames: hostnames_field(fields, rp_id)?,
             redirect_uris: redirect_uris_field(fields)?,
+            event_retention_days: retention_field(fields)?,
         })
+    }
+
+    /// The API names of the fields this patch changes in `current` (given and different), for
+    /// the `application.updated` event.
+    pub fn changed_fields(&self, current: &Application) -> Vec<&'static str> {
+        fn differs<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+            new.as_ref().is_some_and(|n| n != old)
+        }
+        [
+            ("name", differs(&self.name, &current.name)),
+            ("rpName", differs(&self.rp_name, &current.rp_name)),
+            ("origins", differs(&self.origins, &current.origins)),
+            ("hostnames", differs(&self.hostnames, &current.hostnames)),
+            ("redirectUris", differs(&self.redirect_uris, &current.redirect_uris)),
+            ("eventRetentionDays", differs(&self.event_retention_days, &current.event_retention_days)),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect()
     }
 
     /// `current` with the fields of this patch put in (not `updated_at`).
@@ -139,6 +169,7 @@ impl ApplicationPatch {
             origins: pick(&self.origins, &current.origins),
             hostnames: pick(&self.hostnames, &current.hostnames),
             redirect_uris: pick(&self.redirect_uris, &current.redirect_uris),
+            event_retention_days: self.event_retention_days.unwrap_or(current.event_retention_days),
             ..current.clone()
         }
     }
@@ -157,6 +188,24 @@ fn text_field(fields: &Fields, key: &str) -> FieldResult<Option<String>> {
         return Err(ApiError::invalid_request(format!("`{key}` must not contain control characters (such as line breaks)")));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// `eventRetentionDays`: a whole number of days from 1 to 3650.
+fn retention_field(fields: &Fields) -> FieldResult<Option<u32>> {
+    match fields.get("eventRetentionDays") {
+        None => Ok(None),
+        Some(value) => match value.as_u64() {
+            Some(days) if (1..=u64::from(MAX_EVENT_RETENTION_DAYS)).contains(&days) => Ok(Some(days as u32)),
+            _ => Err(ApiError::invalid_request(format!("`eventRetentionDays` must be a whole number of days from 1 to {MAX_EVENT_RETENTION_DAYS}"))),
+        },
+    }
+}
+
+/// The top-level fields whose values differ between two passkey configs (API names), for the
+/// `application.updated` event of `PUT .../auth/passkey`.
+pub fn changed_config_fields(before: &PasskeyConfig, after: &PasskeyConfig) -> Vec<String> {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(before), serde_json::to_value(after)) else { return Vec::new() };
+    b.iter().filter(|(k, v)| a.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect()
 }
 
 fn origins_field(fields: &Fields, rp_id: &str) -> FieldResult<Option<Vec<String>>> {
@@ -199,6 +248,23 @@ mod tests {
 
     fn new_app(body: Value) -> Result<NewApplication, String> {
         NewApplication::from_json(&body).map_err(|e| e.message)
+    }
+
+    /// The application "Shop" of example.com, with the defaults.
+    fn shop() -> Application {
+        Application {
+            id: "app_1".into(),
+            name: "Shop".into(),
+            rp_id: "example.com".into(),
+            rp_name: "Shop".into(),
+            origins: vec!["https://example.com".into()],
+            hostnames: vec![],
+            redirect_uris: vec![],
+            passkey: PasskeyConfig::default(),
+            event_retention_days: 90,
+            created_at: 0,
+            updated_at: 0,
+        }
     }
 
     fn minimal() -> Value {
@@ -333,18 +399,7 @@ mod tests {
 
     #[test]
     fn application_patch() {
-        let current = Application {
-            id: "app_1".into(),
-            name: "Shop".into(),
-            rp_id: "example.com".into(),
-            rp_name: "Shop".into(),
-            origins: vec!["https://example.com".into()],
-            hostnames: vec!["auth.example.com".into()],
-            redirect_uris: vec![],
-            passkey: PasskeyConfig::default(),
-            created_at: 1,
-            updated_at: 2,
-        };
+        let current = Application { hostnames: vec!["auth.example.com".into()], created_at: 1, updated_at: 2, ..shop() };
         let patch = ApplicationPatch::from_json(&json!({"rpName": "Shop Inc.", "redirectUris": ["https://example.com/cb"]}), "example.com").unwrap();
         let next = patch.apply(&current);
         assert_eq!(next.rp_name, "Shop Inc.");
@@ -367,18 +422,7 @@ mod tests {
 
     #[test]
     fn application_json_shape() {
-        let app = Application {
-            id: "app_1".into(),
-            name: "Shop".into(),
-            rp_id: "example.com".into(),
-            rp_name: "Shop".into(),
-            origins: vec!["https://example.com".into()],
-            hostnames: vec![],
-            redirect_uris: vec![],
-            passkey: PasskeyConfig::default(),
-            created_at: 0,
-            updated_at: 1_700_000_000_123,
-        };
+        let app = Application { updated_at: 1_700_000_000_123, ..shop() };
         let v = serde_json::to_value(&app).unwrap();
         assert_eq!(v["rpId"], "example.com");
         assert_eq!(v["rpName"], "Shop");
@@ -386,7 +430,29 @@ mod tests {
         assert_eq!(v["passkey"]["timeoutMs"], 300000);
         assert_eq!(v["createdAt"], "1970-01-01T00:00:00.000Z");
         assert_eq!(v["updatedAt"], "2023-11-14T22:13:20.123Z");
-        assert_eq!(v.as_object().unwrap().len(), 10);
+        assert_eq!(v["eventRetentionDays"], 90);
+        assert_eq!(v.as_object().unwrap().len(), 11);
+    }
+
+    #[test]
+    fn event_retention_days_defaults_bounds_and_changes() {
+        assert_eq!(new_app(minimal()).unwrap().event_retention_days, DEFAULT_EVENT_RETENTION_DAYS);
+        assert_eq!(new_app(with(minimal(), "eventRetentionDays", json!(1))).unwrap().event_retention_days, 1);
+        assert_eq!(new_app(with(minimal(), "eventRetentionDays", json!(3650))).unwrap().event_retention_days, 3650);
+        for bad in [json!(0), json!(3651), json!(-1), json!(1.5), json!("90"), json!(null), json!(true), json!(u64::MAX)] {
+            assert!(new_app(with(minimal(), "eventRetentionDays", bad.clone())).unwrap_err().contains("`eventRetentionDays`"), "{bad}");
+            let patched = ApplicationPatch::from_json(&json!({ "eventRetentionDays": bad }), "example.com");
+            assert!(patched.unwrap_err().message.contains("`eventRetentionDays`"));
+        }
+        let current = shop();
+        let patch = ApplicationPatch::from_json(&json!({"eventRetentionDays": 30, "name": "Shop", "rpName": "New"}), "example.com").unwrap();
+        assert_eq!(patch.apply(&current).event_retention_days, 30);
+        assert_eq!(patch.changed_fields(&current), vec!["rpName", "eventRetentionDays"]);
+        assert!(ApplicationPatch::from_json(&json!({}), "example.com").unwrap().changed_fields(&current).is_empty());
+        let mut after = PasskeyConfig::default();
+        after.enabled = !after.enabled;
+        assert_eq!(changed_config_fields(&PasskeyConfig::default(), &after), vec!["enabled".to_owned()]);
+        assert!(changed_config_fields(&after, &after).is_empty());
     }
 
     #[test]

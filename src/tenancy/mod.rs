@@ -4,5 +4,6 @@
 pub mod application;
 pub mod email_address;
 pub mod passkey_config;
+pub mod related_origins;
 pub mod reserved_hosts;
 pub mod web_address;

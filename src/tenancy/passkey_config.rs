@@ -8,6 +8,7 @@ use crate::contract::error::ApiError;
 use crate::contract::json_fields::{bool_field, enum_field, object, refuse_unknown, FieldResult};
 use crate::metadata::policy::{AttestationTrust, AuthenticatorPolicy, AuthenticatorPolicyPatch};
 use crate::metadata::statement::CertificationLevel;
+use crate::tenancy::related_origins::{apple_app_ids_field, native_origins_field, related_origins_field};
 use crate::webauthn::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey, UserVerification};
 
 pub const MIN_TIMEOUT_MS: u64 = 10_000;
@@ -37,6 +38,12 @@ pub struct PasskeyConfig {
     pub max_passkeys_per_user: u32,
     /// Ceremony starts (signup, register, login) allowed per client IP and minute.
     pub ceremony_starts_per_minute: u32,
+    /// Web origins of other sites whose pages may use the passkeys (`/.well-known/webauthn`).
+    pub related_origins: Vec<String>,
+    /// Android apps that may use them: their `android:apk-key-hash:` origins.
+    pub native_origins: Vec<String>,
+    /// Apple apps (`TEAMID.bundle.id`) that may use them.
+    pub apple_app_ids: Vec<String>,
     /// Which authenticators may register (`allowedAaguids`, ..., `attestationTrust`).
     #[serde(flatten)]
     pub authenticators: AuthenticatorPolicy,
@@ -55,6 +62,9 @@ impl Default for PasskeyConfig {
             timeout_ms: 300_000,
             max_passkeys_per_user: DEFAULT_MAX_PASSKEYS_PER_USER,
             ceremony_starts_per_minute: DEFAULT_CEREMONY_STARTS_PER_MINUTE,
+            related_origins: Vec::new(),
+            native_origins: Vec::new(),
+            apple_app_ids: Vec::new(),
             authenticators: AuthenticatorPolicy::default(),
         }
     }
@@ -75,6 +85,9 @@ struct StoredPasskeyConfig {
     timeout_ms: u64,
     max_passkeys_per_user: u32,
     ceremony_starts_per_minute: u32,
+    related_origins: Vec<String>,
+    native_origins: Vec<String>,
+    apple_app_ids: Vec<String>,
     allowed_aaguids: Vec<String>,
     denied_aaguids: Vec<String>,
     require_certified: Option<CertificationLevel>,
@@ -94,6 +107,9 @@ impl Default for StoredPasskeyConfig {
             timeout_ms,
             max_passkeys_per_user,
             ceremony_starts_per_minute,
+            related_origins,
+            native_origins,
+            apple_app_ids,
             authenticators,
         } = PasskeyConfig::default();
         let AuthenticatorPolicy { allowed_aaguids, denied_aaguids, require_certified, refuse_revoked, attestation_trust } = authenticators;
@@ -107,6 +123,9 @@ impl Default for StoredPasskeyConfig {
             timeout_ms,
             max_passkeys_per_user,
             ceremony_starts_per_minute,
+            related_origins,
+            native_origins,
+            apple_app_ids,
             allowed_aaguids,
             denied_aaguids,
             require_certified,
@@ -128,6 +147,9 @@ impl From<StoredPasskeyConfig> for PasskeyConfig {
             timeout_ms: s.timeout_ms,
             max_passkeys_per_user: s.max_passkeys_per_user,
             ceremony_starts_per_minute: s.ceremony_starts_per_minute,
+            related_origins: s.related_origins,
+            native_origins: s.native_origins,
+            apple_app_ids: s.apple_app_ids,
             authenticators: AuthenticatorPolicy {
                 allowed_aaguids: s.allowed_aaguids,
                 denied_aaguids: s.denied_aaguids,
@@ -152,6 +174,9 @@ pub struct PasskeyConfigPatch {
     pub timeout_ms: Option<u64>,
     pub max_passkeys_per_user: Option<u32>,
     pub ceremony_starts_per_minute: Option<u32>,
+    pub related_origins: Option<Vec<String>>,
+    pub native_origins: Option<Vec<String>>,
+    pub apple_app_ids: Option<Vec<String>>,
     pub authenticators: AuthenticatorPolicyPatch,
 }
 
@@ -166,6 +191,9 @@ impl PasskeyConfigPatch {
         "timeoutMs",
         "maxPasskeysPerUser",
         "ceremonyStartsPerMinute",
+        "relatedOrigins",
+        "nativeOrigins",
+        "appleAppIds",
         "allowedAaguids",
         "deniedAaguids",
         "requireCertified",
@@ -234,6 +262,9 @@ impl PasskeyConfigPatch {
             timeout_ms,
             max_passkeys_per_user,
             ceremony_starts_per_minute,
+            related_origins: related_origins_field(fields)?,
+            native_origins: native_origins_field(fields)?,
+            apple_app_ids: apple_app_ids_field(fields)?,
             authenticators: AuthenticatorPolicyPatch::from_fields(fields)?,
         })
     }
@@ -250,6 +281,9 @@ impl PasskeyConfigPatch {
             timeout_ms: self.timeout_ms.unwrap_or(current.timeout_ms),
             max_passkeys_per_user: self.max_passkeys_per_user.unwrap_or(current.max_passkeys_per_user),
             ceremony_starts_per_minute: self.ceremony_starts_per_minute.unwrap_or(current.ceremony_starts_per_minute),
+            related_origins: self.related_origins.clone().unwrap_or_else(|| current.related_origins.clone()),
+            native_origins: self.native_origins.clone().unwrap_or_else(|| current.native_origins.clone()),
+            apple_app_ids: self.apple_app_ids.clone().unwrap_or_else(|| current.apple_app_ids.clone()),
             authenticators: self.authenticators.apply(&current.authenticators),
         }
     }
@@ -278,7 +312,8 @@ mod tests {
             json!({
                 "enabled": false, "userVerification": "required", "residentKey": "required",
                 "authenticatorAttachment": null, "attestation": "none", "directSignup": false,
-                "timeoutMs": 300000, "maxPasskeysPerUser": 10, "ceremonyStartsPerMinute": 300, "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
+                "timeoutMs": 300000, "maxPasskeysPerUser": 10, "ceremonyStartsPerMinute": 300,
+                "relatedOrigins": [], "nativeOrigins": [], "appleAppIds": [], "allowedAaguids": [], "deniedAaguids": [], "requireCertified": null,
                 "refuseRevoked": true, "attestationTrust": "none"
             })
         );
@@ -307,7 +342,10 @@ mod tests {
         let body = json!({
             "enabled": true, "userVerification": "preferred", "residentKey": "discouraged",
             "authenticatorAttachment": "platform", "attestation": "direct", "directSignup": true,
-            "timeoutMs": 120000, "maxPasskeysPerUser": 3, "ceremonyStartsPerMinute": 5000, "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
+            "timeoutMs": 120000, "maxPasskeysPerUser": 3, "ceremonyStartsPerMinute": 5000,
+            "relatedOrigins": ["https://example.de"], "appleAppIds": ["ABCDE12345.com.example.app"],
+            "nativeOrigins": ["android:apk-key-hash:-sYXRdwJA3hvue3mKpYrOZ9zSPC7b4mbgzJmdZEDO5w"],
+            "allowedAaguids": ["cb69481e-8ff7-4039-93ec-0a2729a154a8"],
             "deniedAaguids": ["00000000-0000-0000-0000-000000000000"], "requireCertified": "FIDO_CERTIFIED_L1",
             "refuseRevoked": false, "attestationTrust": "mds"
         });

@@ -115,6 +115,21 @@ pub fn is_localhost(host: &str) -> bool {
 /// https, or http for localhost only. Returned in the form browsers serialize: lowercase, without
 /// the scheme's default port.
 pub fn origin(given: &str, rp_id: &str) -> Result<String, String> {
+    let (origin, host) = parse_origin(given)?;
+    if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
+        return Err(format!("the host must be the rpId \"{rp_id}\" or a subdomain of it"));
+    }
+    Ok(origin)
+}
+
+/// An exact origin `scheme://host[:port]` of any site (a WebAuthn related origin): https, or
+/// http for localhost only; in the form browsers serialize it.
+pub fn any_origin(given: &str) -> Result<String, String> {
+    parse_origin(given).map(|(origin, _)| origin)
+}
+
+/// The origin in its serialized form, and its host.
+fn parse_origin(given: &str) -> Result<(String, String), String> {
     let lower = given.to_ascii_lowercase();
     let Some((scheme, rest)) = lower.split_once("://") else {
         return Err("must be an origin such as https://example.com".into());
@@ -139,13 +154,11 @@ pub fn origin(given: &str, rp_id: &str) -> Result<String, String> {
         "http" => return Err("http is allowed for localhost only; use https".into()),
         _ => return Err("the scheme must be https (or http for localhost)".into()),
     };
-    if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
-        return Err(format!("the host must be the rpId \"{rp_id}\" or a subdomain of it"));
-    }
-    Ok(match port {
+    let origin = match port {
         Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
         _ => format!("{scheme}://{host}"),
-    })
+    };
+    Ok((origin, host.to_owned()))
 }
 
 pub fn parse_port(port: &str) -> Result<u16, String> {

@@ -18,6 +18,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DEFAULT_PASSKEY = {
   enabled: false, userVerification: "required", residentKey: "required", authenticatorAttachment: null,
   attestation: "none", directSignup: false, timeoutMs: 300000, maxPasskeysPerUser: 10, ceremonyStartsPerMinute: 300,
+  relatedOrigins: [], nativeOrigins: [], appleAppIds: [],
   allowedAaguids: [], deniedAaguids: [], requireCertified: null, refuseRevoked: true, attestationTrust: "none",
 };
 

@@ -19,8 +19,11 @@ export const VIAS = ["native", "simplewebauthn"];
 
 const SIMPLEWEBAUTHN_BUNDLE = join(ROOT, "node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js");
 
-/** Starts Chromium headless; Playwright gives it a fresh profile directory and removes it on close. */
-export async function launchBrowser() {
+/**
+ * Starts Chromium headless; Playwright gives it a fresh profile directory and removes it on close.
+ * `args`: more command-line switches (e.g. --host-resolver-rules for a test's own host names).
+ */
+export async function launchBrowser({ args = [] } = {}) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`bash scripts/setup.sh\` (installs Debian's chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -28,6 +31,7 @@ export async function launchBrowser() {
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...args,
     ],
   });
 }

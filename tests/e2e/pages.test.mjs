@@ -73,6 +73,15 @@ const message = (d) => d.page.locator("#message");
 const passkeyNames = (d) => d.page.locator(".passkey-name").allTextContents();
 const tokens = (d) => d.page.evaluate((id) => JSON.parse(sessionStorage.getItem(`authaz:${id}:session`) ?? "null"), app.id);
 
+/** Waits (up to 10 s) until `check()` holds. */
+async function until(check, what) {
+  for (let i = 0; i < 50; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out: ${what}`);
+}
+
 async function onAccountPage(d, passkeys) {
   await d.page.waitForURL(/\/account/, { timeout: 20_000 });
   await d.page.locator(".passkey").nth(passkeys - 1).waitFor({ timeout: 15_000 });
@@ -238,13 +247,14 @@ test("add a second passkey, rename it, remove it; the last passkey is guarded", 
   assert.deepEqual(await passkeyNames(d), [(await passkeyNames(d))[0], "Work laptop"]);
   await shot(d, "09-renamed");
 
-  // Remove it (after a confirmation), and the authenticator forgets it too.
+  // Remove it (after a confirmation), and the authenticator forgets it too: the page tells it
+  // the passkeys the account still accepts (WebAuthn signalAllAcceptedCredentials).
   await d.page.getByRole("button", { name: "Remove Work laptop" }).click();
   await shot(d, "10-remove-confirm");
   await d.page.locator(".passkey").nth(1).getByRole("button", { name: "Remove", exact: true }).click();
   await visible(d, "“Work laptop” was removed");
   assert.equal((await passkeyNames(d)).length, 1);
-  await d.removeCredential(second.credentialId);
+  await until(async () => !(await d.credentials()).some((c) => c.credentialId === second.credentialId), "the removed passkey leaves the authenticator");
   await d.cdp.send("WebAuthn.addCredential", { authenticatorId: d.authenticatorId, credential: first });
 
   // The only passkey left cannot be removed: the contract's 409 last_passkey, said plainly.
@@ -389,4 +399,68 @@ test("direct signup where the app allows it; a taken email is said plainly", asy
   await a.page.goto(signInUrl());
   await a.page.getByRole("button", { name: "Create an account" }).click();
   assert.equal(await a.page.getByRole("button", { name: "Skip email check and create a passkey" }).isVisible(), false);
+});
+
+test("WebAuthn Signal API: the pages keep the passkey provider in step with the account", async () => {
+  const signalApp = await worker.createApp({ name: "Signal Co", passkey: { enabled: true, directSignup: true } });
+  const d = await device({ autofill: false });
+  // Record the signals the pages send (kept across this tab's navigations); the browser still gets them.
+  await d.page.context().addInitScript(() => {
+    for (const name of ["signalUnknownCredential", "signalAllAcceptedCredentials", "signalCurrentUserDetails"]) {
+      const real = PublicKeyCredential[name];
+      if (typeof real !== "function") continue;
+      PublicKeyCredential[name] = (options) => {
+        const seen = JSON.parse(sessionStorage.getItem("test:signals") ?? "[]");
+        sessionStorage.setItem("test:signals", JSON.stringify([...seen, { name, options }]));
+        return real.call(PublicKeyCredential, options);
+      };
+    }
+  });
+  const signals = async (name) => (await d.page.evaluate(() => JSON.parse(sessionStorage.getItem("test:signals") ?? "[]"))).filter((s) => s.name === name);
+  const forget = () => d.page.evaluate(() => sessionStorage.removeItem("test:signals"));
+  const signUrl = `${worker.base}/sign-in?app=${signalApp.id}`;
+  assert.equal(await d.page.evaluate(() => typeof PublicKeyCredential.signalAllAcceptedCredentials), "function", "this Chromium has the Signal API");
+
+  await d.page.goto(signUrl);
+  await d.page.getByRole("button", { name: "Create an account" }).click();
+  await field(d, "Email").fill("lin@example.com");
+  await field(d, "Name", false).fill("Lin Signal");
+  await d.page.getByRole("button", { name: "Skip email check and create a passkey" }).click();
+  await visible(d, "Save your recovery codes");
+  await d.page.getByRole("button", { name: "Continue", exact: true }).click();
+  await onAccountPage(d, 1);
+  const [held] = await d.credentials();
+  const me = await d.page.evaluate((id) => JSON.parse(sessionStorage.getItem(`authaz:${id}:session`) ?? "null"), signalApp.id);
+  const user = me.user;
+  assert.match(user.webauthnUserId, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(Buffer.from(held.userHandle, "base64").toString("base64url"), user.webauthnUserId);
+  const heldId = Buffer.from(held.credentialId, "base64").toString("base64url");
+
+  // The account page's load: the user's whole list.
+  await until(async () => (await signals("signalAllAcceptedCredentials")).length > 0, "signalAllAcceptedCredentials on load");
+  assert.deepEqual((await signals("signalAllAcceptedCredentials")).at(-1).options, { rpId: "localhost", userId: user.webauthnUserId, allAcceptedCredentialIds: [heldId] });
+
+  // A sign-in: the user's details and passkeys.
+  await forget();
+  await d.page.getByRole("button", { name: "Sign out" }).click();
+  await d.page.waitForURL(/\/sign-in/);
+  await d.page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await onAccountPage(d, 1);
+  assert.deepEqual((await signals("signalCurrentUserDetails")).map((s) => s.options), [
+    { rpId: "localhost", userId: user.webauthnUserId, name: "lin@example.com", displayName: "Lin Signal" },
+  ]);
+  assert.ok((await signals("signalAllAcceptedCredentials")).every((s) => JSON.stringify(s.options.allAcceptedCredentialIds) === JSON.stringify([heldId])));
+  assert.equal((await signals("signalUnknownCredential")).length, 0, "nothing is unknown yet");
+
+  // Support resets the passkeys: the next sign-in with the one on this device is refused as unknown,
+  // the page says so to the browser, and the authenticator forgets it.
+  const reset = await worker.api("DELETE", `/api/v1/users/${user.id}/passkeys`, undefined, { key: signalApp.apiKey });
+  assert.equal(reset.status, 200);
+  await d.page.goto(signUrl);
+  await d.page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await visible(d, "This passkey was not accepted");
+  assert.deepEqual((await signals("signalUnknownCredential")).map((s) => s.options), [{ rpId: "localhost", credentialId: heldId }]);
+  await until(async () => (await d.credentials()).length === 0, "the unknown passkey leaves the authenticator");
+  await shot(d, "18-unknown-passkey-signalled");
+  await d.close();
 });

@@ -227,7 +227,7 @@ test("passkeys: list with names, rename, delete, last_passkey, other users' pass
   expectStatus(list, 200, "list");
   assert.equal(list.body.passkeys.length, 1);
   const [first] = list.body.passkeys;
-  assert.deepEqual(Object.keys(first).sort(), ["aaguid", "attestationType", "authenticator", "backedUp", "backupEligible", "createdAt", "id", "lastUsedAt", "name", "transports"]);
+  assert.deepEqual(Object.keys(first).sort(), ["aaguid", "attestationType", "authenticator", "backedUp", "backupEligible", "createdAt", "credentialId", "id", "lastUsedAt", "name", "transports"]);
   assert.deepEqual(first.authenticator, { name: "Google Password Manager" }, "synced: the provider list names the model");
   assert.equal(first.id, account.passkey.id);
   assert.equal(first.name, "Google Password Manager", "named from the AAGUID list");

@@ -6,18 +6,21 @@ use worker::{Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::admin::api_keys;
-use crate::edge::admin::caller::{authenticate, require_app_key};
+use crate::edge::admin::caller::{authenticate, authenticate_actor, require_app_key};
+use crate::edge::events::{self, Actor, Client, Detail, NewEvent};
 use crate::edge::platform::config;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::tenancy::applications;
-use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfigPatch};
+use crate::events::EventType;
+use crate::tenancy::application::{changed_config_fields, Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 use crate::tenancy::reserved_hosts;
 use crate::tokens::secrets::{random_token, SystemRandom};
 
 /// `POST /api/v1/applications` (operator) → 201 `{application, apiKey}`; the key is shown only here.
 pub async fn create_application(mut req: Request, env: &Env) -> ApiResult<Response> {
     authenticate(&req, env).await?.require_operator()?;
+    let client = Client::of(&req);
     let body: Value = read_json(&mut req).await?;
     let new = NewApplication::from_json(&body)?;
     refuse_reserved_hostnames(env, &new.hostnames)?;
@@ -27,7 +30,20 @@ pub async fn create_application(mut req: Request, env: &Env) -> ApiResult<Respon
     let now = now_ms();
     let api_key = api_keys::new_key(&db, &config::hmac_key(env)?, &id, now)?;
     let created = api_keys::event_stmt(&db, &id, &api_key.id, api_keys::Action::Created, "operator", None, now)?;
-    let app = applications::create(&db, &id, &new, now, vec![api_key.insert, created]).await?;
+    // Audit (after the application's row in the batch): its creation and its first key.
+    let recorded = vec![
+        events::record(
+            &db,
+            &client,
+            NewEvent::new(EventType::ApplicationUpdated, &id).by(Actor::Operator).detail(Detail::new().text("action", "created")),
+            now,
+        )?,
+        events::record(&db, &client, key_event(&id, &api_key.id, "created", Actor::Operator), now)?,
+    ];
+    let mut extra = vec![api_key.insert, created];
+    extra.extend(recorded.iter().map(|r| r.stmt.clone()));
+    let app = applications::create(&db, &id, &new, now, extra).await?;
+    events::committed(env, recorded).await;
     Ok(json(201, &json!({ "application": app, "apiKey": api_key.key })))
 }
 
@@ -40,7 +56,8 @@ pub async fn get_application(req: &Request, env: &Env, app_id: &str) -> ApiResul
 /// `PATCH /api/v1/applications/{appId}`: any of `name, rpName, origins, hostnames, redirectUris`.
 /// `hostnames` decide which application a host's requests reach: only the operator changes them.
 pub async fn patch_application(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Response> {
-    let caller = require_app_key(&req, env, app_id).await?;
+    let (caller, actor) = authenticate_actor(&req, env).await?;
+    caller.require_app(app_id)?;
     let current = applications::find(&database(env)?, app_id).await?.ok_or_else(no_such_app)?;
     let body: Value = read_json(&mut req).await?;
     let patch = ApplicationPatch::from_json(&body, &current.rp_id)?;
@@ -52,7 +69,14 @@ pub async fn patch_application(mut req: Request, env: &Env, app_id: &str) -> Api
         refuse_reserved_hostnames(env, hostnames)?;
         applications::check_hostnames_free(&db, hostnames, Some(app_id)).await?;
     }
-    let app = applications::update(&db, app_id, &patch, now_ms()).await?.ok_or_else(no_such_app)?;
+    // Audit: `application.updated` naming the fields that change (none: nothing recorded).
+    let now = now_ms();
+    let fields = patch.changed_fields(&current);
+    let updated =
+        NewEvent::new(EventType::ApplicationUpdated, app_id).by(Actor::from_recorded(&actor)).detail(Detail::new().texts("fields", &fields));
+    let recorded = if fields.is_empty() { Vec::new() } else { vec![events::record(&db, &Client::of(&req), updated, now)?] };
+    let app = applications::update(&db, app_id, &patch, now, recorded.iter().map(|r| r.stmt.clone()).collect()).await?.ok_or_else(no_such_app)?;
+    events::committed(env, recorded).await;
     Ok(json(200, &json!({ "application": app })))
 }
 
@@ -64,11 +88,26 @@ pub async fn get_passkey_config(req: &Request, env: &Env, app_id: &str) -> ApiRe
 
 /// `PUT /api/v1/applications/{appId}/auth/passkey` → `{passkey}`; fields left out keep their values.
 pub async fn put_passkey_config(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Response> {
-    require_app_key(&req, env, app_id).await?;
+    let (caller, actor) = authenticate_actor(&req, env).await?;
+    caller.require_app(app_id)?;
+    let client = Client::of(&req);
     let body: Value = read_json(&mut req).await?;
     let patch = PasskeyConfigPatch::from_json(&body)?;
     let db = database(env)?;
-    let config = applications::update_passkey_config(&db, app_id, &patch, now_ms()).await?.ok_or_else(no_such_app)?;
+    let now = now_ms();
+    // Audit: `application.updated` with `detail.passkey`: the config fields that change.
+    let event = |before: &PasskeyConfig, after: &PasskeyConfig| {
+        let fields = changed_config_fields(before, after);
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let updated = NewEvent::new(EventType::ApplicationUpdated, app_id)
+            .by(Actor::from_recorded(&actor))
+            .detail(Detail::new().texts("fields", &["passkey"]).texts("passkey", &fields));
+        events::record_if_changed(&db, &client, updated, now).map(Some)
+    };
+    let (config, recorded) = applications::update_passkey_config(&db, app_id, &patch, now, event).await?.ok_or_else(no_such_app)?;
+    events::committed(env, recorded.into_iter().collect()).await;
     Ok(json(200, &json!({ "passkey": config })))
 }
 
@@ -87,6 +126,11 @@ fn refuse_reserved_hostnames(env: &Env, hostnames: &[String]) -> ApiResult<()> {
 async fn authorized_app(req: &Request, env: &Env, app_id: &str) -> ApiResult<Application> {
     require_app_key(req, env, app_id).await?;
     applications::find(&database(env)?, app_id).await?.ok_or_else(no_such_app)
+}
+
+/// `api_key.changed` of key `key_id`: `detail.action` is created, rotated or revoked.
+pub fn key_event<'a>(app_id: &'a str, key_id: &str, action: &str, actor: Actor) -> NewEvent<'a> {
+    NewEvent::new(EventType::ApiKeyChanged, app_id).by(actor).detail(Detail::new().text("keyId", key_id).text("action", action))
 }
 
 fn no_such_app() -> ApiError {

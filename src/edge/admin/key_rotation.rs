@@ -10,8 +10,10 @@ use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
 use crate::edge::admin::api_keys::{self, Action};
 use crate::edge::admin::caller::authenticate_actor;
+use crate::edge::admin::endpoints::key_event;
+use crate::edge::events::{self, Actor, Client};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::tenancy::applications;
 use crate::tokens::secrets::{random_token, SystemRandom};
@@ -43,13 +45,18 @@ pub async fn rotate(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Resp
     let until = now + i64::try_from(grace_secs).unwrap_or(0) * 1000;
     let new = api_keys::new_key(&db, &config::hmac_key(env)?, app_id, now)?;
     let detail = json!({ "gracePeriodSeconds": grace_secs, "othersValidUntil": rfc3339_utc(until) });
-    db.batch(vec![
+    let mut changed = key_event(app_id, &new.id, "rotated", Actor::from_recorded(&actor));
+    changed.detail = changed.detail.number("gracePeriodSeconds", grace_secs);
+    let recorded = events::record(&db, &Client::of(&req), changed, now)?;
+    db.run_batch(vec![
         api_keys::retire_others_stmt(&db, app_id, &new.id, until)?,
         new.insert,
         api_keys::event_stmt(&db, app_id, &new.id, Action::Rotated, &actor, Some(&detail), now)?,
+        recorded.stmt.clone(),
     ])
     .await
     .map_err(|e| failed("rotate api keys", e))?;
+    events::committed(env, vec![recorded]).await;
     let shown = api_keys::list(&db, app_id, now).await?.into_iter().find(|k| k["id"] == new.id.as_str()).unwrap_or(Value::Null);
     Ok(json(201, &json!({ "apiKey": new.key, "key": shown, "retiredUntil": rfc3339_utc(until) })))
 }
@@ -64,8 +71,11 @@ pub async fn revoke(req: &Request, env: &Env, app_id: &str, key_id: &str) -> Api
     let db = database(env)?;
     let now = now_ms();
     let event_id = random_token(&mut SystemRandom, "kev_", 12).map_err(|_| ApiError::internal())?;
+    // `api_key.changed` only when the revoke changed the key (as the record below it).
+    let changed = key_event(app_id, key_id, "revoked", Actor::from_recorded(&actor));
+    let recorded = events::record_if_changed(&db, &Client::of(req), changed, now)?;
     let results = db
-        .batch(vec![
+        .run_batch(vec![
             api_keys::revoke_stmt(&db, app_id, key_id, now)?,
             // Recorded only when the revoke changed the key (same transaction).
             worker::query!(
@@ -80,12 +90,14 @@ pub async fn revoke(req: &Request, env: &Env, app_id: &str, key_id: &str) -> Api
                 Action::Revoked.as_str()
             )
             .map_err(|e| failed("prepare api key event insert", e))?,
+            recorded.stmt.clone(),
         ])
         .await
         .map_err(|e| failed("revoke api key", e))?;
     if results.first().map_or(0, changes) != 1 {
         return Err(no_such_key());
     }
+    events::committed(env, vec![recorded]).await;
     let shown = api_keys::list(&db, app_id, now).await?.into_iter().find(|k| k["id"] == key_id).unwrap_or(Value::Null);
     Ok(json(200, &json!({ "key": shown })))
 }

@@ -24,7 +24,7 @@ use crate::edge::email_verification;
 use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials::StoredCredential;
 use crate::edge::platform::challenge_store;
-use crate::edge::platform::db::{error_text, failed};
+use crate::edge::platform::db::{error_text, failed, D1Batch};
 use crate::edge::platform::http::{separately, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::web_crypto;
@@ -252,7 +252,7 @@ async fn verify_new_passkey(
         credential,
         &RegistrationPolicy {
             rp_id: &app.rp_id,
-            origins: &app.origins,
+            origins: &app.accepted_origins(),
             allow_cross_origin: false,
             top_origins: &[],
             challenge,
@@ -272,6 +272,13 @@ async fn verify_new_passkey(
     let entry = entry.filter(|e| e.aaguid == aaguid);
     policy.check(&aaguid, entry.as_ref()).map_err(refused)?;
     Ok((verified, entry.as_ref().map(AuthenticatorSummary::of), anchored))
+}
+
+/// `passkey.added`'s detail: the AAGUID and the authenticator's name (MDS, else the provider list).
+fn passkey_detail(passkey: &StoredCredential, model: Option<&AuthenticatorSummary>) -> crate::edge::events::Detail {
+    crate::edge::events::Detail::new()
+        .text("aaguid", &passkey.aaguid)
+        .text("authenticator", crate::metadata::display::model_name(&passkey.aaguid, model))
 }
 
 fn already_registered() -> ApiError {
@@ -314,7 +321,7 @@ fn new_stored_credential(
 /// Runs the writes of a complete as one transaction. A uniqueness conflict that slipped past the
 /// checks (two completes racing) answers like the check would have.
 async fn commit(db: &D1Database, statements: Vec<D1PreparedStatement>, doing: &str) -> ApiResult<()> {
-    match db.batch(statements).await {
+    match db.run_batch(statements).await {
         Ok(_) => Ok(()),
         Err(e) => {
             let text = error_text(&e);

@@ -10,19 +10,23 @@ use serde_json::json;
 use worker::{D1Database, Env, Request, Response};
 
 use super::{
-    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential, optional_name, optional_string,
+    body_fields, commit, complete_body, creation_options_json, keep_pending, new_stored_credential, optional_name, optional_string, passkey_detail,
     passkey_limit_reached, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
 };
 use crate::contract::error::ApiError;
 use crate::contract::json_fields::Fields;
+use crate::edge::events::{self, NewEvent};
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
 use crate::edge::users::{self, User};
+use crate::events::EventType;
+use crate::mail::notice::{Notice, NoticeKind};
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, ErrorCode as Check, ParsedRegistration, RegistrationResponseJson};
@@ -78,13 +82,25 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
 
     let mut writes = vec![credentials::insert_stmt(&db, &passkey)?];
     let mut answer = json!({ "passkey": passkey.to_passkey_json_with(authenticator.as_ref()) });
+    let client = events::Client::of(&req);
+    let user_id = requester.user.id.as_str();
+    let added =
+        NewEvent::new(EventType::PasskeyAdded, &app.id).user(user_id).passkey(&passkey.id).detail(passkey_detail(&passkey, authenticator.as_ref()));
     let Some(code_hash) = &requester.recovery_code_hash else {
+        let recorded = events::record(&db, &client, added, now_ms)?;
+        writes.push(recorded.stmt.clone());
         commit(&db, writes, "store new passkey").await?;
+        events::committed(env, vec![recorded]).await;
+        notify(env, app, &requester.user, NoticeKind::PasskeyAdded, &passkey.display_name_with(authenticator.as_ref()), &client, now_ms).await;
         return Ok(json(201, &answer));
     };
     let ceremony = sessions::Ceremony::now(&passkey.id, now_ms);
     let (session, session_rows) = sessions::new_session(env, &req, app, &requester.user.id, &ceremony, now_ms).await?;
     writes.extend(session_rows);
+    // Audit: the recovery code used (never the code itself), then the passkey it paid for.
+    let used = NewEvent::new(EventType::RecoveryCodeUsed, &app.id).user(user_id).passkey(&passkey.id).session(&session.id);
+    let recorded = vec![events::record(&db, &client, used, now_ms)?, events::record(&db, &client, added.session(&session.id), now_ms)?];
+    writes.extend(recorded.iter().map(|r| r.stmt.clone()));
     answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;
     // The code pays for this passkey: claim it first (one of two racing completes wins), and
     // give it back if the passkey cannot be stored after all.
@@ -95,7 +111,18 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         recovery_codes::release(&db, code_hash, now_ms).await?;
         return Err(err);
     }
+    events::committed(env, recorded).await;
+    notify(env, app, &requester.user, NoticeKind::RecoveryCodeUsed, &passkey.display_name_with(authenticator.as_ref()), &client, now_ms).await;
     Ok(json(201, &answer))
+}
+
+/// The security notice of a passkey bound to an account, to its verified address only (an
+/// address nobody confirmed may be someone else's).
+async fn notify(env: &Env, app: &Application, user: &User, kind: NoticeKind, passkey: &str, client: &events::Client, now_ms: i64) {
+    if user.email_verified {
+        let notice = Notice { kind, app_name: &app.name, passkey, at_ms: now_ms, user_agent: client.user_agent.as_deref() };
+        mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
+    }
 }
 
 /// The requester: by `Authorization: Bearer` when the header is there, else by `email` and

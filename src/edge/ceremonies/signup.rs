@@ -10,10 +10,13 @@ use worker::{Env, Request, Response};
 
 use super::{
     body_fields, commit, complete_body, creation_options_json, email_taken, keep_pending, new_stored_credential, optional_name, optional_string,
-    random_bytes, random_id, required_email, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner, USER_HANDLE_LEN,
+    passkey_detail, random_bytes, random_id, required_email, take_pending, verification_failed, verify_new_passkey, Ceremony, NewPasskeyOwner,
+    USER_HANDLE_LEN,
 };
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::email_verification::{self, TokenProof};
+use crate::edge::events::{self, NewEvent};
+use crate::edge::i18n;
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
@@ -22,6 +25,7 @@ use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
 use crate::edge::users::{self, User};
+use crate::events::EventType;
 use crate::tenancy::application::Application;
 use crate::webauthn::{base64url, ParsedRegistration, RegistrationResponseJson};
 
@@ -95,6 +99,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         display_name: data.display_name,
         user_handle: data.user_handle,
         created_at: now_ms,
+        locale: i18n::of_request(&req),
     };
     let passkey = new_stored_credential(app, &user.id, verified, anchored, name, now_ms)?;
     let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;
@@ -106,7 +111,21 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     }
     writes.extend(recovery_code_rows);
     writes.extend(session_rows);
+    // Audit: the user, then their first passkey (in the signup's batch).
+    let client = events::Client::of(&req);
+    let created = NewEvent::new(EventType::UserCreated, &app.id)
+        .user(&user.id)
+        .session(&session.id)
+        .detail(events::Detail::new().flag("emailVerified", user.email_verified).optional_text("verificationId", data.verification_id.as_deref()));
+    let added = NewEvent::new(EventType::PasskeyAdded, &app.id)
+        .user(&user.id)
+        .passkey(&passkey.id)
+        .session(&session.id)
+        .detail(passkey_detail(&passkey, authenticator.as_ref()));
+    let recorded = vec![events::record(&db, &client, created, now_ms)?, events::record(&db, &client, added, now_ms)?];
+    writes.extend(recorded.iter().map(|r| r.stmt.clone()));
     commit(&db, writes, "store signup").await?;
+    events::committed(env, recorded).await;
 
     Ok(json(
         201,

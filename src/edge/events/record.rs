@@ -9,7 +9,7 @@ use serde_json::Value;
 use worker::{query, D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, D1Batch};
 use crate::edge::platform::http::ApiResult;
 use crate::events::EventType;
 use crate::tokens::secrets::{random_token, SystemRandom};
@@ -69,6 +69,77 @@ impl Actor {
     }
 }
 
+/// An event's `detail`: a JSON object written as text field by field (in the Worker a
+/// `serde_json::Value` built by `json!` at every call site costs several times the code).
+#[derive(Debug, Clone, Default)]
+pub struct Detail(String);
+
+impl Detail {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key(&mut self, key: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        push_json_string(&mut self.0, key);
+        self.0.push(':');
+    }
+
+    pub fn text(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        push_json_string(&mut self.0, value);
+        self
+    }
+
+    /// A string, or `null` when absent.
+    pub fn optional_text(mut self, key: &str, value: Option<&str>) -> Self {
+        self.key(key);
+        match value {
+            Some(v) => push_json_string(&mut self.0, v),
+            None => self.0.push_str("null"),
+        }
+        self
+    }
+
+    pub fn number(mut self, key: &str, value: u64) -> Self {
+        self.key(key);
+        self.0.push_str(&value.to_string());
+        self
+    }
+
+    pub fn flag(mut self, key: &str, value: bool) -> Self {
+        self.key(key);
+        self.0.push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    pub fn texts<S: AsRef<str>>(mut self, key: &str, values: &[S]) -> Self {
+        self.key(key);
+        self.0.push('[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            push_json_string(&mut self.0, v.as_ref());
+        }
+        self.0.push(']');
+        self
+    }
+
+    /// The object's JSON text.
+    pub fn into_json(self) -> String {
+        if self.0.is_empty() {
+            "{}".to_owned()
+        } else {
+            self.0 + "}"
+        }
+    }
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    out.push_str(&Value::from(s).to_string());
+}
+
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
@@ -78,14 +149,38 @@ pub struct NewEvent<'a> {
     pub passkey_id: Option<&'a str>,
     pub session_id: Option<&'a str>,
     pub actor: Actor,
-    /// A JSON object (`Value::Null` counts as `{}`).
-    pub detail: Value,
+    pub detail: Detail,
 }
 
 impl<'a> NewEvent<'a> {
     /// An event of `kind` in `app_id`, by the user, with nothing else set.
     pub fn new(kind: EventType, app_id: &'a str) -> Self {
-        Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Value::Null }
+        Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Detail::default() }
+    }
+
+    pub fn user(mut self, id: &'a str) -> Self {
+        self.user_id = Some(id);
+        self
+    }
+
+    pub fn passkey(mut self, id: &'a str) -> Self {
+        self.passkey_id = Some(id);
+        self
+    }
+
+    pub fn session(mut self, id: &'a str) -> Self {
+        self.session_id = Some(id);
+        self
+    }
+
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    pub fn detail(mut self, detail: Detail) -> Self {
+        self.detail = detail;
+        self
     }
 }
 
@@ -93,25 +188,43 @@ impl<'a> NewEvent<'a> {
 /// [`committed`].
 pub struct Recorded {
     pub id: String,
-    pub app_id: String,
-    /// The event as the API answers it (docs/API.md, "Audit events").
-    pub json: Value,
     pub stmt: D1PreparedStatement,
 }
 
 /// The `INSERT` of `event`, at `now_ms`, from `client`.
 pub fn record(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64) -> ApiResult<Recorded> {
+    record_with(db, client, event, now_ms, false)
+}
+
+/// [`record`] for a change that may turn out to change nothing (a conditional `UPDATE` or
+/// `DELETE`): the row is inserted only when the statement just before it in the batch changed a
+/// row (SQLite's `changes()`). Hand it to [`committed`] only when that change happened.
+pub fn record_if_changed(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64) -> ApiResult<Recorded> {
+    record_with(db, client, event, now_ms, true)
+}
+
+/// Writes a refused action's event alone (nothing else was written), then hands it on.
+pub async fn write_alone(env: &Env, db: &D1Database, client: &Client, event: NewEvent<'_>, now_ms: i64) -> ApiResult<()> {
+    let recorded = record(db, client, event, now_ms)?;
+    db.run_batch(vec![recorded.stmt.clone()]).await.map_err(|e| failed("store event", e))?;
+    committed(env, vec![recorded]).await;
+    Ok(())
+}
+
+fn record_with(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64, if_changed: bool) -> ApiResult<Recorded> {
     let id = random_token(&mut SystemRandom, "evt_", 16).map_err(|_| ApiError::internal())?;
-    let detail = match event.detail {
-        Value::Object(map) => Value::Object(map),
-        _ => Value::Object(serde_json::Map::new()),
-    };
     let actor = event.actor.as_string();
-    let detail_text = detail.to_string();
+    let detail_text = event.detail.into_json();
+    let sql = if if_changed {
+        "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE changes() > 0"
+    } else {
+        "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    };
     let stmt = query!(
         db,
-        "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        sql,
         &id,
         event.app_id,
         event.kind.as_str(),
@@ -125,41 +238,20 @@ pub fn record(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64) ->
         now_ms,
     )
     .map_err(|e| failed("prepare event insert", e))?;
-    let json = event_json(&id, event.kind.as_str(), event.app_id, event.user_id, event.passkey_id, event.session_id, &actor, client, detail, now_ms);
-    Ok(Recorded { id, app_id: event.app_id.to_owned(), json, stmt })
+    Ok(Recorded { id, stmt })
 }
 
-/// The API's form of an event (also what the events list answers for a stored row).
-#[allow(clippy::too_many_arguments)]
-pub fn event_json(
-    id: &str,
-    kind: &str,
-    app_id: &str,
-    user_id: Option<&str>,
-    passkey_id: Option<&str>,
-    session_id: Option<&str>,
-    actor: &str,
-    client: &Client,
-    detail: Value,
-    at_ms: i64,
-) -> Value {
-    serde_json::json!({
-        "id": id,
-        "type": kind,
-        "appId": app_id,
-        "userId": user_id,
-        "passkeyId": passkey_id,
-        "sessionId": session_id,
-        "actor": actor,
-        "ip": client.ip,
-        "userAgent": client.user_agent,
-        "detail": detail,
-        "createdAt": crate::contract::time_format::rfc3339_utc(at_ms),
-    })
+/// Sets `detail.<key>` of the event `event_id` to the number of rows the statement just before
+/// this one in the batch changed (SQLite's `changes()`), e.g. the sessions a removal ended.
+pub fn detail_count_stmt(db: &D1Database, event_id: &str, key: &str) -> ApiResult<D1PreparedStatement> {
+    let path = format!("$.{key}");
+    query!(db, "UPDATE events SET detail = json_set(detail, ?2, changes()) WHERE id = ?1", event_id, &path)
+        .map_err(|e| failed("prepare event detail count", e))
 }
 
 /// Hands events on once the batch that wrote them committed (never before: a change that did
-/// not commit is never announced). Webhook deliveries start here.
+/// not commit is never announced). Nothing listens here yet: it is where webhook deliveries
+/// (issue 13, item 4) will start, so every writer already calls it at the right moment.
 pub async fn committed(env: &Env, events: Vec<Recorded>) {
     let _ = (env, events);
 }

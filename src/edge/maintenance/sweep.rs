@@ -1,7 +1,8 @@
 //! Deletes expired rows, in bounded batches: expired sessions (with their refresh tokens),
 //! expired refresh tokens, email verifications whose code and token have both expired, expired
-//! email-change codes, and expired hand-off codes. Nothing live is touched: every statement selects by an expiry
-//! before `now`.
+//! hand-off codes, email-change codes, expired OpenID Connect requests and codes, and audit events
+//! older than their application's `eventRetentionDays`. Nothing live is touched: every statement
+//! selects by an expiry (or an age) before `now`.
 //!
 //! Each statement deletes at most `BATCH_ROWS` rows; a table is swept again, up to `MAX_ROUNDS`
 //! times per run, only while its last round was full. A backlog larger than that waits for the
@@ -9,7 +10,7 @@
 
 use worker::{console_error, console_log, query, D1Database, Env};
 
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, D1Read};
 use crate::edge::platform::http::ApiResult;
 
 /// Rows one statement deletes at most.
@@ -48,6 +49,22 @@ const TARGETS: &[Target] = &[
         sql: "DELETE FROM authorization_codes WHERE code_hash IN
                 (SELECT code_hash FROM authorization_codes WHERE expires_at <= ?1 LIMIT ?2)",
     },
+    Target {
+        table: "oidc_requests",
+        sql: "DELETE FROM oidc_requests WHERE handle_hash IN
+                (SELECT handle_hash FROM oidc_requests WHERE expires_at <= ?1 LIMIT ?2)",
+    },
+    Target {
+        table: "oidc_codes",
+        sql: "DELETE FROM oidc_codes WHERE code_hash IN (SELECT code_hash FROM oidc_codes WHERE expires_at <= ?1 LIMIT ?2)",
+    },
+    Target {
+        // Each application's own retention (`eventRetentionDays`, days of 86 400 000 ms).
+        table: "events",
+        sql: "DELETE FROM events WHERE id IN
+                (SELECT e.id FROM events e JOIN applications a ON a.id = e.app_id
+                 WHERE e.at < ?1 - a.event_retention_days * 86400000 LIMIT ?2)",
+    },
 ];
 
 /// One sweep at `now_ms`; logs what it deleted, and any failure (a failed table does not stop
@@ -71,7 +88,7 @@ async fn sweep_table(db: &D1Database, target: &Target, now_ms: i64) -> ApiResult
     let mut deleted = 0;
     for _ in 0..MAX_ROUNDS {
         let result =
-            query!(db, target.sql, now_ms, BATCH_ROWS).map_err(|e| failed("prepare sweep", e))?.run().await.map_err(|e| failed("sweep", e))?;
+            query!(db, target.sql, now_ms, BATCH_ROWS).map_err(|e| failed("prepare sweep", e))?.execute().await.map_err(|e| failed("sweep", e))?;
         let round = changes(&result);
         deleted += round;
         if (round as i64) < BATCH_ROWS {

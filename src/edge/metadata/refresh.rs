@@ -8,11 +8,13 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
-use worker::{console_log, Env, Fetch, Method, Request, RequestInit};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{console_log, web_sys, Env};
 
 use super::store;
-use crate::edge::platform::db::{database, error_text};
-use crate::edge::platform::web_crypto;
+use crate::edge::platform::db::{database, error_text, D1Batch};
+use crate::edge::platform::{outgoing, web_crypto};
 use crate::metadata::blob::{verify_blob, BlobExpectation, MAX_BLOB_LEN};
 use crate::webauthn::{Certificate, Deferred};
 
@@ -63,7 +65,7 @@ async fn refresh(env: &Env, now_ms: i64) -> Result<(u64, usize), String> {
     let payload = verify_blob(&blob, &BlobExpectation { roots: &roots, stored_no, now_unix }, &signatures).map_err(|e| e.0)?;
     web_crypto::run_pending(signatures.into_pending()).await.map_err(|e| format!("BLOB signature or chain: {}", e.message))?;
     let statements = store::replace_stmts(&db, &payload, &url, now_ms).map_err(|e| e.message)?;
-    db.batch(statements).await.map_err(|e| format!("storing the metadata failed: {}", error_text(&e)))?;
+    db.run_batch(statements).await.map_err(|e| format!("storing the metadata failed: {}", error_text(&e)))?;
     Ok((payload.no, payload.authenticators.len()))
 }
 
@@ -76,15 +78,18 @@ fn roots(env: &Env) -> Result<Vec<Certificate>, String> {
     Certificate::from_der(&der).map(|c| vec![c]).map_err(|e| format!("AUTHAZ_MDS_ROOT: {}", e.message))
 }
 
+/// The fetch and the body read go straight through web_sys (worker's `Fetch` and
+/// `Response::bytes`, a stream reader, are code the Worker needs nowhere else).
 async fn download(url: &str) -> Result<Vec<u8>, String> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get);
-    let request = Request::new_with_init(url, &init).map_err(|_| format!("AUTHAZ_MDS_URL {url:?} is not a URL"))?;
-    let mut response = Fetch::Request(request).send().await.map_err(|e| format!("download failed: {e}"))?;
-    if response.status_code() != 200 {
-        return Err(format!("download answered HTTP {}", response.status_code()));
+    let request = outgoing::request("GET", url, &[], None).ok_or_else(|| format!("AUTHAZ_MDS_URL {url:?} is not a URL"))?;
+    let failed = |e: JsValue| format!("download failed: {}", worker::Error::from(e));
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let response: web_sys::Response = JsFuture::from(scope.fetch_with_request(request.inner())).await.and_then(|r| r.dyn_into()).map_err(failed)?;
+    if response.status() != 200 {
+        return Err(format!("download answered HTTP {}", response.status()));
     }
-    let bytes = response.bytes().await.map_err(|e| format!("download failed: {e}"))?;
+    let body = JsFuture::from(response.array_buffer().map_err(failed)?).await.map_err(failed)?;
+    let bytes = js_sys::Uint8Array::new(&body).to_vec();
     if bytes.len() > MAX_BLOB_LEN {
         return Err("the BLOB is too large".to_owned());
     }

@@ -68,7 +68,7 @@ async fn find_app(req: &Request, env: &Env) -> ApiResult<Result<Application, Res
 }
 
 fn page_app(app: &Application) -> PageApp<'_> {
-    PageApp { id: &app.id, name: &app.name, direct_signup: app.passkey.direct_signup }
+    PageApp { id: &app.id, name: &app.name, rp_id: &app.rp_id, direct_signup: app.passkey.direct_signup }
 }
 
 /// The checked hand-off of a sign-in link, `None` without `redirect_uri`, or why it is refused.

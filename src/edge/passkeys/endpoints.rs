@@ -9,17 +9,21 @@ use worker::{Env, Request, Response};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
 use crate::edge::admin::caller::{self, Caller};
+use crate::edge::events::{self, Actor, Client, NewEvent};
 use crate::edge::hand_off;
 use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::platform::mail_sender;
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, BearerAuth, RevokeReason};
 use crate::edge::tenancy::{app_lookup, applications};
 use crate::edge::users;
+use crate::events::EventType;
+use crate::mail::notice::{Notice, NoticeKind};
 use crate::tenancy::application::Application;
 
 /// Longest passkey name, in characters.
@@ -55,7 +59,21 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
         let name = valid_name(&body.name)?;
         let db = database(env)?;
         let mut passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id).await?.ok_or_else(no_such_passkey)?;
-        credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?.run().await.map_err(|e| failed("rename credential", e))?;
+        let renamed = NewEvent::new(EventType::PasskeyRenamed, &auth.app_id)
+            .user(&auth.user_id)
+            .passkey(&passkey.id)
+            .session(&auth.session_id)
+            .detail(events::Detail::new().text("name", &name));
+        let recorded = events::record_if_changed(&db, &Client::of(&req), renamed, now_ms)?;
+        let results = db
+            .run_batch(vec![credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?, recorded.stmt.clone()])
+            .await
+            .map_err(|e| failed("rename credential", e))?;
+        // Removed meanwhile (by another session): nothing renamed, nothing recorded.
+        if results.first().map_or(0, changes) == 0 {
+            return Err(no_such_passkey());
+        }
+        events::committed(env, vec![recorded]).await;
         passkey.name = Some(name);
         let model = metadata_store::summary(&db, &passkey.aaguid).await?;
         Ok(json(200, &serde_json::json!({ "passkey": passkey.to_passkey_json_with(model.as_ref()) })))
@@ -75,16 +93,23 @@ pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passke
         let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
         let passkey = credentials::find_for_user(&db, &auth.app_id, &auth.user_id, passkey_id).await?.ok_or_else(no_such_passkey)?;
+        // Audit: written only when the delete removed the passkey (`changes()` of the statement
+        // before it); its detail counts the other sessions that ended with it.
+        let removed = NewEvent::new(EventType::PasskeyRemoved, &auth.app_id).user(&auth.user_id).passkey(&passkey.id).session(&auth.session_id);
+        let recorded = events::record_if_changed(&db, &Client::of(&req), removed, now_ms)?;
         let results = db
-            .batch(vec![
+            .run_batch(vec![
                 credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?,
+                recorded.stmt.clone(),
                 sessions::revoke_for_removed_passkey_stmt(&db, &passkey.id, &auth.session_id, now_ms)?,
+                events::detail_count_stmt(&db, &recorded.id, "sessionsEnded")?,
             ])
             .await
             .map_err(|e| failed("delete credential", e))?;
         if results.first().map_or(0, changes) == 0 {
             return Err(ApiError::new(ErrorCode::LastPasskey, "this is the user's only passkey; add another one before removing it"));
         }
+        events::committed(env, vec![recorded]).await;
         Ok(no_content())
     }
     .await;
@@ -100,8 +125,12 @@ pub async fn new_recovery_codes(req: Request, env: &Env, known: Option<&Applicat
         let auth = signed_in_any_app(&req, env, known, now_ms, &mut log).await?;
         sessions::require_recent_ceremony(&auth, now_ms)?;
         let db = database(env)?;
-        let (codes, statements) = recovery_codes::new_set(&db, &config::hmac_key(env)?, &auth.user_id, now_ms)?;
-        db.batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
+        let (codes, mut statements) = recovery_codes::new_set(&db, &config::hmac_key(env)?, &auth.user_id, now_ms)?;
+        let regenerated = NewEvent::new(EventType::RecoveryCodesRegenerated, &auth.app_id).user(&auth.user_id).session(&auth.session_id);
+        let recorded = events::record(&db, &Client::of(&req), regenerated, now_ms)?;
+        statements.push(recorded.stmt.clone());
+        db.run_batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
+        events::committed(env, vec![recorded]).await;
         Ok(json(200, &serde_json::json!({ "recoveryCodes": codes })))
     }
     .await;
@@ -115,7 +144,7 @@ pub async fn new_recovery_codes(req: Request, env: &Env, known: Option<&Applicat
 pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64) -> ApiResult<Response> {
     let mut log = OutcomeLog::start(Event::Request, Endpoint::OperatorReset.log_name());
     let result = async {
-        let caller = caller::authenticate(&req, env).await?;
+        let (caller, actor) = caller::authenticate_actor(&req, env).await?;
         let db = database(env)?;
         let user = users::find_by_id_in_any_app(&db, user_id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
         // An application key acts on its own application's users only, as on applications.
@@ -125,16 +154,30 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
             }
         }
         log.set_app(&user.app_id);
+        let reset = NewEvent::new(EventType::PasskeysReset, &user.app_id).user(&user.id).by(Actor::from_recorded(&actor));
+        let recorded = events::record(&db, &Client::of(&req), reset, now_ms)?;
+        // The counts go into the event's detail by the statements right after what they count.
         let results = db
-            .batch(vec![
+            .run_batch(vec![
+                recorded.stmt.clone(),
                 credentials::delete_all_for_user_stmt(&db, &user.id)?,
+                events::detail_count_stmt(&db, &recorded.id, "removed")?,
                 sessions::revoke_all_for_user_stmt(&db, &user.id, now_ms, RevokeReason::OperatorReset)?,
+                events::detail_count_stmt(&db, &recorded.id, "sessionsEnded")?,
                 recovery_codes::burn_all_for_user_stmt(&db, &user.id, now_ms)?,
                 hand_off::burn_pending_for_user_stmt(&db, &user.id, now_ms)?,
             ])
             .await
             .map_err(|e| failed("reset user's passkeys", e))?;
-        let removed = results.first().map_or(0, changes);
+        let removed = results.get(1).map_or(0, changes);
+        events::committed(env, vec![recorded]).await;
+        // The security notice, to a verified address only (see ceremonies::register::notify).
+        if removed > 0 && user.email_verified {
+            if let Ok(Some(app)) = applications::find(&db, &user.app_id).await {
+                let notice = Notice { kind: NoticeKind::PasskeysReset, app_name: &app.name, passkey: "", at_ms: now_ms, user_agent: None };
+                mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
+            }
+        }
         Ok(json(200, &serde_json::json!({ "removed": removed })))
     }
     .await;

@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State, Storage};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State, Storage};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::webauthn::ErrorCode as Check;
@@ -150,13 +150,11 @@ pub async fn take(env: &Env, challenge: &str) -> std::result::Result<String, Api
 async fn call(env: &Env, challenge: &str, op: &str, put: Option<(String, i64)>) -> std::result::Result<Response, ApiError> {
     let stub =
         env.durable_object("CHALLENGES").and_then(|ns| ns.id_from_name(challenge).and_then(|id| id.get_stub())).map_err(|_| ApiError::internal())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post);
-    if let Some((data, ttl_ms)) = put {
-        let headers = worker::Headers::new();
-        headers.set("x-ttl-ms", &ttl_ms.to_string()).map_err(|_| ApiError::internal())?;
-        init.with_headers(headers).with_body(Some(data.into()));
+    let url = format!("https://challenge/{op}");
+    let req = match put {
+        Some((data, ttl_ms)) => super::outgoing::request("POST", &url, &[("x-ttl-ms", &ttl_ms.to_string())], Some(&data)),
+        None => super::outgoing::request("POST", &url, &[], None),
     }
-    let req = Request::new_with_init(&format!("https://challenge/{op}"), &init).map_err(|_| ApiError::internal())?;
+    .ok_or_else(ApiError::internal)?;
     stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())
 }

@@ -58,7 +58,7 @@ pub async fn decide(req: &Request, env: &worker::Env, scope: CorsScope) -> Decis
     // one gets no CORS (its handler answers 404).
     if scope == CorsScope::OidcAppOrigins {
         return match crate::edge::oidc::cors_app(req, env).await {
-            Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin, Some(app)),
+            Ok(app) if app.allows_web_origin(&origin) => Decision::Allow(origin, Some(app)),
             Ok(_) => {
                 let refused = ApiError::forbidden(format!("{origin} is not one of this application's origins"));
                 Decision::Answer(allow(error_response(&refused), &origin))
@@ -69,7 +69,7 @@ pub async fn decide(req: &Request, env: &worker::Env, scope: CorsScope) -> Decis
     // An unknown application is the handler's to report (404 app_not_found), with CORS so the
     // page can read why.
     match app_lookup::for_request(req, env, None).await {
-        Ok(app) if app.origins.contains(&origin) => Decision::Allow(origin, Some(app)),
+        Ok(app) if app.allows_web_origin(&origin) => Decision::Allow(origin, Some(app)),
         Ok(_) => {
             // Readable by the page, so its developer learns why.
             let refused = ApiError::forbidden(format!("{origin} is not one of this application's origins"));

@@ -8,6 +8,7 @@ pub mod db;
 pub mod http;
 pub mod mail_sender;
 pub mod outcome_log;
+pub mod outgoing;
 pub mod rate_limiter;
 pub mod rate_limits;
 pub mod request_url;

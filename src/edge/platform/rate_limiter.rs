@@ -9,7 +9,7 @@
 use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
-use worker::{console_error, durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State, Storage};
+use worker::{console_error, durable_object, DurableObject, Env, Request, Response, Result, State, Storage};
 
 use crate::contract::error::ApiError;
 
@@ -120,9 +120,7 @@ pub async fn hit(env: &Env, key: &str, limit: Limit) -> std::result::Result<(), 
     let body = serde_json::to_string(&HitBody { limit: limit.limit, window_ms: limit.window_ms }).map_err(|_| ApiError::internal())?;
     let stub =
         env.durable_object("RATE_LIMITER").and_then(|ns| ns.id_from_name(key).and_then(|id| id.get_stub())).map_err(|_| ApiError::internal())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://rate-limiter/hit", &init).map_err(|_| ApiError::internal())?;
+    let req = super::outgoing::request("POST", "https://rate-limiter/hit", &[], Some(&body)).ok_or_else(ApiError::internal)?;
     let mut resp = stub.fetch_with_request(req).await.map_err(|_| ApiError::internal())?;
     let answer: HitAnswer = resp.json().await.map_err(|_| ApiError::internal())?;
     if answer.allowed {

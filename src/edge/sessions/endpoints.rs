@@ -5,11 +5,13 @@ use serde::Deserialize;
 use worker::{Env, Request, Response};
 
 use crate::contract::routes::Endpoint;
-use crate::edge::platform::db::{database, failed};
+use crate::edge::events::{self, Client, NewEvent};
+use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, RevokeReason};
 use crate::edge::tenancy::app_lookup;
+use crate::events::EventType;
 use crate::tenancy::application::Application;
 
 /// How long clients may cache the JWKS. Short, so that a rotation's new key is seen quickly
@@ -44,7 +46,19 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
         log.set_app(&app.id);
         let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
-        sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?.run().await.map_err(|e| failed("revoke session", e))?;
+        let ended = NewEvent::new(EventType::SessionsEnded, &app.id)
+            .user(&auth.user_id)
+            .session(&auth.session_id)
+            .detail(events::Detail::new().text("reason", "logout").number("count", 1));
+        // Written only when this request ended the session (not a racing logout).
+        let recorded = events::record_if_changed(&db, &Client::of(&req), ended, now_ms)?;
+        let results = db
+            .run_batch(vec![sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?, recorded.stmt.clone()])
+            .await
+            .map_err(|e| failed("revoke session", e))?;
+        if results.first().map_or(0, changes) == 1 {
+            events::committed(env, vec![recorded]).await;
+        }
         Ok(no_content())
     }
     .await;

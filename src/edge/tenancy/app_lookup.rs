@@ -4,12 +4,13 @@
 //!
 //! A request is looked up once: when the router's CORS check has already found the application
 //! (every call from an application's own pages), the router hands it to the handler, whose
-//! [`for_request`] answers it instead of making a second D1 query.
+//! [`for_request`] answers it instead of making a second D1 query. The lookup reads a D1 read
+//! replica (`db::replica`), and the primary only when the replica knows no such application.
 
 use worker::{Env, Request};
 
 use crate::contract::error::{ApiError, ErrorCode};
-use crate::edge::platform::db::database;
+use crate::edge::platform::db::{database, replica};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::tenancy::applications;
@@ -34,11 +35,16 @@ pub async fn for_page(req: &Request, env: &Env) -> ApiResult<Application> {
 }
 
 async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Application> {
-    let db = database(env)?;
     let host = request_host(req);
     let named = header(req, "x-authaz-app").or_else(|| query_param.then(|| app_query_param(req)).flatten()).filter(|id| id.len() <= MAX_APP_ID_LEN);
     if host.is_some() || named.is_some() {
-        if let Some(app) = applications::find_by_hostname_or_id(&db, host.as_deref(), named.as_deref()).await? {
+        let (host, named) = (host.as_deref(), named.as_deref());
+        // A read replica first (a moment-old copy of an application is safe to serve); a miss
+        // is asked again of the primary, so an application created a moment ago is found.
+        if let Some(app) = applications::find_by_hostname_or_id(&replica(env)?, host, named).await? {
+            return Ok(app);
+        }
+        if let Some(app) = applications::find_by_hostname_or_id(&database(env)?, host, named).await? {
             return Ok(app);
         }
     }
@@ -51,7 +57,7 @@ fn header(req: &Request, name: &str) -> Option<String> {
 
 /// The request's host name, lowercase, without port or trailing dot: the `Host` header, else
 /// the URL's host.
-fn request_host(req: &Request) -> Option<String> {
+pub fn request_host(req: &Request) -> Option<String> {
     let raw = header(req, "host").or_else(|| request_url::host(req))?;
     Some(strip_port(&raw).trim_end_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty())
 }

@@ -2,18 +2,18 @@
 //! `application_hostnames` (one application per hostname) for the Host lookup of public requests.
 //! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all.
 
-use serde::Deserialize;
-use worker::{console_error, query, D1Database, D1PreparedStatement, D1Result};
+use wasm_bindgen::JsValue;
+use worker::{console_error, query, D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::{error_text, failed};
+use crate::edge::events::Recorded;
+use crate::edge::platform::db::{self, error_text, failed, read_one, Answer, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 
-const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at";
+const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at, event_retention_days";
 
 /// A row as D1 answers it: lists and the passkey config are JSON text.
-#[derive(Deserialize)]
 struct Row {
     id: String,
     name: String,
@@ -25,6 +25,23 @@ struct Row {
     passkey_config: String,
     created_at: i64,
     updated_at: i64,
+    event_retention_days: i64,
+}
+
+fn from_row(r: &db::Row) -> Row {
+    Row {
+        id: r.text("id"),
+        name: r.text("name"),
+        rp_id: r.text("rp_id"),
+        rp_name: r.text("rp_name"),
+        origins: r.text("origins"),
+        hostnames: r.text("hostnames"),
+        redirect_uris: r.text("redirect_uris"),
+        passkey_config: r.text("passkey_config"),
+        created_at: r.int("created_at"),
+        updated_at: r.int("updated_at"),
+        event_retention_days: r.int("event_retention_days"),
+    }
 }
 
 impl Row {
@@ -35,6 +52,7 @@ impl Row {
             hostnames: list(&self.hostnames, "hostnames")?,
             redirect_uris: list(&self.redirect_uris, "redirect_uris")?,
             passkey: parse_config(&self.id, &self.passkey_config)?,
+            event_retention_days: u32::try_from(self.event_retention_days).unwrap_or(crate::tenancy::application::DEFAULT_EVENT_RETENTION_DAYS),
             id: self.id,
             name: self.name,
             rp_id: self.rp_id,
@@ -78,8 +96,8 @@ pub async fn find_by_hostname_or_id(db: &D1Database, hostname: Option<&str>, id:
 }
 
 async fn first(stmt: D1PreparedStatement, doing: &str) -> ApiResult<Option<Application>> {
-    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
-    row.map(Row::into_application).transpose()
+    let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
+    read_one(row, from_row, doing)?.map(Row::into_application).transpose()
 }
 
 /// Refuses hostnames that another application already serves (`400 invalid_request`: the
@@ -89,7 +107,7 @@ pub async fn check_hostnames_free(db: &D1Database, hostnames: &[String], app_id:
         return Ok(());
     }
     let hostnames = json_text(&hostnames)?;
-    let taken: Option<String> = query!(
+    let taken = query!(
         db,
         "SELECT hostname FROM application_hostnames
          WHERE hostname IN (SELECT value FROM json_each(?1)) AND app_id IS NOT ?2 LIMIT 1",
@@ -97,7 +115,7 @@ pub async fn check_hostnames_free(db: &D1Database, hostnames: &[String], app_id:
         &app_id
     )
     .map_err(|e| failed("prepare hostname check", e))?
-    .first(Some("hostname"))
+    .first_text("hostname")
     .await
     .map_err(|e| failed("check hostnames", e))?;
     match taken {
@@ -113,7 +131,7 @@ fn hostname_taken(hostname: Option<&str>) -> ApiError {
 
 /// A batch failed: a hostname taken meanwhile by another application is the caller's problem
 /// (the batch was rolled back); anything else is ours.
-fn batch_failed(doing: &str, err: worker::Error) -> ApiError {
+fn batch_failed(doing: &str, err: JsValue) -> ApiError {
     if error_text(&err).contains("application_hostnames.hostname") {
         return hostname_taken(None);
     }
@@ -137,6 +155,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         hostnames: new.hostnames.clone(),
         redirect_uris: new.redirect_uris.clone(),
         passkey: PasskeyConfig::default(),
+        event_retention_days: new.event_retention_days,
         created_at: now_ms,
         updated_at: now_ms,
     };
@@ -144,7 +163,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     let (redirect_uris, passkey) = (json_text(&app.redirect_uris)?, json_text(&app.passkey)?);
     let insert_app = query!(
         db,
-        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"),
+        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)"),
         &app.id,
         &app.name,
         &app.rp_id,
@@ -153,7 +172,8 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         &hostnames,
         &redirect_uris,
         &passkey,
-        now_ms
+        now_ms,
+        app.event_retention_days
     )
     .map_err(|e| failed("prepare application insert", e))?;
     let mut statements = vec![insert_app];
@@ -161,21 +181,28 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     if !app.hostnames.is_empty() {
         statements.push(insert_hostnames(db, id, &app.hostnames)?);
     }
-    db.batch(statements).await.map_err(|e| batch_failed("create application", e))?;
+    db.run_batch(statements).await.map_err(|e| batch_failed("create application", e))?;
     Ok(app)
 }
 
-/// Applies `patch` to the application `id`; `None` when there is no such application. The
-/// fields left out of the patch are not written, so concurrent patches of different fields
-/// both take effect.
-pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms: i64) -> ApiResult<Option<Application>> {
+/// Applies `patch` to the application `id`, with `extra` (its audit event) in the same batch;
+/// `None` when there is no such application. The fields left out of the patch are not written,
+/// so concurrent patches of different fields both take effect.
+pub async fn update(
+    db: &D1Database,
+    id: &str,
+    patch: &ApplicationPatch,
+    now_ms: i64,
+    extra: Vec<D1PreparedStatement>,
+) -> ApiResult<Option<Application>> {
     let list = |l: &Option<Vec<String>>| l.as_ref().map(json_text).transpose();
     let (origins, hostnames, redirect_uris) = (list(&patch.origins)?, list(&patch.hostnames)?, list(&patch.redirect_uris)?);
     let update = query!(
         db,
         "UPDATE applications SET
            name = coalesce(?2, name), rp_name = coalesce(?3, rp_name), origins = coalesce(?4, origins),
-           hostnames = coalesce(?5, hostnames), redirect_uris = coalesce(?6, redirect_uris), updated_at = ?7
+           hostnames = coalesce(?5, hostnames), redirect_uris = coalesce(?6, redirect_uris), updated_at = ?7,
+           event_retention_days = coalesce(?8, event_retention_days)
          WHERE id = ?1",
         id,
         &patch.name,
@@ -183,10 +210,12 @@ pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms:
         &origins,
         &hostnames,
         &redirect_uris,
-        now_ms
+        now_ms,
+        &patch.event_retention_days
     )
     .map_err(|e| failed("prepare application update", e))?;
     let mut statements = vec![update];
+    statements.extend(extra);
     if let (Some(list), Some(hostnames)) = (&patch.hostnames, &hostnames) {
         statements.push(query!(db, "DELETE FROM application_hostnames WHERE app_id = ?1", id).map_err(|e| failed("prepare hostnames delete", e))?);
         if !list.is_empty() {
@@ -205,16 +234,9 @@ pub async fn update(db: &D1Database, id: &str, patch: &ApplicationPatch, now_ms:
     }
     let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = ?1");
     statements.push(query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?);
-    let results = db.batch(statements).await.map_err(|e| batch_failed("update application", e))?;
-    let rows: Vec<Row> = last_rows(&results, "update application")?;
-    rows.into_iter().next().map(Row::into_application).transpose()
-}
-
-fn last_rows(results: &[D1Result], doing: &str) -> ApiResult<Vec<Row>> {
-    match results.last() {
-        Some(result) => result.results().map_err(|e| failed(doing, e)),
-        None => Ok(Vec::new()),
-    }
+    let results = db.run_batch(statements).await.map_err(|e| batch_failed("update application", e))?;
+    let row = results.last().and_then(|r| r.rows().into_iter().next());
+    read_one(row, from_row, "update application")?.map(Row::into_application).transpose()
 }
 
 /// How often a passkey-config write is retried when another write changed the config between
@@ -223,18 +245,28 @@ const CONFIG_WRITE_ATTEMPTS: usize = 5;
 
 /// Merges `patch` into the passkey config of application `id`; `None` when there is no such
 /// application. Read, merge, then write only if the stored config is still what was read (a
-/// compare-and-set), so a concurrent PUT of other fields is never lost.
-pub async fn update_passkey_config(db: &D1Database, id: &str, patch: &PasskeyConfigPatch, now_ms: i64) -> ApiResult<Option<PasskeyConfig>> {
+/// compare-and-set), so a concurrent PUT of other fields is never lost. `event` makes the audit
+/// event of a change from the stored config to the merged one (`None`: nothing to record); it is
+/// written in the write's batch, only when the write took effect.
+pub async fn update_passkey_config(
+    db: &D1Database,
+    id: &str,
+    patch: &PasskeyConfigPatch,
+    now_ms: i64,
+    mut event: impl FnMut(&PasskeyConfig, &PasskeyConfig) -> ApiResult<Option<Recorded>>,
+) -> ApiResult<Option<(PasskeyConfig, Option<Recorded>)>> {
     for _ in 0..CONFIG_WRITE_ATTEMPTS {
-        let stored: Option<String> = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
+        let stored = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
             .map_err(|e| failed("prepare passkey config read", e))?
-            .first(Some("passkey_config"))
+            .first_text("passkey_config")
             .await
             .map_err(|e| failed("read passkey config", e))?;
         let Some(stored) = stored else { return Ok(None) };
-        let merged = patch.apply(&parse_config(id, &stored)?);
+        let before = parse_config(id, &stored)?;
+        let merged = patch.apply(&before);
         let merged_text = json_text(&merged)?;
-        let result = query!(
+        let recorded = event(&before, &merged)?;
+        let write = query!(
             db,
             "UPDATE applications SET passkey_config = ?1, updated_at = ?2 WHERE id = ?3 AND passkey_config = ?4",
             &merged_text,
@@ -242,13 +274,13 @@ pub async fn update_passkey_config(db: &D1Database, id: &str, patch: &PasskeyCon
             id,
             &stored
         )
-        .map_err(|e| failed("prepare passkey config write", e))?
-        .run()
-        .await
-        .map_err(|e| failed("write passkey config", e))?;
-        let changes = result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0);
+        .map_err(|e| failed("prepare passkey config write", e))?;
+        let mut statements = vec![write];
+        statements.extend(recorded.as_ref().map(|r| r.stmt.clone()));
+        let results = db.run_batch(statements).await.map_err(|e| failed("write passkey config", e))?;
+        let changes = results.first().map_or(0, Answer::changes);
         if changes == 1 {
-            return Ok(Some(merged));
+            return Ok(Some((merged, recorded)));
         }
     }
     console_error!("passkey config of {id}: gave up after {CONFIG_WRITE_ATTEMPTS} concurrent writes");

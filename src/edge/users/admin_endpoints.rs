@@ -12,7 +12,7 @@ use crate::edge::admin::caller;
 use crate::edge::events::{self, Actor, Client, NewEvent};
 use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials;
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::request_url::query_pairs;
@@ -77,15 +77,13 @@ async fn get(db: &D1Database, user: &User, now_ms: i64) -> ApiResult<Response> {
 async fn end_sessions(env: &Env, req: &Request, db: &D1Database, user: &User, actor: Actor, now_ms: i64) -> ApiResult<Response> {
     let count = live_sessions::list(db, &user.app_id, &user.id, now_ms).await?.len();
     let reason = live_sessions::ENDED_BY_ADMIN;
-    let event = NewEvent {
-        user_id: Some(&user.id),
-        actor,
-        detail: json!({ "reason": reason, "count": count }),
-        ..NewEvent::new(EventType::SessionsEnded, &user.app_id)
-    };
-    let recorded = events::record::record(db, &Client::of(req), event, now_ms)?;
+    let event = NewEvent::new(EventType::SessionsEnded, &user.app_id)
+        .user(&user.id)
+        .by(actor)
+        .detail(events::Detail::new().text("reason", reason).number("count", count as u64));
+    let recorded = events::record(db, &Client::of(req), event, now_ms)?;
     let end = live_sessions::end_stmt(db, &user.app_id, &user.id, None, reason, now_ms)?;
-    db.batch(vec![end, recorded.stmt.clone()]).await.map_err(|e| failed("end sessions", e))?;
+    db.run_batch(vec![end, recorded.stmt.clone()]).await.map_err(|e| failed("end sessions", e))?;
     events::committed(env, vec![recorded]).await;
     Ok(json(200, &json!({ "ended": count })))
 }

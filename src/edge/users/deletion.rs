@@ -7,7 +7,7 @@
 use worker::{query, Env, Request};
 
 use crate::edge::events::{self, Actor, Client, NewEvent};
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{database, failed, D1Batch};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::users::User;
 use crate::events::EventType;
@@ -35,10 +35,11 @@ pub async fn delete_user(env: &Env, req: &Request, user: &User, actor: Actor, se
     }
     batch.push(query!(&db, "DELETE FROM email_verifications WHERE app_id = ?1 AND email = ?2", &user.app_id, &user.email).map_err(prepare)?);
     batch.push(query!(&db, "DELETE FROM users WHERE id = ?1 AND app_id = ?2", &user.id, &user.app_id).map_err(prepare)?);
-    let event = NewEvent { user_id: Some(&user.id), session_id, actor, ..NewEvent::new(EventType::UserDeleted, &user.app_id) };
-    let recorded = events::record::record(&db, &Client::of(req), event, now_ms)?;
+    let mut event = NewEvent::new(EventType::UserDeleted, &user.app_id).user(&user.id).by(actor);
+    event.session_id = session_id;
+    let recorded = events::record(&db, &Client::of(req), event, now_ms)?;
     batch.push(recorded.stmt.clone());
-    db.batch(batch).await.map_err(|e| failed("delete user", e))?;
+    db.run_batch(batch).await.map_err(|e| failed("delete user", e))?;
     events::committed(env, vec![recorded]).await;
     Ok(())
 }

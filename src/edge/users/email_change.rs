@@ -8,22 +8,22 @@
 //! (per address, per client IP, 20 checks per address and day), and every code that does not
 //! confirm answers the same `400 invalid_code`.
 
-use serde::Deserialize;
 use serde_json::json;
 use worker::{query, D1Database, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::edge::events::{self, Client, NewEvent};
+use crate::edge::i18n;
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::{error_text, failed};
+use crate::edge::platform::db::{error_text, failed, read_one, D1Batch, D1Read, Row};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
 use crate::edge::sessions::BearerAuth;
 use crate::edge::users;
 use crate::events::EventType;
-use crate::mail::email_changed::email_changed_mail;
+use crate::mail::notice::{Notice, NoticeKind};
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, random_token, six_digit_code, SystemRandom};
@@ -68,8 +68,8 @@ pub async fn request(mut req: Request, env: &Env, db: &D1Database, app: &Applica
         )
         .map_err(prepare)?;
         // Mail first: a failed send leaves the codes the user already has untouched.
-        mail_sender::send_verification_code(env, &app, &email, &code, CODE_TTL_MS / 60_000).await?;
-        db.batch(vec![replace_older, insert]).await.map_err(|e| failed("store email change", e))?;
+        mail_sender::send_verification_code(env, app, &email, i18n::of_request(&req), &code, CODE_TTL_MS / 60_000).await?;
+        db.run_batch(vec![replace_older, insert]).await.map_err(|e| failed("store email change", e))?;
         Ok(json(202, &json!({ "expiresIn": CODE_TTL_MS / 1000 })))
     }
 }
@@ -80,14 +80,14 @@ pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Applica
         let fields: Fields = json_fields::into_object(read_json(&mut req).await?)?;
         let code = json_fields::str_field(&fields, "code")?.ok_or_else(|| json_fields::missing("code"))?.trim().to_owned();
         rate_limits::code_confirm(env, &req).await?;
-        #[derive(Deserialize)]
-        struct Row {
+        struct Pending {
             id: String,
             email: String,
             code_hash: String,
         }
+        let pending = |r: &Row| Pending { id: r.text("id"), email: r.text("email"), code_hash: r.text("code_hash") };
         let doing = "find email change";
-        let row: Option<Row> = query!(
+        let row = query!(
             db,
             "SELECT id, email, code_hash FROM email_changes
              WHERE user_id = ?1 AND app_id = ?2 AND consumed_at IS NULL AND expires_at > ?3 ORDER BY created_at DESC LIMIT 1",
@@ -96,17 +96,17 @@ pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Applica
             now_ms,
         )
         .map_err(|e| failed(doing, e))?
-        .first(None)
+        .first_row()
         .await
         .map_err(|e| failed(doing, e))?;
-        let row = row.ok_or_else(no_code)?;
+        let row = read_one(row, pending, doing)?.ok_or_else(no_code)?;
         if !rate_limits::code_check(env, &app.id, &row.email).await? {
             return Err(no_code());
         }
         // Count the try before comparing: however many requests race, a code is compared at
         // most MAX_TRIES times; the last wrong one burns it.
         let doing = "count email change try";
-        let tries: Option<i64> = query!(
+        let tries = query!(
             db,
             "UPDATE email_changes SET attempts = attempts + 1,
                consumed_at = CASE WHEN attempts + 1 >= ?2 THEN ?3 ELSE consumed_at END
@@ -116,7 +116,7 @@ pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Applica
             now_ms,
         )
         .map_err(|e| failed(doing, e))?
-        .first(Some("attempts"))
+        .first_int("attempts")
         .await
         .map_err(|e| failed(doing, e))?;
         tries.ok_or_else(no_code)?;
@@ -128,8 +128,9 @@ pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Applica
         let mut user = users::find_by_id(db, &app.id, &auth.user_id).await?.ok_or_else(|| ApiError::unauthorized("the user no longer exists"))?;
         let old_email = std::mem::replace(&mut user.email, row.email);
         user.email_verified = true;
-        let event = NewEvent { user_id: Some(&user.id), session_id: Some(&auth.session_id), ..NewEvent::new(EventType::EmailChanged, &app.id) };
-        let recorded = events::record::record(db, &Client::of(&req), event, now_ms)?;
+        let client = Client::of(&req);
+        let event = NewEvent::new(EventType::EmailChanged, &app.id).user(&user.id).session(&auth.session_id);
+        let recorded = events::record(db, &client, event, now_ms)?;
         let prepare = |e| failed("prepare email change", e);
         let writes = vec![
             query!(db, "UPDATE email_changes SET consumed_at = ?1 WHERE id = ?2", now_ms, &row.id).map_err(prepare)?,
@@ -137,12 +138,15 @@ pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Applica
                 .map_err(prepare)?,
             recorded.stmt.clone(),
         ];
-        if let Err(e) = db.batch(writes).await {
+        if let Err(e) = db.run_batch(writes).await {
             return Err(if error_text(&e).contains("UNIQUE constraint failed: users.") { email_taken() } else { failed("change email", e) });
         }
         events::committed(env, vec![recorded]).await;
-        // The change stands whatever becomes of the notice (a failure is logged by the sender).
-        let _ = mail_sender::send(env, &app, &old_email, &email_changed_mail(&app.name)).await;
+        // The old address gets the notice (it was the account's, verified or not: whoever holds
+        // it must learn that it no longer signs in); the change stands whatever becomes of it.
+        let notice =
+            Notice { kind: NoticeKind::EmailChanged, app_name: &app.name, passkey: "", at_ms: now_ms, user_agent: client.user_agent.as_deref() };
+        mail_sender::send_notice(env, &old_email, user.locale, &notice).await;
         Ok(json(200, &json!({ "user": user.to_json() })))
     }
 }

@@ -1,13 +1,12 @@
 //! A user's live sessions (neither revoked nor expired) as the admin API and the account list
 //! them, ending them, and the reauthentication a session's `purpose` proves.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{query, D1Database, D1PreparedStatement};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, read_all, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::sessions::{BearerAuth, REAUTHENTICATION_WINDOW_MS};
 
@@ -18,7 +17,6 @@ const REAUTH: &str = "reauth";
 pub const ENDED_BY_ADMIN: &str = "ended_by_admin";
 pub const ENDED_BY_USER: &str = "ended_by_user";
 
-#[derive(Deserialize)]
 pub struct LiveSession {
     pub id: String,
     created_at: i64,
@@ -29,6 +27,17 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
+    fn from_row(r: &Row) -> Self {
+        LiveSession {
+            id: r.text("id"),
+            created_at: r.int("created_at"),
+            last_refreshed_at: r.opt_int("last_refreshed_at"),
+            expires_at: r.int("expires_at"),
+            ip: r.opt_text("ip"),
+            user_agent: r.opt_text("user_agent"),
+        }
+    }
+
     /// `{id, createdAt, lastRefreshedAt, expiresAt, ip, userAgent}`.
     pub fn to_json(&self) -> Value {
         json!({
@@ -45,7 +54,7 @@ impl LiveSession {
 /// The live sessions of `user_id` in `app_id` at `now_ms`, newest first.
 pub async fn list(db: &D1Database, app_id: &str, user_id: &str, now_ms: i64) -> ApiResult<Vec<LiveSession>> {
     let doing = "list sessions";
-    query!(
+    let rows = query!(
         db,
         "SELECT id, created_at, last_refreshed_at, expires_at, ip, user_agent FROM sessions
          WHERE app_id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3 ORDER BY created_at DESC, id",
@@ -54,10 +63,10 @@ pub async fn list(db: &D1Database, app_id: &str, user_id: &str, now_ms: i64) -> 
         now_ms,
     )
     .map_err(|e| failed(doing, e))?
-    .all()
+    .all_rows()
     .await
-    .and_then(|r| r.results())
-    .map_err(|e| failed(doing, e))
+    .map_err(|e| failed(doing, e))?;
+    read_all(rows, LiveSession::from_row, doing)
 }
 
 /// Ends the live sessions of `user_id` in `app_id`, or only session `only` of them (for a `db.batch`).
@@ -86,9 +95,9 @@ pub fn mark_reauth_stmt(db: &D1Database, session_id: &str) -> ApiResult<D1Prepar
 pub async fn require_fresh_reauth(db: &D1Database, auth: &BearerAuth, now_ms: i64) -> ApiResult<()> {
     let doing = "read session purpose";
     // NULL and no row alike read as None.
-    let purpose: Option<String> = query!(db, "SELECT purpose FROM sessions WHERE id = ?1", &auth.session_id)
+    let purpose = query!(db, "SELECT purpose FROM sessions WHERE id = ?1", &auth.session_id)
         .map_err(|e| failed(doing, e))?
-        .first(Some("purpose"))
+        .first_text("purpose")
         .await
         .map_err(|e| failed(doing, e))?;
     if purpose.as_deref() != Some(REAUTH) || now_ms.saturating_sub(auth.auth_time_ms) > REAUTHENTICATION_WINDOW_MS {

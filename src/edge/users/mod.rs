@@ -9,13 +9,13 @@ pub mod email_change;
 pub mod live_sessions;
 pub mod self_service;
 
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement, D1Result};
+use worker::{query, D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
 use crate::contract::user_list::{EmailFilter, ListQuery};
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, read_all, read_one, Answer, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -29,38 +29,29 @@ pub struct User {
     pub user_handle: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The language of their mail (`users.locale`).
+    pub locale: Locale,
 }
 
 /// A row as D1 answers it (booleans are integers there).
-#[derive(Deserialize)]
-struct Row {
-    id: String,
-    app_id: String,
-    email: String,
-    email_verified: i64,
-    display_name: String,
-    user_handle: String,
-    created_at: i64,
-}
-
-impl From<Row> for User {
-    fn from(r: Row) -> Self {
-        Self {
-            id: r.id,
-            app_id: r.app_id,
-            email: r.email,
-            email_verified: r.email_verified != 0,
-            display_name: r.display_name,
-            user_handle: r.user_handle,
-            created_at: r.created_at,
-        }
+fn from_row(r: &Row) -> User {
+    User {
+        id: r.text("id"),
+        app_id: r.text("app_id"),
+        email: r.text("email"),
+        email_verified: r.int("email_verified") != 0,
+        display_name: r.text("display_name"),
+        user_handle: r.text("user_handle"),
+        created_at: r.int("created_at"),
+        locale: Locale::of_tag(&r.text("locale")).unwrap_or(Locale::En),
     }
 }
 
-const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at";
+const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at, locale";
 
 impl User {
-    /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt}`.
+    /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt, webauthnUserId}`
+    /// (the last is the WebAuthn `user.id` of the user's passkeys, base64url).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "id": self.id,
@@ -68,6 +59,7 @@ impl User {
             "emailVerified": self.email_verified,
             "displayName": self.display_name,
             "createdAt": rfc3339_utc(self.created_at),
+            "webauthnUserId": self.user_handle,
         })
     }
 }
@@ -100,17 +92,16 @@ pub fn owner_of_credential_stmt(db: &D1Database, app_id: &str, credential_id: &s
 }
 
 /// The user a batched select answered, if any.
-pub fn from_result(result: &D1Result, doing: &str) -> ApiResult<Option<User>> {
-    let rows: Vec<Row> = result.results().map_err(|e| failed(doing, e))?;
-    Ok(rows.into_iter().next().map(User::from))
+pub fn from_result(result: &Answer, doing: &str) -> ApiResult<Option<User>> {
+    read_one(result.rows().into_iter().next(), from_row, doing)
 }
 
 /// Inserts `user` (for a `db.batch`). The email must already be lowercased.
 pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
-        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at, locale)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &user.id,
         &user.app_id,
         &user.email,
@@ -118,14 +109,21 @@ pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatemen
         &user.display_name,
         &user.user_handle,
         user.created_at,
+        user.locale.tag(),
     )
     .map_err(|e| failed("prepare user insert", e))
 }
 
+/// Sets the language of `user_id`'s mail when the statement before it in a `db.batch` changed a row.
+pub fn set_locale_if_changed_stmt(db: &D1Database, user_id: &str, locale: Locale) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE users SET locale = ?1 WHERE id = ?2 AND changes() > 0", locale.tag(), user_id)
+        .map_err(|e| failed("prepare user locale update", e))
+}
+
 async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<User>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
-    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
-    Ok(row.map(User::from))
+    let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
+    read_one(row, from_row, doing)
 }
 
 /// A page of `app_id`'s users for the admin list: those `query` keeps, in the order
@@ -153,8 +151,7 @@ pub async fn list_page(db: &D1Database, app_id: &str, query: &ListQuery) -> ApiR
     }
     param(&mut sql, " ORDER BY created_at, id LIMIT ?", JsValue::from_f64(f64::from(query.limit) + 1.0));
     let doing = "list users";
-    let rows: Vec<Row> =
-        db.prepare(sql).bind(&values).map_err(|e| failed(doing, e))?.all().await.and_then(|r| r.results()).map_err(|e| failed(doing, e))?;
+    let rows = db.prepare(sql).bind(&values).map_err(|e| failed(doing, e))?.all_rows().await.map_err(|e| failed(doing, e))?;
     let more = rows.len() > query.limit as usize;
-    Ok((rows.into_iter().take(query.limit as usize).map(User::from).collect(), more))
+    Ok((read_all(rows.into_iter().take(query.limit as usize).collect(), from_row, doing)?, more))
 }

@@ -9,7 +9,7 @@ use crate::contract::error::ApiError;
 use crate::contract::routes::Endpoint;
 use crate::edge::events::{self, Actor, Client, NewEvent};
 use crate::edge::passkeys::endpoints::signed_in_app;
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::BearerAuth;
@@ -57,15 +57,13 @@ async fn end_session(env: &Env, req: &Request, db: &D1Database, auth: &BearerAut
     let live = live_sessions::list(db, &auth.app_id, &auth.user_id, now_ms).await?;
     let target = live.iter().find(|s| s.id == session_id).ok_or_else(|| ApiError::not_found("no such session"))?;
     let reason = live_sessions::ENDED_BY_USER;
-    let event = NewEvent {
-        user_id: Some(&auth.user_id),
-        session_id: Some(&target.id),
-        detail: json!({ "reason": reason, "count": 1 }),
-        ..NewEvent::new(EventType::SessionsEnded, &auth.app_id)
-    };
-    let recorded = events::record::record(db, &Client::of(req), event, now_ms)?;
+    let event = NewEvent::new(EventType::SessionsEnded, &auth.app_id)
+        .user(&auth.user_id)
+        .session(&target.id)
+        .detail(events::Detail::new().text("reason", reason).number("count", 1));
+    let recorded = events::record(db, &Client::of(req), event, now_ms)?;
     let end = live_sessions::end_stmt(db, &auth.app_id, &auth.user_id, Some(&target.id), reason, now_ms)?;
-    db.batch(vec![end, recorded.stmt.clone()]).await.map_err(|e| failed("end session", e))?;
+    db.run_batch(vec![end, recorded.stmt.clone()]).await.map_err(|e| failed("end session", e))?;
     events::committed(env, vec![recorded]).await;
     Ok(no_content())
 }

@@ -6,7 +6,7 @@
 
 (() => {
   const {
-    shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
+    signals, shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
   } = window.AuthazPages;
 
   // ---- the sign-in page -----------------------------------------------------------------------
@@ -49,6 +49,7 @@
 
     async function finishSignIn(user, tokens) {
       session.save(tokens, user);
+      await signalPasskeys(user);
       busy(handOff || page.oidcRequest ? `Returning you to ${APP_NAME}…` : "Signed in. Opening your account…");
       if (page.oidcRequest) {
         // The page is the UI of an OpenID Connect authorization request: the Worker answers
@@ -65,8 +66,24 @@
 
     async function completeLogin(credential) {
       busy("Signing you in…");
-      const result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
+      let result;
+      try {
+        result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
+      } catch (err) {
+        if (err instanceof ApiError && err.unknownCredential) signals.unknownCredential(credential.id);
+        throw err;
+      }
       await finishSignIn(result.user, result.session);
+    }
+
+    /** Tells the passkey provider the signed-in user's details and passkeys (where it listens). */
+    async function signalPasskeys(user) {
+      signals.currentUserDetails(user);
+      if (!signals.canSignal("signalAllAcceptedCredentials")) return;
+      try {
+        const { passkeys } = await call("GET", "/api/v1/users/me/passkeys", undefined, { auth: true });
+        signals.acceptedCredentials(user, passkeys);
+      } catch { /* a courtesy: signing in goes on */ }
     }
 
     async function signIn(body) {
@@ -214,6 +231,7 @@
     const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
     const when = (iso) => dateFormat.format(new Date(iso));
     const list = $("passkey-list");
+    let shown = []; // the passkeys listed, as the server answered them
 
     function syncState(p) {
       if (p.backedUp) return "Synced";
@@ -288,6 +306,8 @@
           throw err;
         }
         li.remove();
+        shown = shown.filter((p) => p.id !== passkey.id);
+        signals.acceptedCredentials(session.get()?.user, shown);
         $("title").focus();
         say(`“${passkey.name}” was removed.`, "success");
       }));
@@ -296,7 +316,9 @@
 
     async function load() {
       const { passkeys } = await call("GET", "/api/v1/users/me/passkeys", undefined, { auth: true });
+      shown = passkeys;
       list.replaceChildren(...passkeys.map(item));
+      signals.acceptedCredentials(session.get()?.user, passkeys);
       $("passkeys-loading").hidden = true;
     }
 

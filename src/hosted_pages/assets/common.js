@@ -160,7 +160,10 @@ window.AuthazPages = (() => {
     }
     if (!res.ok) {
       if (stale(res, data) && auth) session.clear();
-      throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? "", res.headers.get("Retry-After"));
+      const err = new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? "", res.headers.get("Retry-After"));
+      // login/complete refused a passkey the application does not know (removed, say).
+      err.unknownCredential = data?.error?.unknownCredential === true;
+      throw err;
     }
     return data;
   }
@@ -340,5 +343,35 @@ window.AuthazPages = (() => {
     };
   }
 
-  return Object.freeze({ shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes });
+  // ---- the WebAuthn Signal API: telling the passkey provider what the server knows ------------
+  // Feature-detected (browsers without it get nothing); a signal is a courtesy and never fails the
+  // page. The full list of a user's passkeys only: a partial one would hide the others.
+
+  const RP_ID = page.rpId || "";
+  const canSignal = (name) => typeof window.PublicKeyCredential?.[name] === "function" && RP_ID !== "";
+  function signal(name, options) {
+    if (!canSignal(name)) return;
+    try {
+      Promise.resolve(PublicKeyCredential[name]({ rpId: RP_ID, ...options })).catch(() => {});
+    } catch { /* refused by the browser: nothing to do */ }
+  }
+  const signals = {
+    canSignal,
+    /** The passkey `credentialId` (base64url) is not known to the application. */
+    unknownCredential(credentialId) {
+      if (credentialId) signal("signalUnknownCredential", { credentialId });
+    },
+    /** `passkeys` is the user's whole list (GET /api/v1/users/me/passkeys). */
+    acceptedCredentials(user, passkeys) {
+      if (!user?.webauthnUserId || !Array.isArray(passkeys) || passkeys.some((p) => !p.credentialId)) return;
+      signal("signalAllAcceptedCredentials", { userId: user.webauthnUserId, allAcceptedCredentialIds: passkeys.map((p) => p.credentialId) });
+    },
+    /** The user's current email (the passkey's name) and display name. */
+    currentUserDetails(user) {
+      if (!user?.webauthnUserId || !user.email) return;
+      signal("signalCurrentUserDetails", { userId: user.webauthnUserId, name: user.email, displayName: user.displayName || user.email });
+    },
+  };
+
+  return Object.freeze({ signals, shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes });
 })();
