@@ -3,11 +3,11 @@
 //! (`expires_at`); every creation, rotation and revocation is recorded in `api_key_events`.
 
 use serde_json::{json, Value};
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::{self, failed, read_all, read_one, D1Read};
+use crate::edge::platform::db::{self, failed, query, read_all, read_one, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
 

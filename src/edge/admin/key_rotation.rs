@@ -13,7 +13,7 @@ use crate::edge::admin::caller::authenticate_actor;
 use crate::edge::admin::endpoints::key_event;
 use crate::edge::events::{self, Actor, Client};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed, D1Batch};
+use crate::edge::platform::db::{changes, database, failed, query, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::tenancy::applications;
 use crate::tokens::secrets::{random_token, SystemRandom};
@@ -78,7 +78,7 @@ pub async fn revoke(req: &Request, env: &Env, app_id: &str, key_id: &str) -> Api
         .run_batch(vec![
             api_keys::revoke_stmt(&db, app_id, key_id, now)?,
             // Recorded only when the revoke changed the key (same transaction).
-            worker::query!(
+            query!(
                 &db,
                 "INSERT INTO api_key_events (id, app_id, key_id, action, actor, detail, at)
                  SELECT ?1, ?2, ?3, ?6, ?4, NULL, ?5 WHERE changes() = 1",

@@ -10,14 +10,14 @@
 //! guesser learns nothing but "not this code".
 
 use serde_json::{json, Value};
-use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::edge::events::{self, NewEvent};
 use crate::edge::i18n;
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::{self, changes, database, failed, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;

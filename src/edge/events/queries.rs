@@ -4,10 +4,10 @@
 //! text, not rows.
 
 use serde_json::Value;
-use worker::{query, D1Database};
+use worker::D1Database;
 
 use crate::contract::time_format::parse_rfc3339;
-use crate::edge::platform::db::{failed, D1Read};
+use crate::edge::platform::db::{failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::events::list::{Cursor, EventQuery};
 

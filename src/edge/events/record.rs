@@ -6,10 +6,10 @@
 //! agent; `detail` is type-specific and never holds a secret or an email address.
 
 use serde_json::Value;
-use worker::{query, D1Database, D1PreparedStatement, Env, Request};
+use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::{failed, D1Batch};
+use crate::edge::platform::db::{failed, query, D1Batch};
 use crate::edge::platform::http::ApiResult;
 use crate::events::EventType;
 use crate::tokens::secrets::{random_token, SystemRandom};

@@ -12,13 +12,13 @@
 //! ceremony (its time and passkey) on to the session it is exchanged for.
 
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
 use crate::edge::admin::caller;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{self, changes, database, failed, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::rate_limits;

@@ -8,9 +8,9 @@
 //! times per run, only while its last round was full. A backlog larger than that waits for the
 //! next run. Running twice (or concurrently) is harmless: a row is deleted once.
 
-use worker::{console_error, console_log, query, D1Database, Env};
+use worker::{console_error, console_log, D1Database, Env};
 
-use crate::edge::platform::db::{changes, database, failed, D1Read};
+use crate::edge::platform::db::{changes, database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 
 /// Rows one statement deletes at most.

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use wasm_bindgen::JsValue;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::{self, failed, read_all, read_one, D1Read};
+use crate::edge::platform::db::{self, failed, query, read_all, read_one, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::metadata::display::AuthenticatorSummary;
 use crate::metadata::statement::{icon_acceptable, Authenticator, Payload};

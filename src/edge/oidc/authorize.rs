@@ -9,13 +9,13 @@
 //! browser: `redirect_uri?code=..&state=..&iss=..`.
 
 use serde::Deserialize;
-use worker::{query, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::oidc::{clients, provider, redirect, Form};
 use crate::edge::pages;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{self, changes, database, failed, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::request_url;
 use crate::edge::sessions;

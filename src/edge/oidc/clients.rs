@@ -4,13 +4,13 @@
 //! in constant time; the admin API key never works as a client secret (another hash purpose).
 
 use serde_json::{json, Value};
-use worker::{query, D1Database, Env, Request, Response};
+use worker::{D1Database, Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::admin::caller::authenticate_actor;
 use crate::edge::events::{self, Actor, Client, Detail, NewEvent, Recorded};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{self, changes, database, failed, read_all, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_all, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
 use crate::edge::tenancy::applications;
 use crate::events::EventType;

@@ -3,11 +3,11 @@
 //! the client's `state`, or shows that the person is signed out. The provider keeps no sign-in
 //! of its own (no cookies), so without a hint there is nothing to end.
 
-use worker::{query, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::edge::oidc::{clients, jwt, provider, redirect, Form};
 use crate::edge::pages;
-use crate::edge::platform::db::{database, failed, D1Read};
+use crate::edge::platform::db::{database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::sessions::{self, RevokeReason};

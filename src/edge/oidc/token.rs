@@ -6,13 +6,13 @@
 //! to the client in `oidc_sessions`: its access token (a JWT for this application) works at
 //! `/userinfo`, its refresh token rotates on every use and a reused one ends the session.
 
-use worker::{query, D1Database, Env, Request, Response};
+use worker::{D1Database, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::oidc::authorize::CODE_PURPOSE;
 use crate::edge::oidc::{clients, jwt, oauth_error, oauth_json, provider, secs, Form};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{self, changes, database, failed, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::read_body;
 use crate::edge::sessions::{self, RevokeReason, SessionJson};
 use crate::edge::users::{self, User};

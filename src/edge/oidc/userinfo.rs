@@ -1,11 +1,11 @@
 //! `GET|POST {issuer}/userinfo` (OIDC Core 5.3): the signed-in person's claims for the scopes
 //! granted, with the access token of a session issued to an OAuth client (`Bearer`, RFC 6750).
 
-use worker::{query, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::contract::error::ErrorCode;
 use crate::edge::oidc::{oauth_error, oauth_json, provider, Form};
-use crate::edge::platform::db::{database, failed, D1Read};
+use crate::edge::platform::db::{database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::sessions;
 use crate::edge::users;

@@ -1,10 +1,10 @@
 //! Passkeys (WebAuthn credentials) of users: the `credentials` table and the contract's
 //! `passkey` object.
 
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::{failed, read_all, read_one, D1Batch, D1Read, Row};
+use crate::edge::platform::db::{failed, query, read_all, read_one, D1Batch, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::users::{self, User};
 use crate::metadata::attestation_trust;
@@ -107,7 +107,7 @@ pub async fn list_for_email(db: &D1Database, app_id: &str, email: &str) -> ApiRe
     all(query!(db, &sql, app_id, email), "list credentials by email").await
 }
 
-async fn all(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Vec<StoredCredential>> {
+async fn all(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Vec<StoredCredential>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
     let rows = stmt.all_rows().await.map_err(|e| failed(doing, e))?;
     read_all(rows, from_row, doing)
@@ -228,7 +228,7 @@ pub fn delete_all_for_user_stmt(db: &D1Database, user_id: &str) -> ApiResult<D1P
     query!(db, "DELETE FROM credentials WHERE user_id = ?1", user_id).map_err(|e| failed("prepare credentials delete", e))
 }
 
-async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<StoredCredential>> {
+async fn first(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Option<StoredCredential>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
     let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
     read_one(row, from_row, doing)

@@ -1,10 +1,10 @@
 //! Recovery codes: 10 single-use codes per user, shown once, stored only as keyed hashes.
 //! A new set replaces the old one entirely (codes of the old set become unknown).
 
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::{self, changes, failed, read_all, D1Read};
+use crate::edge::platform::db::{self, changes, failed, query, read_all, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, normalize_recovery_code, recovery_code, SystemRandom};
 

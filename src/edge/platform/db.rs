@@ -2,6 +2,11 @@
 //! the mapping of database failures to the contract's `500 internal` (the cause goes to the log,
 //! never to the client).
 //!
+//! Statements are prepared and bound by hand too ([`query!`], each value converted by its
+//! [`Bind`], one shared non-generic [`prepare`]), not through worker's `query!`, which serializes
+//! every bound value through serde_wasm_bindgen, again for the size budget: the same values
+//! (text, numbers within JavaScript's safe integers, NULL for `None`) reach D1.
+//!
 //! Rows are read by hand ([`Row`]'s getters by column name) and batches run through the binding
 //! itself, not through worker's `first::<T>()`/`results::<T>()`/`meta()`: those deserialize every
 //! row type through its own serde_wasm_bindgen instantiation, which the Worker's size budget
@@ -31,6 +36,82 @@ pub fn replica(env: &Env) -> Result<D1Database, ApiError> {
     let db = JsValue::from(database(env)?);
     let session = db.unchecked_ref::<worker::worker_sys::D1Database>().with_session(Some("first-unconstrained"));
     session.map(|s| JsValue::from(s).unchecked_into()).map_err(|e| failed("D1 session", e))
+}
+
+/// `db.prepare(sql).bind(args...)`, each argument a [`Bind`] value: as worker's `query!` did,
+/// text as text, integers as numbers (an integer beyond JavaScript's safe range fails the
+/// statement), `None` as NULL.
+macro_rules! query {
+    ($db:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::edge::platform::db::prepare($db, $sql, &[$(&$arg as &dyn $crate::edge::platform::db::Bind),*])
+    };
+}
+pub(crate) use query;
+
+/// A value bound to a statement's `?N`.
+pub trait Bind {
+    fn js(&self) -> Result<JsValue, JsValue>;
+}
+
+impl Bind for str {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_str(self))
+    }
+}
+
+impl Bind for String {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_str(self))
+    }
+}
+
+impl Bind for i64 {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        const SAFE: i64 = (1 << 53) - 1;
+        if (-SAFE..=SAFE).contains(self) {
+            Ok(JsValue::from_f64(*self as f64))
+        } else {
+            Err(JsValue::from_str(&format!("{self} can't be represented as a JavaScript number")))
+        }
+    }
+}
+
+impl Bind for i32 {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_f64(f64::from(*self)))
+    }
+}
+
+impl Bind for u32 {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_f64(f64::from(*self)))
+    }
+}
+
+impl<T: Bind> Bind for Option<T> {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        match self {
+            Some(value) => value.js(),
+            None => Ok(JsValue::NULL),
+        }
+    }
+}
+
+impl<T: Bind + ?Sized> Bind for &T {
+    fn js(&self) -> Result<JsValue, JsValue> {
+        (**self).js()
+    }
+}
+
+/// The statement `sql` with `args` bound to `?1`, `?2`... (see [`query!`]).
+pub fn prepare(db: &D1Database, sql: &str, args: &[&dyn Bind]) -> Result<D1PreparedStatement, JsValue> {
+    let db: &JsValue = db.as_ref();
+    let stmt = db.unchecked_ref::<worker::worker_sys::D1Database>().prepare(sql)?;
+    let values = Array::new();
+    for arg in args {
+        values.push(&arg.js()?);
+    }
+    Ok(stmt.bind(values)?.into())
 }
 
 /// An error a database call can fail with: worker's, or what D1 threw.

@@ -16,12 +16,12 @@ pub mod endpoints;
 pub use access_token::{jwks, signing_keys, unverified_audience};
 
 use serde::Serialize;
-use worker::{query, D1Database, D1PreparedStatement, Env, Request};
+use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::events::Client;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{self, database, failed, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::Application;
 use crate::tokens::access_token::ACCESS_TOKEN_TTL_SECS;

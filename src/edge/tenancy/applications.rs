@@ -3,11 +3,11 @@
 //! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all.
 
 use wasm_bindgen::JsValue;
-use worker::{console_error, query, D1Database, D1PreparedStatement};
+use worker::{console_error, D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
 use crate::edge::events::Recorded;
-use crate::edge::platform::db::{self, error_text, failed, read_one, Answer, D1Batch, D1Read};
+use crate::edge::platform::db::{self, error_text, failed, query, read_one, Answer, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 

@@ -4,10 +4,10 @@
 //! their access tokens, whose session row is gone, stop working at once. The audit trail keeps
 //! its events, which name the user by id only (never an email address).
 
-use worker::{query, Env, Request};
+use worker::{Env, Request};
 
 use crate::edge::events::{self, Actor, Client, NewEvent};
-use crate::edge::platform::db::{database, failed, D1Batch};
+use crate::edge::platform::db::{database, failed, query, D1Batch};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::users::User;
 use crate::events::EventType;

@@ -9,14 +9,14 @@
 //! confirm answers the same `400 invalid_code`.
 
 use serde_json::json;
-use worker::{query, D1Database, Env, Request, Response};
+use worker::{D1Database, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::edge::events::{self, Client, NewEvent};
 use crate::edge::i18n;
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::{error_text, failed, read_one, D1Batch, D1Read, Row};
+use crate::edge::platform::db::{error_text, failed, query, read_one, D1Batch, D1Read, Row};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;

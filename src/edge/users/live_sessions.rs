@@ -2,11 +2,11 @@
 //! them, ending them, and the reauthentication a session's `purpose` proves.
 
 use serde_json::{json, Value};
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::{failed, read_all, D1Read, Row};
+use crate::edge::platform::db::{failed, query, read_all, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::sessions::{BearerAuth, REAUTHENTICATION_WINDOW_MS};
 

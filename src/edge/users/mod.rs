@@ -9,11 +9,11 @@ pub mod email_change;
 pub mod live_sessions;
 pub mod self_service;
 
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
 use crate::contract::user_list::{EmailFilter, ListQuery};
-use crate::edge::platform::db::{failed, read_all, read_one, Answer, D1Read, Row};
+use crate::edge::platform::db::{failed, query, read_all, read_one, Answer, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::i18n::Locale;
 
@@ -120,7 +120,7 @@ pub fn set_locale_if_changed_stmt(db: &D1Database, user_id: &str, locale: Locale
         .map_err(|e| failed("prepare user locale update", e))
 }
 
-async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<User>> {
+async fn first(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Option<User>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
     let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
     read_one(row, from_row, doing)
