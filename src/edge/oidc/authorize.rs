@@ -40,10 +40,7 @@ const CODE_KEPT_MS: i64 = 24 * 3600 * 1000;
 pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, form: Form<'_>, now_ms: i64) -> ApiResult<Response> {
     let (app, issuer) = match provider(req, env, known, form).await {
         Ok(found) => found,
-        Err(_) => return pages::problem(None, 404, "No application is set up at this address. Check the link you followed."),
-    };
-    let cannot = |message: &str| {
-        pages::problem(Some(&app), 400, &format!("This sign-in link cannot be used: {message}. Please go back to the application and try again."))
+        Err(_) => return pages::problem(req, env, None, 404, "problem.no_app", &[]).await,
     };
     let pairs = request_url::query_pairs(req);
     let checked = match client_id(&pairs) {
@@ -55,7 +52,7 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
     };
     let request = match checked {
         Ok(request) => request,
-        Err(Refusal::Page(message)) => return cannot(&message),
+        Err(Refusal::Page(message)) => return pages::problem(req, env, Some(&app), 400, "problem.bad_oidc_link", &[("reason", &message)]).await,
         Err(Refusal::Redirect { redirect_uri, error, state }) => {
             return redirect(&error_redirect(&redirect_uri, &error, state.as_deref(), &issuer.url()))
         }
@@ -98,7 +95,7 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
     )
     .map_err(|e| failed("prepare authorization code purge", e))?;
     db.run_batch(vec![insert, purge_requests, purge_codes]).await.map_err(|e| failed("store authorization request", e))?;
-    pages::oidc_sign_in(&app, &handle)
+    pages::oidc_sign_in(req, env, &app, &handle).await
 }
 
 #[derive(Deserialize)]

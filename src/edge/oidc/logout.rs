@@ -17,9 +17,9 @@ use crate::tenancy::application::Application;
 pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: Form<'_>, now_ms: i64) -> ApiResult<Response> {
     let (app, issuer) = match provider(req, env, known, form).await {
         Ok(found) => found,
-        Err(_) => return pages::problem(None, 404, "No application is set up at this address."),
+        Err(_) => return pages::problem(req, env, None, 404, "problem.no_app_short", &[]).await,
     };
-    let cannot = |why: &str| pages::problem(Some(&app), 400, &format!("This sign-out link cannot be used: {why}."));
+    let cannot = |reason: &'static str| pages::refused(req, env, &app, "problem.bad_logout_link", reason);
     let pairs = request_url::query_pairs(req);
     let mut values: [Option<String>; 4] = Default::default();
     for (name, value) in pairs {
@@ -29,7 +29,7 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
                 continue;
             }
             if values[i].replace(value).is_some() {
-                return cannot("it repeats a parameter");
+                return cannot("reason.repeated_parameter").await;
             }
         }
     }
@@ -39,10 +39,10 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
     if let Some(hint) = hint {
         let claims = match jwt::verified_id_token(env, &hint).await? {
             Some(claims) if claims.iss == issuer.url() => claims,
-            _ => return cannot("the id_token_hint is not an ID token of this provider"),
+            _ => return cannot("reason.hint_not_ours").await,
         };
         if client_id.as_ref().is_some_and(|id| *id != claims.aud) {
-            return cannot("client_id is not the id_token_hint's audience");
+            return cannot("reason.client_not_audience").await;
         }
         // The session named by the token, if it was issued to that client for that person.
         let bound = query!(
@@ -63,12 +63,11 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
         }
         client_id = Some(claims.aud);
     }
-    let signed_out = format!("You are signed out of {}.", app.name);
-    let Some(return_to) = return_to else { return pages::problem(Some(&app), 200, &signed_out) };
-    let Some(client_id) = client_id else { return cannot("post_logout_redirect_uri needs an id_token_hint or a client_id") };
+    let Some(return_to) = return_to else { return pages::problem(req, env, Some(&app), 200, "problem.signed_out", &[("app", &app.name)]).await };
+    let Some(client_id) = client_id else { return cannot("reason.logout_needs_client").await };
     let client = clients::find(&db, &app.id, &client_id).await?;
     if !client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| *u == return_to)) {
-        return cannot("the post_logout_redirect_uri is not registered for this client");
+        return cannot("reason.logout_uri_not_registered").await;
     }
     match state {
         Some(state) => redirect(&with_query(&return_to, &[("state", &state)])),
