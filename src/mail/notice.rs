@@ -1,6 +1,6 @@
 //! The security notices mailed to a user when something happens to their sign-in (NIST SP
 //! 800-63B asks for one when an authenticator is bound): a passkey added, a recovery code used,
-//! their passkeys reset by support. Each says what happened, when (UTC) and from which device,
+//! their passkeys reset by support, their email changed (to the old address). Each says what happened, when (UTC) and from which device,
 //! in the language of the mail catalogue given.
 
 use super::device::browser_and_os;
@@ -14,6 +14,8 @@ pub enum NoticeKind {
     PasskeyAdded,
     RecoveryCodeUsed,
     PasskeysReset,
+    /// Sent to the old address.
+    EmailChanged,
 }
 
 impl NoticeKind {
@@ -22,6 +24,7 @@ impl NoticeKind {
             NoticeKind::PasskeyAdded => "notice.passkey_added",
             NoticeKind::RecoveryCodeUsed => "notice.recovery_code_used",
             NoticeKind::PasskeysReset => "notice.passkeys_reset",
+            NoticeKind::EmailChanged => "notice.email_changed",
         }
     }
 }
@@ -93,7 +96,7 @@ mod tests {
     fn every_kind_in_every_language() {
         for lang in ["en", "de", "fr", "es", "ja"] {
             let words = test_words(lang);
-            for kind in [NoticeKind::PasskeyAdded, NoticeKind::RecoveryCodeUsed, NoticeKind::PasskeysReset] {
+            for kind in [NoticeKind::PasskeyAdded, NoticeKind::RecoveryCodeUsed, NoticeKind::PasskeysReset, NoticeKind::EmailChanged] {
                 let mail = notice_mail(&words, &notice(kind));
                 assert!(mail.subject.contains("Shop") && !mail.subject.contains('{'), "{lang} {kind:?}: {}", mail.subject);
                 assert!(!mail.text.contains('{') && !mail.text.contains("notice."), "{lang} {kind:?}: {}", mail.text);

@@ -189,6 +189,17 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
 /// access token need not say which application it is for. Either way the token must verify
 /// for that application and its session must be live.
 async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>, now_ms: i64, log: &mut OutcomeLog) -> ApiResult<BearerAuth> {
+    Ok(signed_in_app(req, env, known, now_ms, log).await?.1)
+}
+
+/// [`signed_in_any_app`] with the application found (for the account endpoints of `edge::users`).
+pub(crate) async fn signed_in_app(
+    req: &Request,
+    env: &Env,
+    known: Option<&Application>,
+    now_ms: i64,
+    log: &mut OutcomeLog,
+) -> ApiResult<(Application, BearerAuth)> {
     let app = match app_lookup::for_request(req, env, known).await {
         Ok(app) => app,
         Err(e) if e.code == ErrorCode::AppNotFound => {
@@ -199,7 +210,8 @@ async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>
         Err(e) => return Err(e),
     };
     log.set_app(&app.id);
-    sessions::authenticate_bearer(req, env, &app, now_ms).await
+    let auth = sessions::authenticate_bearer(req, env, &app, now_ms).await?;
+    Ok((app, auth))
 }
 
 /// A passkey name as stored: trimmed, 1 to 64 characters, no control characters.

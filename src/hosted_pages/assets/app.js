@@ -6,7 +6,7 @@
 
 (() => {
   const {
-    signals, shared, page, APP_NAME, LANG, t, $, P, ApiError, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
+    signals, shared, page, APP_NAME, LANG, t, $, P, ApiError, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, reauthenticate, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
   } = window.AuthazPages;
 
   // ---- the sign-in page -----------------------------------------------------------------------
@@ -358,13 +358,112 @@
       say(t("account.new_codes_created"), "success");
     }));
 
+    // ---- where the user is signed in ----
+
+    // "Chrome on Windows" from a User-Agent, as the security notices say it; null when unknown.
+    function device(ua) {
+      if (!ua) return null;
+      const has = (s) => ua.includes(s);
+      const browser = has("Edg/") ? "Edge" : has("OPR/") ? "Opera" : has("Firefox/") || has("FxiOS/") ? "Firefox"
+        : has("Chrome/") || has("CriOS/") ? "Chrome" : has("Safari/") && has("Version/") ? "Safari" : null;
+      const os = has("Windows") ? "Windows" : has("Android") ? "Android" : has("iPhone") ? "iOS" : has("iPad") ? "iPadOS"
+        : has("Mac OS X") ? "macOS" : has("CrOS") ? "ChromeOS" : has("Linux") ? "Linux" : null;
+      return browser && os ? t("account.device_of", { browser, os }) : null;
+    }
+
+    function sessionItem(s) {
+      const li = $("session-item").content.firstElementChild.cloneNode(true);
+      li.dataset.id = s.id;
+      const name = device(s.userAgent) ?? t("account.unknown_device");
+      li.querySelector(".session-device").textContent = s.current ? t("account.this_session", { device: name }) : name;
+      const active = s.lastRefreshedAt ?? s.createdAt;
+      li.querySelector(".session-dates").textContent =
+        [t("account.session_signed_in", { date: when(s.createdAt) }), t("account.session_active", { date: when(active) }), s.ip].filter(Boolean).join(" · ");
+      const end = li.querySelector('[data-action="end"]');
+      end.setAttribute("aria-label", t("account.end_session_label", { device: name }));
+      end.addEventListener("click", () => run(end, "account", async () => {
+        await call("DELETE", `/api/v1/users/me/sessions/${encodeURIComponent(s.id)}`, undefined, { auth: true });
+        if (s.current) return leave();
+        li.remove();
+        say(t("account.session_ended", { device: name }), "success");
+      }));
+      return li;
+    }
+
+    async function loadSessions() {
+      const { sessions } = await call("GET", "/api/v1/users/me/sessions", undefined, { auth: true });
+      $("session-list").replaceChildren(...sessions.map(sessionItem));
+    }
+
+    // ---- the email ----
+
+    const showEmail = (email) => { $("current-email").textContent = email ? t("account.email_current", { email }) : ""; };
+    showEmail(signedIn.user?.email);
+    let newEmail = "";
+    const emailForm = $("email-form");
+    const codeForm = $("email-code-form");
+    emailForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      run(e.submitter, "email", async () => {
+        newEmail = field($("new-email"), validEmail, t("input.email"));
+        await call("POST", "/api/v1/users/me/email", { email: newEmail }, { auth: true });
+        $("email-code-sent").textContent = t("account.email_code_sent", { email: newEmail });
+        emailForm.hidden = true;
+        codeForm.hidden = false;
+        $("email-code").value = "";
+        $("email-code").focus();
+      });
+    });
+    $("email-code-cancel").addEventListener("click", () => {
+      codeForm.hidden = true;
+      emailForm.hidden = false;
+      $("new-email").focus();
+    });
+    codeForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      run(e.submitter, "email", async () => {
+        const code = field($("email-code"), (c) => /^\d{6}$/.test(c), t("input.code"));
+        const { user } = await call("POST", "/api/v1/users/me/email/confirm", { code }, { auth: true });
+        const current = session.get();
+        if (current) session.save(current, user);
+        signals.currentUserDetails(user);
+        showEmail(user.email);
+        $("signed-in-as").textContent = t("account.signed_in_as", { email: user.email });
+        codeForm.hidden = true;
+        emailForm.hidden = false;
+        $("new-email").value = "";
+        say(t("account.email_changed", { email: user.email }), "success");
+      });
+    });
+
+    // ---- deleting the account: only right after a passkey sign-in made for it ----
+
+    const askDelete = $("delete-account");
+    askDelete.addEventListener("click", () => {
+      askDelete.hidden = true;
+      $("delete-confirm").hidden = false;
+      $("delete-no").focus();
+    });
+    $("delete-no").addEventListener("click", () => {
+      $("delete-confirm").hidden = true;
+      askDelete.hidden = false;
+      askDelete.focus();
+    });
+    $("delete-yes").addEventListener("click", (e) => run(e.currentTarget, "account", async () => {
+      await reauthenticate("reauth");
+      await call("DELETE", "/api/v1/users/me", undefined, { auth: true });
+      session.clear();
+      $("page-main").hidden = true;
+      say(t("account.deleted"), "success");
+    }));
+
     $("sign-out").addEventListener("click", (e) => run(e.currentTarget, "account", async () => {
       try { await call("POST", "/auth/logout", undefined, { auth: true }); } catch { /* signed out either way */ }
       leave();
     }));
 
     run(null, "account", async () => {
-      await load();
+      await Promise.all([load(), loadSessions()]);
       const notice = sessionStorage.getItem(NOTICE_KEY);
       sessionStorage.removeItem(NOTICE_KEY);
       if (notice) say(t(notice), "info");

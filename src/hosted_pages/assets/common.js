@@ -148,12 +148,15 @@ window.AuthazPages = (() => {
     return data;
   }
 
-  /** A passkey sign-in of the signed-in user, for a fresh session (answers nothing). */
-  async function reauthenticate() {
+  /**
+   * A passkey sign-in of the signed-in user, for a fresh session (answers nothing); with
+   * `purpose` "reauth", a session that may delete the account.
+   */
+  async function reauthenticate(purpose) {
     requireWebAuthn();
     abortConditional();
     const email = session.get()?.user?.email;
-    const options = await call("POST", `${P}/login/start`, email ? { email } : {});
+    const options = await call("POST", `${P}/login/start`, { ...(email ? { email } : {}), ...(purpose ? { purpose } : {}) });
     const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
     const result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
     session.save(result.session, result.user);
@@ -377,5 +380,5 @@ window.AuthazPages = (() => {
     style.setProperty("--accent-text", luminance > 0.179 ? "#000000" : "#ffffff");
   }
 
-  return Object.freeze({ signals, shared, page, APP_NAME, LANG, t, $, P, ApiError, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes });
+  return Object.freeze({ signals, shared, page, APP_NAME, LANG, t, $, P, ApiError, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, reauthenticate, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes });
 })();
