@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 
 use js_sys::futures::JsFuture;
+use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State, Storage};
 
 use crate::contract::error::{ApiError, ErrorCode};
@@ -75,7 +76,7 @@ impl DurableObject for ChallengeStore {
             "/put" => {
                 let ttl_ms = req.headers().get("x-ttl-ms")?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
                 let entry = Entry { expires_at: now.saturating_add(ttl_ms), taken: false, data: req.text().await? };
-                storage.put_raw(ENTRY_KEY, entry.to_text()).await?;
+                storage.put_raw(ENTRY_KEY, JsValue::from(entry.to_text())).await?;
                 let forget_at = entry.expires_at.saturating_add(EXPIRED_GRACE_MS);
                 *self.entry.borrow_mut() = Some(entry);
                 storage.set_alarm(forget_at - now).await?;
@@ -101,7 +102,7 @@ impl DurableObject for ChallengeStore {
                 let expired = now >= entry.expires_at;
                 let text = entry.to_text();
                 *self.entry.borrow_mut() = Some(entry);
-                storage.put_raw(ENTRY_KEY, text).await?;
+                storage.put_raw(ENTRY_KEY, JsValue::from(text)).await?;
                 if expired {
                     return Response::error("expired", 410);
                 }

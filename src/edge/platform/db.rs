@@ -347,5 +347,9 @@ pub fn read_one<T>(row: Option<Row>, decode: fn(&Row) -> T, doing: &str) -> Resu
 
 /// Every row read with `decode`.
 pub fn read_all<T>(rows: Vec<Row>, decode: fn(&Row) -> T, doing: &str) -> Result<Vec<T>, ApiError> {
-    rows.into_iter().map(|r| r.read(decode)).collect::<Result<_, _>>().map_err(|e| failed(doing, e))
+    let mut all = Vec::with_capacity(rows.len());
+    for row in rows {
+        all.push(row.read(decode).map_err(|e| failed(doing, e))?);
+    }
+    Ok(all)
 }
