@@ -3,23 +3,28 @@
 //! in by `fill`. A key a catalogue lacks reads as the key itself (a native test keeps every
 //! catalogue complete, so that only shows a mistake).
 
-use std::collections::BTreeMap;
-
 pub struct Catalogue {
     /// The catalogue as shipped (the pages embed it for their script).
     pub source: String,
-    texts: BTreeMap<String, String>,
+    /// In the source's order; looked up one by one (a catalogue holds a few dozen texts, and a
+    /// map would bring its own code into the wasm).
+    texts: Vec<(String, String)>,
 }
 
 impl Catalogue {
     /// Parses a catalogue; `None` unless it is a JSON object of strings.
     pub fn parse(source: String) -> Option<Catalogue> {
-        let texts = serde_json::from_str(&source).ok()?;
-        Some(Catalogue { source, texts })
+        let texts: std::collections::BTreeMap<String, String> = serde_json::from_str(&source).ok()?;
+        Some(Catalogue { source, texts: texts.into_iter().collect() })
+    }
+
+    /// A catalogue whose `source` was parsed elsewhere (the Worker uses the JS engine's parser).
+    pub fn from_entries(source: String, texts: Vec<(String, String)>) -> Catalogue {
+        Catalogue { source, texts }
     }
 
     pub fn text<'a>(&'a self, key: &'a str) -> &'a str {
-        self.texts.get(key).map_or(key, String::as_str)
+        self.texts.iter().find(|(k, _)| k == key).map_or(key, |(_, text)| text.as_str())
     }
 
     /// The text of `key` with each `{name}` replaced by its value (values are not read again).
@@ -27,9 +32,9 @@ impl Catalogue {
         fill(self.text(key), values)
     }
 
-    /// The keys, in order (for the completeness checks).
+    /// The keys, in the source's order (for the completeness checks).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.texts.keys().map(String::as_str)
+        self.texts.iter().map(|(k, _)| k.as_str())
     }
 }
 

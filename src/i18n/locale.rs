@@ -36,10 +36,13 @@ impl Locale {
     /// The language for an explicit choice (`ui_locales` or `lang`, either may list several
     /// tags) or else an `Accept-Language` header; English when neither names a supported one.
     pub fn negotiate(explicit: Option<&str>, accept_language: Option<&str>) -> Locale {
-        explicit
-            .and_then(|list| list.split([' ', ',']).find_map(Locale::of_tag))
-            .or_else(|| accept_language.and_then(from_accept_language))
-            .unwrap_or(Locale::En)
+        Locale::requested(explicit, accept_language).unwrap_or(Locale::En)
+    }
+
+    /// The supported language the choice or the header names, `None` when they name none (a
+    /// request without a language preference, e.g. a server's `Accept-Language: *`).
+    pub fn requested(explicit: Option<&str>, accept_language: Option<&str>) -> Option<Locale> {
+        explicit.and_then(|list| list.split([' ', ',']).find_map(Locale::of_tag)).or_else(|| accept_language.and_then(from_accept_language))
     }
 }
 
@@ -102,6 +105,8 @@ mod tests {
         assert_eq!(Locale::negotiate(None, Some("pt-BR, ko")), Locale::En);
         assert_eq!(Locale::negotiate(None, Some(";;;,,,")), Locale::En);
         assert_eq!(Locale::negotiate(None, None), Locale::En);
+        assert_eq!(Locale::requested(None, Some("*")), None);
+        assert_eq!(Locale::requested(None, Some("pt, de;q=0.5")), Some(Locale::De));
         assert_eq!(Locale::of_tag("deutsch"), None);
     }
 

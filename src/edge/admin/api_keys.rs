@@ -2,13 +2,12 @@
 //! A key is valid until revoked, or until the end of the grace period a rotation gave it
 //! (`expires_at`); every creation, rotation and revocation is recorded in `api_key_events`.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{self, failed, query, read_all, read_one, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
 
@@ -48,22 +47,25 @@ pub struct KeyOwner {
 /// of a rotation's grace period).
 pub async fn app_of_key(db: &D1Database, hmac_key: &[u8], key: &str, now_ms: i64) -> ApiResult<Option<KeyOwner>> {
     let hash = keyed_hash(hmac_key, HASH_PURPOSE, key);
-    #[derive(Deserialize)]
     struct Row {
         app_id: String,
         id: String,
     }
-    let row: Option<Row> = query!(
+
+    fn from_row(r: &db::Row) -> Row {
+        Row { app_id: r.text("app_id"), id: r.text("id") }
+    }
+    let row = query!(
         db,
         "SELECT app_id, id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
         &hash,
         now_ms
     )
     .map_err(|e| failed("prepare api key lookup", e))?
-    .first(None)
+    .first_row()
     .await
     .map_err(|e| failed("look up api key", e))?;
-    Ok(row.map(|r| KeyOwner { app_id: r.app_id, key_id: r.id }))
+    Ok(read_one(row, from_row, "look up api key")?.map(|r| KeyOwner { app_id: r.app_id, key_id: r.id }))
 }
 
 /// What was done to a key, as recorded.
@@ -132,7 +134,6 @@ pub fn revoke_stmt(db: &D1Database, app_id: &str, key_id: &str, now_ms: i64) -> 
 
 /// The keys of `app_id` (never their hashes), oldest first, as the API shows them at `now_ms`.
 pub async fn list(db: &D1Database, app_id: &str, now_ms: i64) -> ApiResult<Vec<Value>> {
-    #[derive(Deserialize)]
     struct Row {
         id: String,
         prefix: String,
@@ -140,14 +141,22 @@ pub async fn list(db: &D1Database, app_id: &str, now_ms: i64) -> ApiResult<Vec<V
         expires_at: Option<i64>,
         revoked_at: Option<i64>,
     }
-    let rows: Vec<Row> =
-        query!(db, "SELECT id, prefix, created_at, expires_at, revoked_at FROM api_keys WHERE app_id = ?1 ORDER BY created_at, id", app_id)
-            .map_err(|e| failed("prepare api key list", e))?
-            .all()
-            .await
-            .and_then(|r| r.results())
-            .map_err(|e| failed("list api keys", e))?;
-    Ok(rows
+
+    fn from_row(r: &db::Row) -> Row {
+        Row {
+            id: r.text("id"),
+            prefix: r.text("prefix"),
+            created_at: r.int("created_at"),
+            expires_at: r.opt_int("expires_at"),
+            revoked_at: r.opt_int("revoked_at"),
+        }
+    }
+    let rows = query!(db, "SELECT id, prefix, created_at, expires_at, revoked_at FROM api_keys WHERE app_id = ?1 ORDER BY created_at, id", app_id)
+        .map_err(|e| failed("prepare api key list", e))?
+        .all_rows()
+        .await
+        .map_err(|e| failed("list api keys", e))?;
+    Ok(read_all(rows, from_row, "list api keys")?
         .into_iter()
         .map(|r| {
             let active = r.revoked_at.is_none() && r.expires_at.is_none_or(|t| t > now_ms);
@@ -165,7 +174,6 @@ pub async fn list(db: &D1Database, app_id: &str, now_ms: i64) -> ApiResult<Vec<V
 
 /// The recorded events of `app_id`'s keys, oldest first.
 pub async fn events(db: &D1Database, app_id: &str) -> ApiResult<Vec<Value>> {
-    #[derive(Deserialize)]
     struct Row {
         key_id: String,
         action: String,
@@ -173,13 +181,16 @@ pub async fn events(db: &D1Database, app_id: &str) -> ApiResult<Vec<Value>> {
         detail: Option<String>,
         at: i64,
     }
-    let rows: Vec<Row> = query!(db, "SELECT key_id, action, actor, detail, at FROM api_key_events WHERE app_id = ?1 ORDER BY at, rowid", app_id)
+
+    fn from_row(r: &db::Row) -> Row {
+        Row { key_id: r.text("key_id"), action: r.text("action"), actor: r.text("actor"), detail: r.opt_text("detail"), at: r.int("at") }
+    }
+    let rows = query!(db, "SELECT key_id, action, actor, detail, at FROM api_key_events WHERE app_id = ?1 ORDER BY at, rowid", app_id)
         .map_err(|e| failed("prepare api key events", e))?
-        .all()
+        .all_rows()
         .await
-        .and_then(|r| r.results())
         .map_err(|e| failed("list api key events", e))?;
-    Ok(rows
+    Ok(read_all(rows, from_row, "list api key events")?
         .into_iter()
         .map(|r| {
             let detail = r.detail.and_then(|d| serde_json::from_str::<Value>(&d).ok()).unwrap_or(Value::Null);

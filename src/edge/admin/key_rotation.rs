@@ -13,7 +13,7 @@ use crate::edge::admin::caller::authenticate_actor;
 use crate::edge::admin::endpoints::key_event;
 use crate::edge::events::{self, Actor, Client};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, query, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::tenancy::applications;
 use crate::tokens::secrets::{random_token, SystemRandom};
@@ -48,7 +48,7 @@ pub async fn rotate(mut req: Request, env: &Env, app_id: &str) -> ApiResult<Resp
     let mut changed = key_event(app_id, &new.id, "rotated", Actor::from_recorded(&actor));
     changed.detail = changed.detail.number("gracePeriodSeconds", grace_secs);
     let recorded = events::record(&db, &Client::of(&req), changed, now)?;
-    db.batch(vec![
+    db.run_batch(vec![
         api_keys::retire_others_stmt(&db, app_id, &new.id, until)?,
         new.insert,
         api_keys::event_stmt(&db, app_id, &new.id, Action::Rotated, &actor, Some(&detail), now)?,
@@ -75,10 +75,10 @@ pub async fn revoke(req: &Request, env: &Env, app_id: &str, key_id: &str) -> Api
     let changed = key_event(app_id, key_id, "revoked", Actor::from_recorded(&actor));
     let recorded = events::record_if_changed(&db, &Client::of(req), changed, now)?;
     let results = db
-        .batch(vec![
+        .run_batch(vec![
             api_keys::revoke_stmt(&db, app_id, key_id, now)?,
             // Recorded only when the revoke changed the key (same transaction).
-            worker::query!(
+            query!(
                 &db,
                 "INSERT INTO api_key_events (id, app_id, key_id, action, actor, detail, at)
                  SELECT ?1, ?2, ?3, ?6, ?4, NULL, ?5 WHERE changes() = 1",

@@ -11,13 +11,15 @@ use worker::{D1Database, Env, Request, Response};
 use super::{body_fields, complete_body, keep_pending, optional_string, take_pending, timeout_ms, verification_failed, Ceremony};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::events::{self, NewEvent};
+use crate::edge::i18n;
 use crate::edge::passkeys::credentials;
-use crate::edge::platform::db::{changes, database, failed, replica};
+use crate::edge::platform::db::{changes, database, failed, replica, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
 use crate::edge::sessions;
 use crate::edge::sessions::RevokeReason;
+use crate::edge::users;
 use crate::events::EventType;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
@@ -171,13 +173,18 @@ async fn verify_and_store(
     // statement before it: the session rows come after).
     let recorded = events::record_if_changed(db, client, succeeded, now_ms)?;
     writes.insert(1, recorded.stmt.clone());
-    let results = db.batch(writes).await.map_err(|e| failed("store login", e))?;
+    // The user's mail follows the language they sign in with (when the request names one); only
+    // if the login stands (right after its event, which was written only if the counter moved).
+    if let Some(locale) = i18n::requested(req).filter(|l| *l != owner.locale) {
+        writes.insert(2, users::set_locale_if_changed_stmt(db, &owner.id, locale)?);
+    }
+    let results = db.run_batch(writes).await.map_err(|e| failed("store login", e))?;
     if results.first().map_or(0, changes) != 1 {
         // Another login with this counter value got there first. End the session stored with
         // this one (its tokens are never handed out), and record the refusal with it.
         let err = ApiError::check(Check::SignCount, "the signature counter did not grow");
         let refused = events::record(db, client, refused_event(app, known, &err).session(&session.id), now_ms)?;
-        db.batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
+        db.run_batch(vec![sessions::revoke_stmt(db, &session.id, now_ms, RevokeReason::LoginRefused)?, refused.stmt.clone()])
             .await
             .map_err(|e| failed("end refused login's session", e))?;
         known.recorded = true;

@@ -24,7 +24,7 @@ use crate::edge::email_verification;
 use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials::StoredCredential;
 use crate::edge::platform::challenge_store;
-use crate::edge::platform::db::{error_text, failed};
+use crate::edge::platform::db::{error_text, failed, D1Batch};
 use crate::edge::platform::http::{separately, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::web_crypto;
@@ -321,7 +321,7 @@ fn new_stored_credential(
 /// Runs the writes of a complete as one transaction. A uniqueness conflict that slipped past the
 /// checks (two completes racing) answers like the check would have.
 async fn commit(db: &D1Database, statements: Vec<D1PreparedStatement>, doing: &str) -> ApiResult<()> {
-    match db.batch(statements).await {
+    match db.run_batch(statements).await {
         Ok(_) => Ok(()),
         Err(e) => {
             let text = error_text(&e);

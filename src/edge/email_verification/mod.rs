@@ -9,15 +9,15 @@
 //! unknown code, and any code once the day's checks are used up, all get the same answer: a
 //! guesser learns nothing but "not this code".
 
-use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::edge::events::{self, NewEvent};
+use crate::edge::i18n;
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
@@ -72,8 +72,8 @@ pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64
     .map_err(|e| failed("prepare email code insert", e))?;
     // Mail first: an address the mail cannot go to, or a failed send, leaves the codes the user
     // already has untouched.
-    mail_sender::send_verification_code(env, app, &email, &code, CODE_TTL_MS / 60_000).await?;
-    db.batch(vec![replace_older, insert]).await.map_err(|e| failed("store email code", e))?;
+    mail_sender::send_verification_code(env, app, &email, i18n::of_request(&req), &code, CODE_TTL_MS / 60_000).await?;
+    db.run_batch(vec![replace_older, insert]).await.map_err(|e| failed("store email code", e))?;
     Ok(json(202, &json!({ "expiresIn": CODE_TTL_MS / 1000 })))
 }
 
@@ -95,12 +95,15 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     }
 
     let db = database(env)?;
-    #[derive(Deserialize)]
     struct Row {
         id: String,
         code_hash: String,
     }
-    let row: Option<Row> = query!(
+
+    fn from_row(r: &db::Row) -> Row {
+        Row { id: r.text("id"), code_hash: r.text("code_hash") }
+    }
+    let row = query!(
         &db,
         "SELECT id, code_hash FROM email_verifications
          WHERE app_id = ?1 AND email = ?2 AND consumed_at IS NULL AND expires_at > ?3
@@ -110,14 +113,14 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
         now_ms,
     )
     .map_err(|e| failed("find email code", e))?
-    .first(None)
+    .first_row()
     .await
     .map_err(|e| failed("find email code", e))?;
-    let row = row.ok_or_else(no_code)?;
+    let row = read_one(row, from_row, "find email code")?.ok_or_else(no_code)?;
 
     // Count the try before comparing: however many requests race, a code is compared at most
     // MAX_TRIES times.
-    let tries: Option<i64> = query!(
+    let tries = query!(
         &db,
         "UPDATE email_verifications SET attempts = attempts + 1
          WHERE id = ?1 AND consumed_at IS NULL AND attempts < ?2 RETURNING attempts",
@@ -125,7 +128,7 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
         MAX_TRIES,
     )
     .map_err(|e| failed("count email code try", e))?
-    .first(Some("attempts"))
+    .first_int("attempts")
     .await
     .map_err(|e| failed("count email code try", e))?;
     let tries = tries.ok_or_else(no_code)?;
@@ -134,7 +137,7 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     let given = keyed_hash(&hmac, CODE_PURPOSE, &bound_code(&row.id, &code));
     if !constant_time_eq(given.as_bytes(), row.code_hash.as_bytes()) {
         if tries >= MAX_TRIES {
-            burn_stmt(&db, &row.id, now_ms)?.run().await.map_err(|e| failed("burn email code", e))?;
+            burn_stmt(&db, &row.id, now_ms)?.execute().await.map_err(|e| failed("burn email code", e))?;
         }
         return Err(no_code());
     }
@@ -154,7 +157,7 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     // request confirmed it. No user yet: signup comes next.
     let verified = NewEvent::new(EventType::EmailVerified, &app.id).detail(events::Detail::new().text("verificationId", &row.id));
     let recorded = events::record_if_changed(&db, &events::Client::of(&req), verified, now_ms)?;
-    let results = db.batch(vec![confirmed, recorded.stmt.clone()]).await.map_err(|e| failed("confirm email code", e))?;
+    let results = db.run_batch(vec![confirmed, recorded.stmt.clone()]).await.map_err(|e| failed("confirm email code", e))?;
     if results.first().map_or(0, changes) != 1 {
         return Err(no_code());
     }
@@ -179,7 +182,6 @@ pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &st
         return Err(refused());
     }
     let hash = keyed_hash(&hmac_key(env)?, TOKEN_PURPOSE, token);
-    #[derive(Deserialize)]
     struct Row {
         id: String,
         app_id: String,
@@ -187,13 +189,22 @@ pub async fn verified_token(db: &D1Database, env: &Env, app_id: &str, email: &st
         token_expires_at: Option<i64>,
         token_used_at: Option<i64>,
     }
-    let row: Option<Row> =
-        query!(db, "SELECT id, app_id, email, token_expires_at, token_used_at FROM email_verifications WHERE token_hash = ?1", &hash,)
-            .map_err(|e| failed("find verification token", e))?
-            .first(None)
-            .await
-            .map_err(|e| failed("find verification token", e))?;
-    match row {
+
+    fn from_row(r: &db::Row) -> Row {
+        Row {
+            id: r.text("id"),
+            app_id: r.text("app_id"),
+            email: r.text("email"),
+            token_expires_at: r.opt_int("token_expires_at"),
+            token_used_at: r.opt_int("token_used_at"),
+        }
+    }
+    let row = query!(db, "SELECT id, app_id, email, token_expires_at, token_used_at FROM email_verifications WHERE token_hash = ?1", &hash,)
+        .map_err(|e| failed("find verification token", e))?
+        .first_row()
+        .await
+        .map_err(|e| failed("find verification token", e))?;
+    match read_one(row, from_row, "find verification token")? {
         Some(r) if r.app_id == app_id && r.email == email && r.token_used_at.is_none() && r.token_expires_at.is_some_and(|t| t > now_ms) => {
             Ok(TokenProof::Valid(r.id))
         }

@@ -4,10 +4,10 @@
 //! text, not rows.
 
 use serde_json::Value;
-use worker::{query, D1Database};
+use worker::D1Database;
 
 use crate::contract::time_format::parse_rfc3339;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::events::list::{Cursor, EventQuery};
 
@@ -38,7 +38,7 @@ pub async fn page(db: &D1Database, app_id: &str, query: &EventQuery) -> ApiResul
         query.limit + 1,
     )
     .map_err(|e| failed(doing, e))?
-    .first(Some("list"))
+    .first_text("list")
     .await
     .map_err(|e| failed(doing, e))?;
     let mut events = match list.map(|text| serde_json::from_str(&text)) {

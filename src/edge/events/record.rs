@@ -6,10 +6,10 @@
 //! agent; `detail` is type-specific and never holds a secret or an email address.
 
 use serde_json::Value;
-use worker::{query, D1Database, D1PreparedStatement, Env, Request};
+use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, query, D1Batch};
 use crate::edge::platform::http::ApiResult;
 use crate::events::EventType;
 use crate::tokens::secrets::{random_token, SystemRandom};
@@ -206,7 +206,7 @@ pub fn record_if_changed(db: &D1Database, client: &Client, event: NewEvent, now_
 /// Writes a refused action's event alone (nothing else was written), then hands it on.
 pub async fn write_alone(env: &Env, db: &D1Database, client: &Client, event: NewEvent<'_>, now_ms: i64) -> ApiResult<()> {
     let recorded = record(db, client, event, now_ms)?;
-    db.batch(vec![recorded.stmt.clone()]).await.map_err(|e| failed("store event", e))?;
+    db.run_batch(vec![recorded.stmt.clone()]).await.map_err(|e| failed("store event", e))?;
     committed(env, vec![recorded]).await;
     Ok(())
 }

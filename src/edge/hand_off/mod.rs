@@ -12,13 +12,13 @@
 //! ceremony (its time and passkey) on to the session it is exchanged for.
 
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement, Env, Request, Response};
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::Endpoint;
 use crate::edge::admin::caller;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::rate_limits;
@@ -88,7 +88,7 @@ async fn issue_code(req: &mut Request, env: &Env, app: &Application, now_ms: i64
         &bearer.credential_id,
     )
     .map_err(|e| failed("prepare authorization code insert", e))?
-    .run()
+    .execute()
     .await
     .map_err(|e| failed("store authorization code", e))?;
     Ok(json(
@@ -109,7 +109,6 @@ struct TokenBody {
     redirect_uri: Option<String>,
 }
 
-#[derive(Deserialize)]
 struct CodeRow {
     app_id: String,
     user_id: String,
@@ -119,6 +118,19 @@ struct CodeRow {
     used_at: Option<i64>,
     auth_time: Option<i64>,
     credential_id: Option<String>,
+}
+
+fn code_row_from_row(r: &db::Row) -> CodeRow {
+    CodeRow {
+        app_id: r.text("app_id"),
+        user_id: r.text("user_id"),
+        redirect_uri: r.text("redirect_uri"),
+        code_challenge: r.opt_text("code_challenge"),
+        expires_at: r.int("expires_at"),
+        used_at: r.opt_int("used_at"),
+        auth_time: r.opt_int("auth_time"),
+        credential_id: r.opt_text("credential_id"),
+    }
 }
 
 /// `POST /auth/token`: `{code, code_verifier?, redirect_uri?}` with the app's `X-API-Key`, or
@@ -145,17 +157,17 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     }
     let hash = keyed_hash(&config::hmac_key(env)?, CODE_PURPOSE, &body.code);
     let db = database(env)?;
-    let row: CodeRow = query!(
+    let row = query!(
         &db,
         "SELECT app_id, user_id, redirect_uri, code_challenge, expires_at, used_at, auth_time, credential_id
          FROM authorization_codes WHERE code_hash = ?1",
         &hash,
     )
     .map_err(|e| failed("prepare authorization code lookup", e))?
-    .first(None)
+    .first_row()
     .await
-    .map_err(|e| failed("find authorization code", e))?
-    .ok_or_else(invalid_code)?;
+    .map_err(|e| failed("find authorization code", e))?;
+    let row = read_one(row, code_row_from_row, "find authorization code")?.ok_or_else(invalid_code)?;
     if row.app_id != app.id || row.used_at.is_some() || row.expires_at <= now_ms {
         return Err(invalid_code());
     }
@@ -175,7 +187,7 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
     // Use the code up first: of two racing exchanges only the one whose update used it goes on.
     let used = query!(&db, "UPDATE authorization_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL", now_ms, &hash,)
         .map_err(|e| failed("prepare authorization code use", e))?
-        .run()
+        .execute()
         .await
         .map_err(|e| failed("use authorization code", e))?;
     if changes(&used) != 1 {
@@ -188,7 +200,7 @@ async fn redeem_code(req: &mut Request, env: &Env, app: &Application, now_ms: i6
         credential_id: row.credential_id.clone(),
     };
     let (session, statements) = sessions::new_session(env, req, app, &user.id, &ceremony, now_ms).await?;
-    db.batch(statements).await.map_err(|e| failed("store session", e))?;
+    db.run_batch(statements).await.map_err(|e| failed("store session", e))?;
     Ok(json(200, &serde_json::json!({ "user": user.to_json(), "session": session })))
 }
 

@@ -8,9 +8,9 @@
 //! times per run, only while its last round was full. A backlog larger than that waits for the
 //! next run. Running twice (or concurrently) is harmless: a row is deleted once.
 
-use worker::{console_error, console_log, query, D1Database, Env};
+use worker::{console_error, console_log, D1Database, Env};
 
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 
 /// Rows one statement deletes at most.
@@ -87,7 +87,7 @@ async fn sweep_table(db: &D1Database, target: &Target, now_ms: i64) -> ApiResult
     let mut deleted = 0;
     for _ in 0..MAX_ROUNDS {
         let result =
-            query!(db, target.sql, now_ms, BATCH_ROWS).map_err(|e| failed("prepare sweep", e))?.run().await.map_err(|e| failed("sweep", e))?;
+            query!(db, target.sql, now_ms, BATCH_ROWS).map_err(|e| failed("prepare sweep", e))?.execute().await.map_err(|e| failed("sweep", e))?;
         let round = changes(&result);
         deleted += round;
         if (round as i64) < BATCH_ROWS {

@@ -13,7 +13,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::{console_log, web_sys, Env};
 
 use super::store;
-use crate::edge::platform::db::{database, error_text};
+use crate::edge::platform::db::{database, error_text, D1Batch};
 use crate::edge::platform::{outgoing, web_crypto};
 use crate::metadata::blob::{verify_blob, BlobExpectation, MAX_BLOB_LEN};
 use crate::webauthn::{Certificate, Deferred};
@@ -65,7 +65,7 @@ async fn refresh(env: &Env, now_ms: i64) -> Result<(u64, usize), String> {
     let payload = verify_blob(&blob, &BlobExpectation { roots: &roots, stored_no, now_unix }, &signatures).map_err(|e| e.0)?;
     web_crypto::run_pending(signatures.into_pending()).await.map_err(|e| format!("BLOB signature or chain: {}", e.message))?;
     let statements = store::replace_stmts(&db, &payload, &url, now_ms).map_err(|e| e.message)?;
-    db.batch(statements).await.map_err(|e| format!("storing the metadata failed: {}", error_text(&e)))?;
+    db.run_batch(statements).await.map_err(|e| format!("storing the metadata failed: {}", error_text(&e)))?;
     Ok((payload.no, payload.authenticators.len()))
 }
 

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{self, failed, query, read_all, read_one, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::metadata::display::AuthenticatorSummary;
 use crate::metadata::statement::{icon_acceptable, Authenticator, Payload};
@@ -21,24 +20,26 @@ const ROWS_PER_INSERT: usize = 16;
 /// primary key.
 pub async fn find(db: &D1Database, aaguid: &str) -> ApiResult<Option<Authenticator>> {
     let doing = "find authenticator metadata";
-    let row: Option<EntryRow> = query!(db, "SELECT entry, icon FROM mds_entries WHERE aaguid = ?1", aaguid)
+    let row = query!(db, "SELECT entry, icon FROM mds_entries WHERE aaguid = ?1", aaguid)
         .map_err(|e| failed(doing, e))?
-        .first(None)
+        .first_row()
         .await
         .map_err(|e| failed(doing, e))?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = read_one(row, entry_row_from_row, doing)? else { return Ok(None) };
     let entry: Authenticator = serde_json::from_str(&row.entry).map_err(|_| corrupt(aaguid))?;
     // The icon has its own column (the list reads it without the entry).
     Ok(Some(Authenticator { icon: row.icon.filter(|i| icon_acceptable(i)), ..entry }))
 }
 
-#[derive(Deserialize)]
 struct EntryRow {
     entry: String,
     icon: Option<String>,
 }
 
-#[derive(Deserialize)]
+fn entry_row_from_row(r: &db::Row) -> EntryRow {
+    EntryRow { entry: r.text("entry"), icon: r.opt_text("icon") }
+}
+
 struct SummaryRow {
     aaguid: String,
     description: String,
@@ -46,10 +47,14 @@ struct SummaryRow {
     certification: Option<String>,
 }
 
+fn summary_row_from_row(r: &db::Row) -> SummaryRow {
+    SummaryRow { aaguid: r.text("aaguid"), description: r.text("description"), icon: r.opt_text("icon"), certification: r.opt_text("certification") }
+}
+
 /// The summaries of the authenticators of `user_id`'s passkeys, by AAGUID (those MDS lists).
 pub async fn summaries_for_user(db: &D1Database, app_id: &str, user_id: &str) -> ApiResult<HashMap<String, AuthenticatorSummary>> {
     let doing = "list authenticator metadata";
-    let rows: Vec<SummaryRow> = query!(
+    let rows = query!(
         db,
         "SELECT aaguid, description, icon, certification FROM mds_entries
          WHERE aaguid IN (SELECT aaguid FROM credentials WHERE app_id = ?1 AND user_id = ?2)",
@@ -57,28 +62,30 @@ pub async fn summaries_for_user(db: &D1Database, app_id: &str, user_id: &str) ->
         user_id,
     )
     .map_err(|e| failed(doing, e))?
-    .all()
+    .all_rows()
     .await
-    .and_then(|r| r.results())
     .map_err(|e| failed(doing, e))?;
-    Ok(rows.into_iter().map(|r| (r.aaguid, AuthenticatorSummary::from_columns(r.description, r.icon, r.certification.as_deref()))).collect())
+    Ok(read_all(rows, summary_row_from_row, doing)?
+        .into_iter()
+        .map(|r| (r.aaguid, AuthenticatorSummary::from_columns(r.description, r.icon, r.certification.as_deref())))
+        .collect())
 }
 
 /// The summary of one AAGUID's authenticator, if MDS lists it.
 pub async fn summary(db: &D1Database, aaguid: &str) -> ApiResult<Option<AuthenticatorSummary>> {
     let doing = "find authenticator summary";
-    let row: Option<SummaryRow> = query!(db, "SELECT aaguid, description, icon, certification FROM mds_entries WHERE aaguid = ?1", aaguid)
+    let row = query!(db, "SELECT aaguid, description, icon, certification FROM mds_entries WHERE aaguid = ?1", aaguid)
         .map_err(|e| failed(doing, e))?
-        .first(None)
+        .first_row()
         .await
         .map_err(|e| failed(doing, e))?;
-    Ok(row.map(|r| AuthenticatorSummary::from_columns(r.description, r.icon, r.certification.as_deref())))
+    Ok(read_one(row, summary_row_from_row, doing)?.map(|r| AuthenticatorSummary::from_columns(r.description, r.icon, r.certification.as_deref())))
 }
 
 /// The serial number of the stored BLOB, if any.
 pub async fn stored_no(db: &D1Database) -> ApiResult<Option<u64>> {
     let doing = "read metadata serial number";
-    let no: Option<i64> = db.prepare("SELECT no FROM mds_blob WHERE id = 1").first(Some("no")).await.map_err(|e| failed(doing, e))?;
+    let no = db.prepare("SELECT no FROM mds_blob WHERE id = 1").first_int("no").await.map_err(|e| failed(doing, e))?;
     Ok(no.and_then(|n| u64::try_from(n).ok()))
 }
 

@@ -9,13 +9,13 @@
 //! browser: `redirect_uri?code=..&state=..&iss=..`.
 
 use serde::Deserialize;
-use worker::{query, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::oidc::{clients, provider, redirect, Form};
 use crate::edge::pages::{self, Problem, Reason, SignIn};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::request_url;
 use crate::edge::sessions;
@@ -108,7 +108,7 @@ async fn start(req: &Request, env: &Env, app: &Application, issuer: &Issuer, now
         now_ms - CODE_KEPT_MS,
     )
     .map_err(|e| failed("prepare authorization code purge", e))?;
-    db.batch(vec![insert, purge_requests, purge_codes]).await.map_err(|e| failed("store authorization request", e))?;
+    db.run_batch(vec![insert, purge_requests, purge_codes]).await.map_err(|e| failed("store authorization request", e))?;
     Ok(Err(SignIn::Authorization(handle)))
 }
 
@@ -118,7 +118,6 @@ struct CompleteBody {
     request: String,
 }
 
-#[derive(Deserialize)]
 struct RequestRow {
     client_id: String,
     issuer: String,
@@ -132,6 +131,23 @@ struct RequestRow {
     created_at: i64,
     expires_at: i64,
     used_at: Option<i64>,
+}
+
+fn request_row_from_row(r: &db::Row) -> RequestRow {
+    RequestRow {
+        client_id: r.text("client_id"),
+        issuer: r.text("issuer"),
+        redirect_uri: r.text("redirect_uri"),
+        scope: r.text("scope"),
+        state: r.opt_text("state"),
+        nonce: r.opt_text("nonce"),
+        code_challenge: r.opt_text("code_challenge"),
+        force_login: r.int("force_login"),
+        max_age: r.opt_int("max_age"),
+        created_at: r.int("created_at"),
+        expires_at: r.int("expires_at"),
+        used_at: r.opt_int("used_at"),
+    }
 }
 
 /// `POST /oidc/authorize/complete` (Bearer, from the hosted page) `{request}` → `{redirectTo}`.
@@ -148,7 +164,7 @@ pub async fn complete(mut req: Request, env: &Env, known: Option<&Application>, 
     let hmac_key = config::hmac_key(env)?;
     let handle_hash = keyed_hash(&hmac_key, REQUEST_PURPOSE, &body.request);
     let db = database(env)?;
-    let row: RequestRow = query!(
+    let row = query!(
         &db,
         "SELECT client_id, issuer, redirect_uri, scope, state, nonce, code_challenge, force_login, max_age, created_at, expires_at, used_at
          FROM oidc_requests WHERE handle_hash = ?1 AND app_id = ?2",
@@ -156,10 +172,10 @@ pub async fn complete(mut req: Request, env: &Env, known: Option<&Application>, 
         &app.id,
     )
     .map_err(|e| failed("prepare authorization request lookup", e))?
-    .first(None)
+    .first_row()
     .await
-    .map_err(|e| failed("find authorization request", e))?
-    .ok_or_else(gone)?;
+    .map_err(|e| failed("find authorization request", e))?;
+    let row = read_one(row, request_row_from_row, "find authorization request")?.ok_or_else(gone)?;
     if row.used_at.is_some() || row.expires_at <= now_ms {
         return Err(gone());
     }
@@ -204,7 +220,7 @@ pub async fn complete(mut req: Request, env: &Env, known: Option<&Application>, 
         now_ms + CODE_TTL_MS,
     )
     .map_err(|e| failed("prepare authorization code insert", e))?;
-    let results = db.batch(vec![use_request, insert_code]).await.map_err(|e| failed("store authorization code", e))?;
+    let results = db.run_batch(vec![use_request, insert_code]).await.map_err(|e| failed("store authorization code", e))?;
     if results.first().map_or(0, changes) != 1 {
         return Err(gone());
     }

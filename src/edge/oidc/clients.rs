@@ -3,15 +3,14 @@
 //! confidential client's secret is made here, shown once, stored as a keyed hash and compared
 //! in constant time; the admin API key never works as a client secret (another hash purpose).
 
-use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{query, D1Database, Env, Request, Response};
+use worker::{D1Database, Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::admin::caller::authenticate_actor;
 use crate::edge::events::{self, Actor, Client, Detail, NewEvent, Recorded};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_all, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
 use crate::edge::tenancy::applications;
 use crate::events::EventType;
@@ -25,7 +24,6 @@ const SHOWN_CHARS: usize = SECRET_PREFIX.len() + 6;
 const MAX_SECRET_LEN: usize = 128;
 const COLUMNS: &str = "id, app_id, name, type, redirect_uris, post_logout_redirect_uris, secret_prefix, created_at, updated_at";
 
-#[derive(Deserialize)]
 struct Row {
     id: String,
     app_id: String,
@@ -36,6 +34,20 @@ struct Row {
     secret_prefix: Option<String>,
     created_at: i64,
     updated_at: i64,
+}
+
+fn from_row(r: &db::Row) -> Row {
+    Row {
+        id: r.text("id"),
+        app_id: r.text("app_id"),
+        name: r.text("name"),
+        r#type: r.text("type"),
+        redirect_uris: r.text("redirect_uris"),
+        post_logout_redirect_uris: r.text("post_logout_redirect_uris"),
+        secret_prefix: r.opt_text("secret_prefix"),
+        created_at: r.int("created_at"),
+        updated_at: r.int("updated_at"),
+    }
 }
 
 impl Row {
@@ -58,12 +70,12 @@ impl Row {
 /// The client `client_id` of application `app_id`.
 pub async fn find(db: &D1Database, app_id: &str, client_id: &str) -> ApiResult<Option<OAuthClient>> {
     let sql = format!("SELECT {COLUMNS} FROM oidc_clients WHERE app_id = ?1 AND id = ?2");
-    let row: Option<Row> = query!(db, &sql, app_id, client_id)
+    let row = query!(db, &sql, app_id, client_id)
         .map_err(|e| failed("prepare client lookup", e))?
-        .first(None)
+        .first_row()
         .await
         .map_err(|e| failed("find client", e))?;
-    row.map(Row::into_client).transpose()
+    read_one(row, from_row, "find client")?.map(Row::into_client).transpose()
 }
 
 /// Whether `presented` is the current secret of client `client_id` (constant-time compare of
@@ -72,9 +84,9 @@ pub async fn secret_matches(env: &Env, db: &D1Database, client_id: &str, present
     if presented.is_empty() || presented.len() > MAX_SECRET_LEN {
         return Ok(false);
     }
-    let stored: Option<String> = query!(db, "SELECT secret_hash FROM oidc_clients WHERE id = ?1", client_id)
+    let stored = query!(db, "SELECT secret_hash FROM oidc_clients WHERE id = ?1", client_id)
         .map_err(|e| failed("prepare client secret lookup", e))?
-        .first(Some("secret_hash"))
+        .first_text("secret_hash")
         .await
         .map_err(|e| failed("find client secret", e))?;
     let Some(stored) = stored else { return Ok(false) };
@@ -154,7 +166,7 @@ pub async fn create(mut req: Request, env: &Env, app_id: &str, now_ms: i64) -> A
         now_ms,
     )
     .map_err(|e| failed("prepare client insert", e))?;
-    db.batch(vec![insert, recorded.stmt.clone()]).await.map_err(|e| failed("store client", e))?;
+    db.run_batch(vec![insert, recorded.stmt.clone()]).await.map_err(|e| failed("store client", e))?;
     events::committed(env, vec![recorded]).await;
     let client = OAuthClient {
         id,
@@ -178,13 +190,8 @@ pub async fn create(mut req: Request, env: &Env, app_id: &str, now_ms: i64) -> A
 pub async fn list(req: &Request, env: &Env, app_id: &str) -> ApiResult<Response> {
     let db = authorized(req, env, app_id).await?;
     let sql = format!("SELECT {COLUMNS} FROM oidc_clients WHERE app_id = ?1 ORDER BY created_at, id");
-    let rows: Vec<Row> = query!(&db, &sql, app_id)
-        .map_err(|e| failed("prepare clients list", e))?
-        .all()
-        .await
-        .and_then(|r| r.results())
-        .map_err(|e| failed("list clients", e))?;
-    let clients = rows.into_iter().map(Row::into_client).collect::<ApiResult<Vec<_>>>()?;
+    let rows = query!(&db, &sql, app_id).map_err(|e| failed("prepare clients list", e))?.all_rows().await.map_err(|e| failed("list clients", e))?;
+    let clients = read_all(rows, from_row, "list clients")?.into_iter().map(Row::into_client).collect::<ApiResult<Vec<_>>>()?;
     Ok(json(200, &json!({ "clients": clients })))
 }
 
@@ -230,7 +237,7 @@ pub async fn patch(mut req: Request, env: &Env, app_id: &str, client_id: &str, n
     if !fields.is_empty() {
         statements.push(recorded.stmt.clone());
     }
-    let results = db.batch(statements).await.map_err(|e| failed("update client", e))?;
+    let results = db.run_batch(statements).await.map_err(|e| failed("update client", e))?;
     if !fields.is_empty() && results.first().map_or(0, changes) == 1 {
         events::committed(env, vec![recorded]).await;
     }
@@ -251,7 +258,7 @@ pub async fn delete(req: &Request, env: &Env, app_id: &str, client_id: &str, now
     .map_err(|e| failed("prepare client sessions revoke", e))?;
     let remove =
         query!(&db, "DELETE FROM oidc_clients WHERE app_id = ?1 AND id = ?2", app_id, client_id).map_err(|e| failed("prepare client delete", e))?;
-    let results = db.batch(vec![revoke, remove, recorded.stmt.clone()]).await.map_err(|e| failed("delete client", e))?;
+    let results = db.run_batch(vec![revoke, remove, recorded.stmt.clone()]).await.map_err(|e| failed("delete client", e))?;
     if results.get(1).map_or(0, changes) != 1 {
         return Err(no_such_client());
     }
@@ -279,7 +286,7 @@ pub async fn rotate_secret(req: &Request, env: &Env, app_id: &str, client_id: &s
         client_id,
     )
     .map_err(|e| failed("prepare client secret update", e))?;
-    let results = db.batch(vec![update, recorded.stmt.clone()]).await.map_err(|e| failed("rotate client secret", e))?;
+    let results = db.run_batch(vec![update, recorded.stmt.clone()]).await.map_err(|e| failed("rotate client secret", e))?;
     if results.first().map_or(0, changes) == 1 {
         events::committed(env, vec![recorded]).await;
     }

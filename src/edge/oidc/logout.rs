@@ -3,11 +3,11 @@
 //! the client's `state`, or shows that the person is signed out. The provider keeps no sign-in
 //! of its own (no cookies), so without a hint there is nothing to end.
 
-use worker::{query, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::edge::oidc::{clients, jwt, provider, redirect, Form};
 use crate::edge::pages::{self, Problem, Reason, SignIn};
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::sessions::{self, RevokeReason};
@@ -56,7 +56,7 @@ async fn end_session(req: &Request, env: &Env, app: &Application, issuer: &Issue
             return cannot("reason.client_not_audience");
         }
         // The session named by the token, if it was issued to that client for that person.
-        let bound: Option<String> = query!(
+        let bound = query!(
             &db,
             "SELECT s.id FROM sessions s JOIN oidc_sessions o ON o.session_id = s.id
              WHERE s.id = ?1 AND s.app_id = ?2 AND s.user_id = ?3 AND o.client_id = ?4",
@@ -66,11 +66,11 @@ async fn end_session(req: &Request, env: &Env, app: &Application, issuer: &Issue
             &claims.aud,
         )
         .map_err(|e| failed("prepare session lookup", e))?
-        .first(Some("id"))
+        .first_text("id")
         .await
         .map_err(|e| failed("find session", e))?;
         if let Some(session_id) = bound {
-            sessions::revoke_stmt(&db, &session_id, now_ms, RevokeReason::Logout)?.run().await.map_err(|e| failed("revoke session", e))?;
+            sessions::revoke_stmt(&db, &session_id, now_ms, RevokeReason::Logout)?.execute().await.map_err(|e| failed("revoke session", e))?;
         }
         client_id = Some(claims.aud);
     }

@@ -6,14 +6,13 @@
 //! to the client in `oidc_sessions`: its access token (a JWT for this application) works at
 //! `/userinfo`, its refresh token rotates on every use and a reused one ends the session.
 
-use serde::Deserialize;
-use worker::{query, D1Database, Env, Request, Response};
+use worker::{D1Database, Env, Request, Response};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::oidc::authorize::CODE_PURPOSE;
 use crate::edge::oidc::{clients, jwt, oauth_error, oauth_json, provider, secs, Form};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::read_body;
 use crate::edge::sessions::{self, RevokeReason, SessionJson};
 use crate::edge::users::{self, User};
@@ -71,7 +70,6 @@ async fn serve(req: &mut Request, env: &Env, app: &Application, issuer: &Issuer,
     }
 }
 
-#[derive(Deserialize)]
 struct CodeRow {
     app_id: String,
     client_id: String,
@@ -87,6 +85,25 @@ struct CodeRow {
     expires_at: i64,
     used_at: Option<i64>,
     session_id: Option<String>,
+}
+
+fn code_row_from_row(r: &db::Row) -> CodeRow {
+    CodeRow {
+        app_id: r.text("app_id"),
+        client_id: r.text("client_id"),
+        user_id: r.text("user_id"),
+        issuer: r.text("issuer"),
+        redirect_uri: r.text("redirect_uri"),
+        scope: r.text("scope"),
+        nonce: r.opt_text("nonce"),
+        code_challenge: r.opt_text("code_challenge"),
+        auth_time: r.int("auth_time"),
+        credential_id: r.opt_text("credential_id"),
+        amr: r.text("amr"),
+        expires_at: r.int("expires_at"),
+        used_at: r.opt_int("used_at"),
+        session_id: r.opt_text("session_id"),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -107,17 +124,17 @@ async fn exchange_code(
         return Err(unknown());
     }
     let code_hash = keyed_hash(&config::hmac_key(env).map_err(from_api)?, CODE_PURPOSE, code);
-    let row: CodeRow = query!(
+    let row = query!(
         db,
         "SELECT app_id, client_id, user_id, issuer, redirect_uri, scope, nonce, code_challenge, auth_time, credential_id, amr, expires_at, used_at, session_id
          FROM oidc_codes WHERE code_hash = ?1",
         &code_hash,
     )
     .map_err(|e| from_api(failed("prepare code lookup", e)))?
-    .first(None)
+    .first_row()
     .await
-    .map_err(|e| from_api(failed("find code", e)))?
-    .ok_or_else(unknown)?;
+    .map_err(|e| from_api(failed("find code", e)))?;
+    let row = read_one(row, code_row_from_row, "find code").map_err(from_api)?.ok_or_else(unknown)?;
     if row.app_id != app.id || row.client_id != client.id {
         return Err(OAuthError::invalid_grant("the code was issued to another client"));
     }
@@ -168,7 +185,7 @@ async fn exchange_code(
     .map_err(|e| from_api(failed("prepare session binding", e)))?;
     statements.insert(0, use_code);
     statements.push(bind);
-    let results = db.batch(statements).await.map_err(|e| from_api(failed("exchange code", e)))?;
+    let results = db.run_batch(statements).await.map_err(|e| from_api(failed("exchange code", e)))?;
     if results.first().map_or(0, changes) != 1 {
         revoke(db, &session.id, now_ms).await?;
         return Err(unknown());
@@ -178,13 +195,16 @@ async fn exchange_code(
 }
 
 /// The binding of a session to its client (`oidc_sessions`).
-#[derive(Deserialize)]
 struct GrantRow {
     client_id: String,
     issuer: String,
     scope: String,
     auth_time: i64,
     amr: String,
+}
+
+fn grant_row_from_row(r: &db::Row) -> GrantRow {
+    GrantRow { client_id: r.text("client_id"), issuer: r.text("issuer"), scope: r.text("scope"), auth_time: r.int("auth_time"), amr: r.text("amr") }
 }
 
 async fn refresh(
@@ -198,12 +218,12 @@ async fn refresh(
 ) -> OAuthResult<Response> {
     let unknown = || OAuthError::invalid_grant("unknown, expired or revoked refresh token");
     let session_id = sessions::session_of_refresh_token(env, refresh_token).await.map_err(from_api)?.ok_or_else(unknown)?;
-    let grant: GrantRow = query!(db, "SELECT client_id, issuer, scope, auth_time, amr FROM oidc_sessions WHERE session_id = ?1", &session_id)
+    let grant = query!(db, "SELECT client_id, issuer, scope, auth_time, amr FROM oidc_sessions WHERE session_id = ?1", &session_id)
         .map_err(|e| from_api(failed("prepare session binding lookup", e)))?
-        .first(None)
+        .first_row()
         .await
-        .map_err(|e| from_api(failed("find session binding", e)))?
-        .ok_or_else(unknown)?;
+        .map_err(|e| from_api(failed("find session binding", e)))?;
+    let grant = read_one(grant, grant_row_from_row, "find session binding").map_err(from_api)?.ok_or_else(unknown)?;
     if grant.client_id != client.id {
         return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
     }
@@ -222,7 +242,7 @@ async fn refresh(
 async fn session_user(db: &D1Database, session_id: &str) -> OAuthResult<String> {
     query!(db, "SELECT user_id FROM sessions WHERE id = ?1", session_id)
         .map_err(|e| from_api(failed("prepare session lookup", e)))?
-        .first::<String>(Some("user_id"))
+        .first_text("user_id")
         .await
         .map_err(|e| from_api(failed("find session", e)))?
         .ok_or_else(OAuthError::server_error)
@@ -231,7 +251,7 @@ async fn session_user(db: &D1Database, session_id: &str) -> OAuthResult<String> 
 async fn revoke(db: &D1Database, session_id: &str, now_ms: i64) -> OAuthResult<()> {
     sessions::revoke_stmt(db, session_id, now_ms, RevokeReason::CodeReplayed)
         .map_err(from_api)?
-        .run()
+        .execute()
         .await
         .map_err(|e| from_api(failed("revoke session", e)))?;
     Ok(())

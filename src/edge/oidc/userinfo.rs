@@ -1,11 +1,11 @@
 //! `GET|POST {issuer}/userinfo` (OIDC Core 5.3): the signed-in person's claims for the scopes
 //! granted, with the access token of a session issued to an OAuth client (`Bearer`, RFC 6750).
 
-use worker::{query, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::contract::error::ErrorCode;
 use crate::edge::oidc::{oauth_error, oauth_json, provider, Form};
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::sessions;
 use crate::edge::users;
@@ -22,9 +22,9 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
         Err(err) => return Err(err),
     };
     let db = database(env)?;
-    let scope: Option<String> = query!(&db, "SELECT scope FROM oidc_sessions WHERE session_id = ?1", &bearer.session_id)
+    let scope = query!(&db, "SELECT scope FROM oidc_sessions WHERE session_id = ?1", &bearer.session_id)
         .map_err(|e| failed("prepare session binding lookup", e))?
-        .first(Some("scope"))
+        .first_text("scope")
         .await
         .map_err(|e| failed("find session binding", e))?;
     let Some(scope) = scope else { return invalid("the access token was not issued to an OAuth client") };

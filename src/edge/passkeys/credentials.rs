@@ -1,11 +1,10 @@
 //! Passkeys (WebAuthn credentials) of users: the `credentials` table and the contract's
 //! `passkey` object.
 
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, query, read_all, read_one, D1Batch, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::users::{self, User};
 use crate::metadata::attestation_trust;
@@ -39,48 +38,25 @@ pub struct StoredCredential {
 }
 
 /// A row as D1 answers it (booleans are integers, lists are JSON text).
-#[derive(Deserialize)]
-struct Row {
-    id: String,
-    app_id: String,
-    user_id: String,
-    credential_id: String,
-    public_key: String,
-    alg: i64,
-    sign_count: i64,
-    transports: String,
-    aaguid: String,
-    fmt: String,
-    attestation_type: String,
-    user_verified: i64,
-    backup_eligible: i64,
-    backed_up: i64,
-    name: Option<String>,
-    created_at: i64,
-    last_used_at: Option<i64>,
-}
-
-impl From<Row> for StoredCredential {
-    fn from(r: Row) -> Self {
-        Self {
-            id: r.id,
-            app_id: r.app_id,
-            user_id: r.user_id,
-            credential_id: r.credential_id,
-            public_key: r.public_key,
-            alg: r.alg,
-            sign_count: u32::try_from(r.sign_count).unwrap_or(u32::MAX),
-            transports: serde_json::from_str(&r.transports).unwrap_or_default(),
-            aaguid: r.aaguid,
-            fmt: r.fmt,
-            attestation_type: r.attestation_type,
-            user_verified: r.user_verified != 0,
-            backup_eligible: r.backup_eligible != 0,
-            backed_up: r.backed_up != 0,
-            name: r.name,
-            created_at: r.created_at,
-            last_used_at: r.last_used_at,
-        }
+fn from_row(r: &Row) -> StoredCredential {
+    StoredCredential {
+        id: r.text("id"),
+        app_id: r.text("app_id"),
+        user_id: r.text("user_id"),
+        credential_id: r.text("credential_id"),
+        public_key: r.text("public_key"),
+        alg: r.int("alg"),
+        sign_count: u32::try_from(r.int("sign_count")).unwrap_or(u32::MAX),
+        transports: serde_json::from_str(&r.text("transports")).unwrap_or_default(),
+        aaguid: r.text("aaguid"),
+        fmt: r.text("fmt"),
+        attestation_type: r.text("attestation_type"),
+        user_verified: r.int("user_verified") != 0,
+        backup_eligible: r.int("backup_eligible") != 0,
+        backed_up: r.int("backed_up") != 0,
+        name: r.opt_text("name"),
+        created_at: r.int("created_at"),
+        last_used_at: r.opt_int("last_used_at"),
     }
 }
 
@@ -131,10 +107,10 @@ pub async fn list_for_email(db: &D1Database, app_id: &str, email: &str) -> ApiRe
     all(query!(db, &sql, app_id, email), "list credentials by email").await
 }
 
-async fn all(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Vec<StoredCredential>> {
+async fn all(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Vec<StoredCredential>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
-    let rows: Vec<Row> = stmt.all().await.and_then(|r| r.results()).map_err(|e| failed(doing, e))?;
-    Ok(rows.into_iter().map(StoredCredential::from).collect())
+    let rows = stmt.all_rows().await.map_err(|e| failed(doing, e))?;
+    read_all(rows, from_row, doing)
 }
 
 /// The passkey `id` (the API's id) if it belongs to `user_id` in `app_id`.
@@ -150,18 +126,17 @@ pub async fn find_with_owner(db: &D1Database, app_id: &str, credential_id: &str)
     let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND credential_id = ?2");
     let credential = query!(db, &sql, app_id, credential_id).map_err(|e| failed(doing, e))?;
     let owner = users::owner_of_credential_stmt(db, app_id, credential_id)?;
-    let results = db.batch(vec![credential, owner]).await.map_err(|e| failed(doing, e))?;
+    let results = db.run_batch(vec![credential, owner]).await.map_err(|e| failed(doing, e))?;
     let [credential, owner] = results.as_slice() else { return Err(failed_shape(doing)) };
-    let rows: Vec<Row> = credential.results().map_err(|e| failed(doing, e))?;
-    let Some(row) = rows.into_iter().next() else { return Ok(None) };
-    Ok(Some((StoredCredential::from(row), users::from_result(owner, doing)?)))
+    let Some(credential) = read_one(credential.rows().into_iter().next(), from_row, doing)? else { return Ok(None) };
+    Ok(Some((credential, users::from_result(owner, doing)?)))
 }
 
 /// Whether an application other than `app_id` whose rpId is `rp_id` has a passkey with this
 /// WebAuthn credential id (base64url) that still has its user.
 pub async fn held_by_another_app_of_rp_id(db: &D1Database, app_id: &str, rp_id: &str, credential_id: &str) -> ApiResult<bool> {
     let doing = "find credential under the rpId";
-    let found: Option<i64> = query!(
+    let found = query!(
         db,
         "SELECT 1 AS found FROM credentials c JOIN applications a ON a.id = c.app_id
          WHERE c.credential_id = ?1 AND a.rp_id = ?2 AND c.app_id <> ?3 AND EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id) LIMIT 1",
@@ -170,7 +145,7 @@ pub async fn held_by_another_app_of_rp_id(db: &D1Database, app_id: &str, rp_id: 
         app_id,
     )
     .map_err(|e| failed(doing, e))?
-    .first(Some("found"))
+    .first_int("found")
     .await
     .map_err(|e| failed(doing, e))?;
     Ok(found.is_some())
@@ -253,8 +228,8 @@ pub fn delete_all_for_user_stmt(db: &D1Database, user_id: &str) -> ApiResult<D1P
     query!(db, "DELETE FROM credentials WHERE user_id = ?1", user_id).map_err(|e| failed("prepare credentials delete", e))
 }
 
-async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<StoredCredential>> {
+async fn first(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Option<StoredCredential>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
-    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
-    Ok(row.map(StoredCredential::from))
+    let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
+    read_one(row, from_row, doing)
 }

@@ -15,13 +15,15 @@ use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::platform::mail_sender;
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, BearerAuth, RevokeReason};
 use crate::edge::tenancy::{app_lookup, applications};
 use crate::edge::users;
 use crate::events::EventType;
+use crate::mail::notice::{Notice, NoticeKind};
 use crate::tenancy::application::Application;
 
 /// Longest passkey name, in characters.
@@ -64,7 +66,7 @@ pub async fn rename(mut req: Request, env: &Env, known: Option<&Application>, pa
             .detail(events::Detail::new().text("name", &name));
         let recorded = events::record_if_changed(&db, &Client::of(&req), renamed, now_ms)?;
         let results = db
-            .batch(vec![credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?, recorded.stmt.clone()])
+            .run_batch(vec![credentials::rename_stmt(&db, &auth.user_id, &passkey.id, &name)?, recorded.stmt.clone()])
             .await
             .map_err(|e| failed("rename credential", e))?;
         // Removed meanwhile (by another session): nothing renamed, nothing recorded.
@@ -96,7 +98,7 @@ pub async fn delete(req: Request, env: &Env, known: Option<&Application>, passke
         let removed = NewEvent::new(EventType::PasskeyRemoved, &auth.app_id).user(&auth.user_id).passkey(&passkey.id).session(&auth.session_id);
         let recorded = events::record_if_changed(&db, &Client::of(&req), removed, now_ms)?;
         let results = db
-            .batch(vec![
+            .run_batch(vec![
                 credentials::delete_unless_last_stmt(&db, &auth.user_id, &passkey.id)?,
                 recorded.stmt.clone(),
                 sessions::revoke_for_removed_passkey_stmt(&db, &passkey.id, &auth.session_id, now_ms)?,
@@ -127,7 +129,7 @@ pub async fn new_recovery_codes(req: Request, env: &Env, known: Option<&Applicat
         let regenerated = NewEvent::new(EventType::RecoveryCodesRegenerated, &auth.app_id).user(&auth.user_id).session(&auth.session_id);
         let recorded = events::record(&db, &Client::of(&req), regenerated, now_ms)?;
         statements.push(recorded.stmt.clone());
-        db.batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
+        db.run_batch(statements).await.map_err(|e| failed("replace recovery codes", e))?;
         events::committed(env, vec![recorded]).await;
         Ok(json(200, &serde_json::json!({ "recoveryCodes": codes })))
     }
@@ -156,7 +158,7 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
         let recorded = events::record(&db, &Client::of(&req), reset, now_ms)?;
         // The counts go into the event's detail by the statements right after what they count.
         let results = db
-            .batch(vec![
+            .run_batch(vec![
                 recorded.stmt.clone(),
                 credentials::delete_all_for_user_stmt(&db, &user.id)?,
                 events::detail_count_stmt(&db, &recorded.id, "removed")?,
@@ -169,6 +171,13 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
             .map_err(|e| failed("reset user's passkeys", e))?;
         let removed = results.get(1).map_or(0, changes);
         events::committed(env, vec![recorded]).await;
+        // The security notice, to a verified address only (see ceremonies::register::notify).
+        if removed > 0 && user.email_verified {
+            if let Ok(Some(app)) = applications::find(&db, &user.app_id).await {
+                let notice = Notice { kind: NoticeKind::PasskeysReset, app_name: &app.name, passkey: "", at_ms: now_ms, user_agent: None };
+                mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
+            }
+        }
         Ok(json(200, &serde_json::json!({ "removed": removed })))
     }
     .await;

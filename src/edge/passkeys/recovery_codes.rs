@@ -1,11 +1,10 @@
 //! Recovery codes: 10 single-use codes per user, shown once, stored only as keyed hashes.
 //! A new set replaces the old one entirely (codes of the old set become unknown).
 
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
-use crate::edge::platform::db::{changes, failed};
+use crate::edge::platform::db::{self, changes, failed, query, read_all, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tokens::secrets::{constant_time_eq, keyed_hash, normalize_recovery_code, recovery_code, SystemRandom};
 
@@ -40,13 +39,17 @@ pub async fn find_unused(db: &D1Database, hmac_key: &[u8], user_id: &str, code: 
         return Ok(None);
     };
     let wanted = keyed_hash(hmac_key, HASH_PURPOSE, &code);
-    #[derive(Deserialize)]
     struct Row {
         code_hash: String,
     }
+
+    fn from_row(r: &db::Row) -> Row {
+        Row { code_hash: r.text("code_hash") }
+    }
     let stmt = query!(db, "SELECT code_hash FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL", user_id)
         .map_err(|e| failed("list recovery codes", e))?;
-    let rows: Vec<Row> = stmt.all().await.and_then(|r| r.results()).map_err(|e| failed("list recovery codes", e))?;
+    let rows = stmt.all_rows().await.map_err(|e| failed("list recovery codes", e))?;
+    let rows = read_all(rows, from_row, "list recovery codes")?;
     // Every unused code is compared, in constant time, whether or not an earlier one matched.
     let mut found = None;
     for row in rows {
@@ -68,7 +71,7 @@ pub fn burn_all_for_user_stmt(db: &D1Database, user_id: &str, now_ms: i64) -> Ap
 pub async fn claim(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<bool> {
     let result = query!(db, "UPDATE recovery_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL", now_ms, code_hash)
         .map_err(|e| failed("prepare recovery code claim", e))?
-        .run()
+        .execute()
         .await
         .map_err(|e| failed("claim recovery code", e))?;
     Ok(changes(&result) == 1)
@@ -78,7 +81,7 @@ pub async fn claim(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<b
 pub async fn release(db: &D1Database, code_hash: &str, now_ms: i64) -> ApiResult<()> {
     query!(db, "UPDATE recovery_codes SET used_at = NULL WHERE code_hash = ?1 AND used_at = ?2", code_hash, now_ms)
         .map_err(|e| failed("prepare recovery code release", e))?
-        .run()
+        .execute()
         .await
         .map_err(|e| failed("release recovery code", e))?;
     Ok(())

@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 
+use js_sys::futures::JsFuture;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State, Storage};
 
 use crate::contract::error::{ApiError, ErrorCode};
@@ -48,8 +49,11 @@ impl Entry {
 }
 
 /// The stored entry; one that cannot be read (an older format) counts as none.
+/// Read raw (the text as stored), not through worker's `get::<String>()` and serde_wasm_bindgen:
+/// the Worker's size budget.
 async fn stored_entry(storage: &Storage) -> Option<Entry> {
-    storage.get::<String>(ENTRY_KEY).await.ok().flatten().as_deref().and_then(Entry::from_text)
+    let promise = storage.as_raw().get(ENTRY_KEY).ok()?;
+    JsFuture::from(promise).await.ok()?.as_string().as_deref().and_then(Entry::from_text)
 }
 
 #[durable_object]

@@ -8,17 +8,40 @@
 
 use std::cell::{Cell, RefCell};
 
+use js_sys::futures::JsFuture;
+use js_sys::Reflect;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{console_error, durable_object, DurableObject, Env, Request, Response, Result, State, Storage};
 
 use crate::contract::error::ApiError;
 
 const HITS_KEY: &str = "hits";
 
-#[derive(Serialize, Deserialize)]
+/// Stored as the object `{times: [ms...], window_ms}`, written and read by hand (not through
+/// worker's `put`/`get::<T>()` and serde_wasm_bindgen: the Worker's size budget), as serde wrote it.
 struct Hits {
     times: Vec<i64>,
     window_ms: i64,
+}
+
+impl Hits {
+    fn to_js(&self) -> JsValue {
+        let object = js_sys::Object::new();
+        let times: js_sys::Array = self.times.iter().map(|t| JsValue::from_f64(*t as f64)).collect();
+        let _ = Reflect::set(&object, &JsValue::from_str("times"), &times);
+        let _ = Reflect::set(&object, &JsValue::from_str("window_ms"), &JsValue::from_f64(self.window_ms as f64));
+        object.into()
+    }
+
+    /// `None` for anything but what [`Hits::to_js`] writes.
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let int = |v: JsValue| v.as_f64().filter(|_| js_sys::Number::is_safe_integer(&v)).map(|n| n as i64);
+        let times = Reflect::get(value, &JsValue::from_str("times")).ok()?.dyn_into::<js_sys::Array>().ok()?;
+        let times = times.iter().map(int).collect::<Option<Vec<i64>>>()?;
+        let window_ms = int(Reflect::get(value, &JsValue::from_str("window_ms")).ok()?)?;
+        Some(Self { times, window_ms })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,7 +89,7 @@ impl DurableObject for RateLimiter {
         };
         let first_leaves_at = hits.first().map_or(now, |t| t + body.window_ms);
         *self.hits.borrow_mut() = Some(hits.clone());
-        storage.put(HITS_KEY, Hits { times: hits, window_ms: body.window_ms }).await?;
+        storage.put_raw(HITS_KEY, Hits { times: hits, window_ms: body.window_ms }.to_js()).await?;
         if self.alarm_at.get().is_none_or(|at| at < now) {
             storage.set_alarm(first_leaves_at - now).await?;
             self.alarm_at.set(Some(first_leaves_at));
@@ -87,7 +110,7 @@ impl DurableObject for RateLimiter {
         match times.first().map(|t| t + window_ms) {
             Some(next) => {
                 *self.hits.borrow_mut() = Some(times.clone());
-                storage.put(HITS_KEY, Hits { times, window_ms }).await?;
+                storage.put_raw(HITS_KEY, Hits { times, window_ms }.to_js()).await?;
                 storage.set_alarm(next - now).await?;
                 self.alarm_at.set(Some(next));
             }
@@ -102,10 +125,21 @@ impl DurableObject for RateLimiter {
 
 /// The stored hits; an entry that cannot be read (an older format) counts as none.
 async fn stored_hits(storage: &Storage) -> Option<Hits> {
-    storage.get::<Hits>(HITS_KEY).await.unwrap_or_else(|e| {
-        console_error!("rate limiter: stored hits unreadable, starting afresh: {e}");
-        None
-    })
+    let value = match storage.as_raw().get(HITS_KEY) {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(e) => Err(e),
+    };
+    match value {
+        Ok(value) if value.is_undefined() => None,
+        Ok(value) => Hits::from_js(&value).or_else(|| {
+            console_error!("rate limiter: stored hits unreadable, starting afresh");
+            None
+        }),
+        Err(e) => {
+            console_error!("rate limiter: stored hits unreadable, starting afresh: {}", crate::edge::platform::db::error_text(&e));
+            None
+        }
+    }
 }
 
 /// A limit: at most `limit` hits per `window_ms` for one key.

@@ -6,7 +6,7 @@ use worker::{Env, Request, Response};
 
 use crate::contract::routes::Endpoint;
 use crate::edge::events::{self, Client, NewEvent};
-use crate::edge::platform::db::{changes, database, failed};
+use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, RevokeReason};
@@ -53,7 +53,7 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
         // Written only when this request ended the session (not a racing logout).
         let recorded = events::record_if_changed(&db, &Client::of(&req), ended, now_ms)?;
         let results = db
-            .batch(vec![sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?, recorded.stmt.clone()])
+            .run_batch(vec![sessions::revoke_stmt(&db, &auth.session_id, now_ms, RevokeReason::Logout)?, recorded.stmt.clone()])
             .await
             .map_err(|e| failed("revoke session", e))?;
         if results.first().map_or(0, changes) == 1 {

@@ -15,12 +15,12 @@ pub mod endpoints;
 
 pub use access_token::{jwks, signing_keys, unverified_audience};
 
-use serde::{Deserialize, Serialize};
-use worker::{query, D1Database, D1PreparedStatement, Env, Request};
+use serde::Serialize;
+use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::platform::config;
-use crate::edge::platform::db::{database, failed};
+use crate::edge::platform::db::{self, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::Application;
 use crate::tokens::access_token::ACCESS_TOKEN_TTL_SECS;
@@ -179,18 +179,21 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
     }
     let db = database(env)?;
     let hash = keyed_hash(&config::hmac_key(env)?, REFRESH_TOKEN_PURPOSE, presented);
-    #[derive(Deserialize)]
     struct TokenRow {
         session_id: String,
         expires_at: i64,
         used_at: Option<i64>,
     }
-    let row: Option<TokenRow> = query!(&db, "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?1", &hash)
+
+    fn token_row_from_row(r: &db::Row) -> TokenRow {
+        TokenRow { session_id: r.text("session_id"), expires_at: r.int("expires_at"), used_at: r.opt_int("used_at") }
+    }
+    let row = query!(&db, "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?1", &hash)
         .map_err(|e| failed("find refresh token", e))?
-        .first(None)
+        .first_row()
         .await
         .map_err(|e| failed("find refresh token", e))?;
-    let row = row.ok_or_else(unknown_refresh_token)?;
+    let row = read_one(row, token_row_from_row, "find refresh token")?.ok_or_else(unknown_refresh_token)?;
     let session = find_session(&db, &row.session_id).await?.ok_or_else(unknown_refresh_token)?;
     if session.app_id != app_id {
         return Err(unknown_refresh_token());
@@ -209,8 +212,8 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
     let use_token = query!(&db, "UPDATE refresh_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL", now_ms, &hash)
         .map_err(|e| failed("prepare refresh token use", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session.id, now_ms, session.expires_at)?;
-    let results = db.batch(vec![use_token, refresh_row]).await.map_err(|e| failed("rotate refresh token", e))?;
-    let used_it = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).is_some_and(|changes| changes == 1);
+    let results = db.run_batch(vec![use_token, refresh_row]).await.map_err(|e| failed("rotate refresh token", e))?;
+    let used_it = results.first().is_some_and(|r| r.changes() == 1);
     if !used_it {
         return Err(revoke_for_reuse(env, req, &db, &session, now_ms).await?);
     }
@@ -225,7 +228,7 @@ async fn revoke_for_reuse(env: &Env, req: &Request, db: &D1Database, session: &S
     let reused = NewEvent::new(crate::events::EventType::RefreshTokenReused, &session.app_id).user(&session.user_id).session(&session.id);
     let recorded = events::record_if_changed(db, &Client::of(req), reused, now_ms)?;
     let results = db
-        .batch(vec![revoke_stmt(db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?, recorded.stmt.clone()])
+        .run_batch(vec![revoke_stmt(db, &session.id, now_ms, RevokeReason::RefreshTokenReused)?, recorded.stmt.clone()])
         .await
         .map_err(|e| failed("revoke session", e))?;
     if results.first().map_or(0, crate::edge::platform::db::changes) == 1 {
@@ -244,12 +247,12 @@ pub async fn session_of_refresh_token(env: &Env, presented: &str) -> ApiResult<O
     let db = database(env)?;
     query!(&db, "SELECT session_id FROM refresh_tokens WHERE token_hash = ?1", &hash)
         .map_err(|e| failed("find refresh token", e))?
-        .first::<String>(Some("session_id"))
+        .first_text("session_id")
         .await
         .map_err(|e| failed("find refresh token", e))
 }
 
-/// Ends session `session_id` (for `.run()` or a `db.batch`). Ending an ended session changes nothing.
+/// Ends session `session_id` (for `.execute()` or a `db.batch`). Ending an ended session changes nothing.
 pub fn revoke_stmt(db: &D1Database, session_id: &str, now_ms: i64, reason: RevokeReason) -> ApiResult<D1PreparedStatement> {
     query!(db, "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE id = ?3 AND revoked_at IS NULL", now_ms, reason.as_str(), session_id,)
         .map_err(|e| failed("prepare session revoke", e))
@@ -284,7 +287,6 @@ pub fn revoke_for_removed_passkey_stmt(db: &D1Database, credential_id: &str, rem
     .map_err(|e| failed("prepare sessions revoke for a removed passkey", e))
 }
 
-#[derive(Deserialize)]
 struct SessionRow {
     id: String,
     app_id: String,
@@ -294,6 +296,18 @@ struct SessionRow {
     /// Sessions made before `auth_time` was stored count from their creation.
     auth_time: i64,
     credential_id: Option<String>,
+}
+
+fn session_row_from_row(r: &db::Row) -> SessionRow {
+    SessionRow {
+        id: r.text("id"),
+        app_id: r.text("app_id"),
+        user_id: r.text("user_id"),
+        expires_at: r.int("expires_at"),
+        revoked_at: r.opt_int("revoked_at"),
+        auth_time: r.int("auth_time"),
+        credential_id: r.opt_text("credential_id"),
+    }
 }
 
 impl SessionRow {
@@ -309,16 +323,17 @@ impl SessionRow {
 }
 
 async fn find_session(db: &D1Database, session_id: &str) -> ApiResult<Option<SessionRow>> {
-    query!(
+    let row = query!(
         db,
         "SELECT id, app_id, user_id, expires_at, revoked_at, coalesce(auth_time, created_at) AS auth_time, credential_id
          FROM sessions WHERE id = ?1",
         session_id
     )
     .map_err(|e| failed("find session", e))?
-    .first(None)
+    .first_row()
     .await
-    .map_err(|e| failed("find session", e))
+    .map_err(|e| failed("find session", e))?;
+    read_one(row, session_row_from_row, "find session")
 }
 
 fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, expires_at: i64) -> ApiResult<(String, D1PreparedStatement)> {

@@ -2,12 +2,12 @@
 //! `application_hostnames` (one application per hostname) for the Host lookup of public requests.
 //! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all.
 
-use serde::Deserialize;
-use worker::{console_error, query, D1Database, D1PreparedStatement, D1Result};
+use wasm_bindgen::JsValue;
+use worker::{console_error, D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
 use crate::edge::events::Recorded;
-use crate::edge::platform::db::{error_text, failed};
+use crate::edge::platform::db::{self, error_text, failed, query, read_one, Answer, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 use crate::tenancy::branding::{Branding, BrandingPatch};
@@ -15,7 +15,6 @@ use crate::tenancy::branding::{Branding, BrandingPatch};
 const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at, event_retention_days, logo_url, primary_color, support_url";
 
 /// A row as D1 answers it: lists and the passkey config are JSON text.
-#[derive(Deserialize)]
 struct Row {
     id: String,
     name: String,
@@ -31,6 +30,25 @@ struct Row {
     logo_url: Option<String>,
     primary_color: Option<String>,
     support_url: Option<String>,
+}
+
+fn from_row(r: &db::Row) -> Row {
+    Row {
+        id: r.text("id"),
+        name: r.text("name"),
+        rp_id: r.text("rp_id"),
+        rp_name: r.text("rp_name"),
+        origins: r.text("origins"),
+        hostnames: r.text("hostnames"),
+        redirect_uris: r.text("redirect_uris"),
+        passkey_config: r.text("passkey_config"),
+        created_at: r.int("created_at"),
+        updated_at: r.int("updated_at"),
+        event_retention_days: r.int("event_retention_days"),
+        logo_url: r.opt_text("logo_url"),
+        primary_color: r.opt_text("primary_color"),
+        support_url: r.opt_text("support_url"),
+    }
 }
 
 impl Row {
@@ -86,8 +104,8 @@ pub async fn find_by_hostname_or_id(db: &D1Database, hostname: Option<&str>, id:
 }
 
 async fn first(stmt: D1PreparedStatement, doing: &str) -> ApiResult<Option<Application>> {
-    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
-    row.map(Row::into_application).transpose()
+    let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
+    read_one(row, from_row, doing)?.map(Row::into_application).transpose()
 }
 
 /// Refuses hostnames that another application already serves (`400 invalid_request`: the
@@ -97,7 +115,7 @@ pub async fn check_hostnames_free(db: &D1Database, hostnames: &[String], app_id:
         return Ok(());
     }
     let hostnames = json_text(&hostnames)?;
-    let taken: Option<String> = query!(
+    let taken = query!(
         db,
         "SELECT hostname FROM application_hostnames
          WHERE hostname IN (SELECT value FROM json_each(?1)) AND app_id IS NOT ?2 LIMIT 1",
@@ -105,7 +123,7 @@ pub async fn check_hostnames_free(db: &D1Database, hostnames: &[String], app_id:
         &app_id
     )
     .map_err(|e| failed("prepare hostname check", e))?
-    .first(Some("hostname"))
+    .first_text("hostname")
     .await
     .map_err(|e| failed("check hostnames", e))?;
     match taken {
@@ -121,7 +139,7 @@ fn hostname_taken(hostname: Option<&str>) -> ApiError {
 
 /// A batch failed: a hostname taken meanwhile by another application is the caller's problem
 /// (the batch was rolled back); anything else is ours.
-fn batch_failed(doing: &str, err: worker::Error) -> ApiError {
+fn batch_failed(doing: &str, err: JsValue) -> ApiError {
     if error_text(&err).contains("application_hostnames.hostname") {
         return hostname_taken(None);
     }
@@ -175,7 +193,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     if !app.hostnames.is_empty() {
         statements.push(insert_hostnames(db, id, &app.hostnames)?);
     }
-    db.batch(statements).await.map_err(|e| batch_failed("create application", e))?;
+    db.run_batch(statements).await.map_err(|e| batch_failed("create application", e))?;
     Ok(app)
 }
 
@@ -238,16 +256,9 @@ pub async fn update(
     }
     let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = ?1");
     statements.push(query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?);
-    let results = db.batch(statements).await.map_err(|e| batch_failed("update application", e))?;
-    let rows: Vec<Row> = last_rows(&results, "update application")?;
-    rows.into_iter().next().map(Row::into_application).transpose()
-}
-
-fn last_rows(results: &[D1Result], doing: &str) -> ApiResult<Vec<Row>> {
-    match results.last() {
-        Some(result) => result.results().map_err(|e| failed(doing, e)),
-        None => Ok(Vec::new()),
-    }
+    let results = db.run_batch(statements).await.map_err(|e| batch_failed("update application", e))?;
+    let row = results.last().and_then(|r| r.rows().into_iter().next());
+    read_one(row, from_row, "update application")?.map(Row::into_application).transpose()
 }
 
 /// How often a passkey-config write is retried when another write changed the config between
@@ -267,9 +278,9 @@ pub async fn update_passkey_config(
     mut event: impl FnMut(&PasskeyConfig, &PasskeyConfig) -> ApiResult<Option<Recorded>>,
 ) -> ApiResult<Option<(PasskeyConfig, Option<Recorded>)>> {
     for _ in 0..CONFIG_WRITE_ATTEMPTS {
-        let stored: Option<String> = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
+        let stored = query!(db, "SELECT passkey_config FROM applications WHERE id = ?1", id)
             .map_err(|e| failed("prepare passkey config read", e))?
-            .first(Some("passkey_config"))
+            .first_text("passkey_config")
             .await
             .map_err(|e| failed("read passkey config", e))?;
         let Some(stored) = stored else { return Ok(None) };
@@ -288,8 +299,8 @@ pub async fn update_passkey_config(
         .map_err(|e| failed("prepare passkey config write", e))?;
         let mut statements = vec![write];
         statements.extend(recorded.as_ref().map(|r| r.stmt.clone()));
-        let results = db.batch(statements).await.map_err(|e| failed("write passkey config", e))?;
-        let changes = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let results = db.run_batch(statements).await.map_err(|e| failed("write passkey config", e))?;
+        let changes = results.first().map_or(0, Answer::changes);
         if changes == 1 {
             return Ok(Some((merged, recorded)));
         }

@@ -1,11 +1,11 @@
 //! Users of an application: the `users` table and the contract's `user` object.
 
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::failed;
+use crate::edge::platform::db::{failed, query, read_one, Answer, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -19,35 +19,25 @@ pub struct User {
     pub user_handle: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The language of their mail (`users.locale`).
+    pub locale: Locale,
 }
 
 /// A row as D1 answers it (booleans are integers there).
-#[derive(Deserialize)]
-struct Row {
-    id: String,
-    app_id: String,
-    email: String,
-    email_verified: i64,
-    display_name: String,
-    user_handle: String,
-    created_at: i64,
-}
-
-impl From<Row> for User {
-    fn from(r: Row) -> Self {
-        Self {
-            id: r.id,
-            app_id: r.app_id,
-            email: r.email,
-            email_verified: r.email_verified != 0,
-            display_name: r.display_name,
-            user_handle: r.user_handle,
-            created_at: r.created_at,
-        }
+fn from_row(r: &Row) -> User {
+    User {
+        id: r.text("id"),
+        app_id: r.text("app_id"),
+        email: r.text("email"),
+        email_verified: r.int("email_verified") != 0,
+        display_name: r.text("display_name"),
+        user_handle: r.text("user_handle"),
+        created_at: r.int("created_at"),
+        locale: Locale::of_tag(&r.text("locale")).unwrap_or(Locale::En),
     }
 }
 
-const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at";
+const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at, locale";
 
 impl User {
     /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt, webauthnUserId}`
@@ -92,17 +82,16 @@ pub fn owner_of_credential_stmt(db: &D1Database, app_id: &str, credential_id: &s
 }
 
 /// The user a batched select answered, if any.
-pub fn from_result(result: &D1Result, doing: &str) -> ApiResult<Option<User>> {
-    let rows: Vec<Row> = result.results().map_err(|e| failed(doing, e))?;
-    Ok(rows.into_iter().next().map(User::from))
+pub fn from_result(result: &Answer, doing: &str) -> ApiResult<Option<User>> {
+    read_one(result.rows().into_iter().next(), from_row, doing)
 }
 
 /// Inserts `user` (for a `db.batch`). The email must already be lowercased.
 pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
-        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at, locale)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &user.id,
         &user.app_id,
         &user.email,
@@ -110,12 +99,19 @@ pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatemen
         &user.display_name,
         &user.user_handle,
         user.created_at,
+        user.locale.tag(),
     )
     .map_err(|e| failed("prepare user insert", e))
 }
 
-async fn first(stmt: worker::Result<D1PreparedStatement>, doing: &str) -> ApiResult<Option<User>> {
+/// Sets the language of `user_id`'s mail when the statement before it in a `db.batch` changed a row.
+pub fn set_locale_if_changed_stmt(db: &D1Database, user_id: &str, locale: Locale) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE users SET locale = ?1 WHERE id = ?2 AND changes() > 0", locale.tag(), user_id)
+        .map_err(|e| failed("prepare user locale update", e))
+}
+
+async fn first(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Option<User>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
-    let row: Option<Row> = stmt.first(None).await.map_err(|e| failed(doing, e))?;
-    Ok(row.map(User::from))
+    let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
+    read_one(row, from_row, doing)
 }
