@@ -83,8 +83,10 @@ test("another session is signed out from the account page, and its tokens stop a
   await sessionItems(a).nth(1).waitFor({ timeout: 15_000 });
   assert.equal(await sessionItems(a).count(), 2);
   const other = sessionItems(a).filter({ hasNotText: "(this browser)" });
-  await other.getByRole("button", { name: "Sign out" }).click();
-  await visible(a, "was signed out.");
+  await other.getByRole("button", { name: "End session" }).click();
+  await visible(a, "was ended.");
+  // The page's own "Sign out" stays the only button of that name (the sessions' say "End session").
+  assert.equal(await a.page.getByRole("button", { name: "Sign out" }).count(), 1);
   assert.equal(await sessionItems(a).count(), 1);
   await shot(a, "02-other-session-signed-out");
   // B's access token is refused at once, and so is its refresh token.
