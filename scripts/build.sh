@@ -62,5 +62,8 @@ for asset in common.js app.js style.css; do
   hash=$(sha256sum "src/hosted_pages/assets/$asset" | cut -c1-16)
   cp "src/hosted_pages/assets/$asset" "build/assets/pages/${asset%.*}.$hash.${asset##*.}"
 done
-printf '%s\n' '/pages/*' '  Cache-Control: public, max-age=31536000, immutable' '  X-Content-Type-Options: nosniff' >build/assets/_headers
+# The language catalogues (src/i18n): the Worker reads them through its ASSETS binding.
+cp -r src/i18n/catalogues build/assets/i18n
+printf '%s\n' '/pages/*' '  Cache-Control: public, max-age=31536000, immutable' '  X-Content-Type-Options: nosniff' \
+  '/i18n/*' '  Cache-Control: no-cache' '  X-Content-Type-Options: nosniff' >build/assets/_headers
 mv "$started" "$stamp"

@@ -64,6 +64,8 @@ fi
 if [ "${AUTHAZ_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
+# A Japanese font: the pages' Japanese screenshots (tests/e2e/pages-i18n.test.mjs) show its glyphs, not boxes.
+if [ "${AUTHAZ_SKIP_BROWSER:-}" != 1 ]; then apt_install fonts-ipafont-gothic; fi
 # openssl: the related-origins test makes itself a TLS certificate (https on its own host names).
 apt_install openssl
 say "ready (wasm32 route: $(cat .toolchain/route))"

@@ -5,3 +5,4 @@ pub mod error;
 pub mod json_fields;
 pub mod routes;
 pub mod time_format;
+pub mod user_list;

@@ -73,6 +73,16 @@ pub enum Endpoint {
     // What the rpId's host says of the origins and apps that may use its passkeys.
     WellKnownWebauthn,
     WellKnownAppleAppSiteAssociation,
+    // Users: the admin user API, then the account's self-service.
+    ListUsers,
+    GetUser,
+    DeleteUser,
+    EndUserSessions,
+    ListMySessions,
+    EndMySession,
+    DeleteMe,
+    ChangeEmail,
+    ConfirmEmailChange,
 }
 
 /// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
@@ -152,6 +162,16 @@ const ROUTES: &[Route] = &[
     // Related origins and native apps (served on the rpId's host).
     r("GET /.well-known/webauthn", WellKnownWebauthn, Anyone),
     r("GET /.well-known/apple-app-site-association", WellKnownAppleAppSiteAssociation, Anyone),
+    // Users: self-service (`me`) before the admin API's `{userId}` at the same paths.
+    r("DELETE /api/v1/users/me", DeleteMe, AppOrigins),
+    r("GET /api/v1/users/me/sessions", ListMySessions, AppOrigins),
+    r("DELETE /api/v1/users/me/sessions/{sessionId}", EndMySession, AppOrigins),
+    r("POST /api/v1/users/me/email", ChangeEmail, AppOrigins),
+    r("POST /api/v1/users/me/email/confirm", ConfirmEmailChange, AppOrigins),
+    r("GET /api/v1/applications/{appId}/users", ListUsers, NoCors),
+    r("GET /api/v1/users/{userId}", GetUser, NoCors),
+    r("DELETE /api/v1/users/{userId}", DeleteUser, NoCors),
+    r("DELETE /api/v1/users/{userId}/sessions", EndUserSessions, NoCors),
 ];
 
 /// What the table says of a request.
@@ -321,6 +341,23 @@ mod tests {
         assert_eq!(cors_scope("/oidc/app_1/.well-known/openid-configuration"), CorsScope::Anyone);
         assert_eq!(cors_scope("/oidc/app_1/authorize"), CorsScope::None);
         assert_eq!(cors_scope("/api/v1/applications/app_1/clients"), CorsScope::None);
+    }
+
+    #[test]
+    fn user_routes_me_before_a_user_id() {
+        assert_eq!(route("DELETE", "/api/v1/users/me"), Routing::Found(DeleteMe, vec![]));
+        assert_eq!(route("DELETE", "/api/v1/users/usr_1"), Routing::Found(DeleteUser, vec!["usr_1"]));
+        assert_eq!(route("GET", "/api/v1/users/usr_1"), Routing::Found(GetUser, vec!["usr_1"]));
+        assert_eq!(route("GET", "/api/v1/users/me/sessions"), Routing::Found(ListMySessions, vec![]));
+        assert_eq!(route("DELETE", "/api/v1/users/me/sessions/ses_1"), Routing::Found(EndMySession, vec!["ses_1"]));
+        assert_eq!(route("DELETE", "/api/v1/users/usr_1/sessions"), Routing::Found(EndUserSessions, vec!["usr_1"]));
+        assert_eq!(route("POST", "/api/v1/users/me/email/confirm"), Routing::Found(ConfirmEmailChange, vec![]));
+        assert_eq!(route("GET", "/api/v1/applications/app_1/users"), Routing::Found(ListUsers, vec!["app_1"]));
+        assert_eq!(cors_scope("/api/v1/users/me"), CorsScope::AppOrigins);
+        assert_eq!(cors_scope("/api/v1/users/me/sessions"), CorsScope::AppOrigins);
+        assert_eq!(cors_scope("/api/v1/users/me/email"), CorsScope::AppOrigins);
+        assert_eq!(cors_scope("/api/v1/users/usr_1"), CorsScope::None);
+        assert_eq!(cors_scope("/api/v1/users/usr_1/sessions"), CorsScope::None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod ceremonies;
 mod email_verification;
 mod events;
 mod hand_off;
+mod i18n;
 mod maintenance;
 mod metadata;
 mod oidc;

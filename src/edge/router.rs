@@ -13,7 +13,7 @@ use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
 use super::well_known::{self, File};
-use super::{events, hand_off, pages};
+use super::{events, hand_off, pages, users};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
 use crate::tenancy::application::Application;
@@ -101,6 +101,10 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         ListEvents => separately(events::endpoints::list(&req, env, param)).await,
         WellKnownWebauthn => separately(well_known::serve(&req, env, File::Webauthn)).await,
         WellKnownAppleAppSiteAssociation => separately(well_known::serve(&req, env, File::AppleAppSiteAssociation)).await,
+        ListUsers | GetUser | DeleteUser | EndUserSessions => separately(users::admin_endpoints::serve(endpoint, &req, env, param, now)).await,
+        ListMySessions | EndMySession | DeleteMe | ChangeEmail | ConfirmEmailChange => {
+            separately(users::self_service::serve(endpoint, req, env, known, param, now)).await
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use super::branding::{Branding, BrandingPatch};
 pub use super::passkey_config::{PasskeyConfig, PasskeyConfigPatch, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
 use super::web_address::{check_site_name, origin, redirect_uri};
 use crate::contract::error::ApiError;
@@ -34,6 +35,8 @@ pub struct Application {
     pub passkey: PasskeyConfig,
     /// Days audit events are kept (the hourly sweep deletes older ones).
     pub event_retention_days: u32,
+    /// The hosted pages' logo, colour and support link.
+    pub branding: Branding,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -52,6 +55,7 @@ impl Serialize for Application {
             redirect_uris: &'a [String],
             passkey: &'a PasskeyConfig,
             event_retention_days: u32,
+            branding: &'a Branding,
             created_at: String,
             updated_at: String,
         }
@@ -65,6 +69,7 @@ impl Serialize for Application {
             redirect_uris: &self.redirect_uris,
             passkey: &self.passkey,
             event_retention_days: self.event_retention_days,
+            branding: &self.branding,
             created_at: rfc3339_utc(self.created_at),
             updated_at: rfc3339_utc(self.updated_at),
         }
@@ -82,10 +87,11 @@ pub struct NewApplication {
     pub hostnames: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub event_retention_days: u32,
+    pub branding: Branding,
 }
 
 impl NewApplication {
-    const FIELDS: &'static [&'static str] = &["name", "rpId", "rpName", "origins", "hostnames", "redirectUris", "eventRetentionDays"];
+    const FIELDS: &'static [&'static str] = &["name", "rpId", "rpName", "origins", "hostnames", "redirectUris", "eventRetentionDays", "branding"];
 
     pub fn from_json(body: &Value) -> FieldResult<Self> {
         let fields = object(body)?;
@@ -103,6 +109,7 @@ impl NewApplication {
             hostnames: hostnames_field(fields, &rp_id)?.unwrap_or_default(),
             redirect_uris: redirect_uris_field(fields)?.unwrap_or_default(),
             event_retention_days: retention_field(fields)?.unwrap_or(DEFAULT_EVENT_RETENTION_DAYS),
+            branding: branding_field(fields)?.map(|p| p.apply(&Branding::default())).unwrap_or_default(),
             rp_id,
         })
     }
@@ -117,10 +124,11 @@ pub struct ApplicationPatch {
     pub hostnames: Option<Vec<String>>,
     pub redirect_uris: Option<Vec<String>>,
     pub event_retention_days: Option<u32>,
+    pub branding: Option<BrandingPatch>,
 }
 
 impl ApplicationPatch {
-    const FIELDS: &'static [&'static str] = &["name", "rpName", "origins", "hostnames", "redirectUris", "eventRetentionDays"];
+    const FIELDS: &'static [&'static str] = &["name", "rpName", "origins", "hostnames", "redirectUris", "eventRetentionDays", "branding"];
 
     /// Origins and hostnames are checked against the application's `rp_id`, which never changes.
     pub fn from_json(body: &Value, rp_id: &str) -> FieldResult<Self> {
@@ -138,6 +146,7 @@ impl ApplicationPatch {
             hostnames: hostnames_field(fields, rp_id)?,
             redirect_uris: redirect_uris_field(fields)?,
             event_retention_days: retention_field(fields)?,
+            branding: branding_field(fields)?,
         })
     }
 
@@ -154,6 +163,7 @@ impl ApplicationPatch {
             ("hostnames", differs(&self.hostnames, &current.hostnames)),
             ("redirectUris", differs(&self.redirect_uris, &current.redirect_uris)),
             ("eventRetentionDays", differs(&self.event_retention_days, &current.event_retention_days)),
+            ("branding", self.branding.as_ref().is_some_and(|b| b.apply(&current.branding) != current.branding)),
         ]
         .into_iter()
         .filter_map(|(name, changed)| changed.then_some(name))
@@ -170,6 +180,7 @@ impl ApplicationPatch {
             hostnames: pick(&self.hostnames, &current.hostnames),
             redirect_uris: pick(&self.redirect_uris, &current.redirect_uris),
             event_retention_days: self.event_retention_days.unwrap_or(current.event_retention_days),
+            branding: self.branding.as_ref().map_or_else(|| current.branding.clone(), |b| b.apply(&current.branding)),
             ..current.clone()
         }
     }
@@ -188,6 +199,11 @@ fn text_field(fields: &Fields, key: &str) -> FieldResult<Option<String>> {
         return Err(ApiError::invalid_request(format!("`{key}` must not contain control characters (such as line breaks)")));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// `branding` (`tenancy::branding`).
+fn branding_field(fields: &Fields) -> FieldResult<Option<BrandingPatch>> {
+    fields.get("branding").map(BrandingPatch::from_json).transpose()
 }
 
 /// `eventRetentionDays`: a whole number of days from 1 to 3650.
@@ -262,6 +278,7 @@ mod tests {
             redirect_uris: vec![],
             passkey: PasskeyConfig::default(),
             event_retention_days: 90,
+            branding: Branding::default(),
             created_at: 0,
             updated_at: 0,
         }
@@ -431,7 +448,26 @@ mod tests {
         assert_eq!(v["createdAt"], "1970-01-01T00:00:00.000Z");
         assert_eq!(v["updatedAt"], "2023-11-14T22:13:20.123Z");
         assert_eq!(v["eventRetentionDays"], 90);
-        assert_eq!(v.as_object().unwrap().len(), 11);
+        assert_eq!(v["branding"], json!({"logoUrl": null, "primaryColor": null, "supportUrl": null}));
+        assert_eq!(v.as_object().unwrap().len(), 12);
+    }
+
+    #[test]
+    fn branding_on_create_and_patch() {
+        let app = new_app(with(minimal(), "branding", json!({"primaryColor": "#00AA00"}))).unwrap();
+        assert_eq!(app.branding, Branding { primary_color: Some("#00aa00".into()), ..Branding::default() });
+        assert_eq!(new_app(minimal()).unwrap().branding, Branding::default());
+        assert!(new_app(with(minimal(), "branding", json!({"logoUrl": "http://x.example/l.png"}))).unwrap_err().contains("`branding.logoUrl`"));
+        let current = Application { branding: Branding { support_url: Some("https://help.example.com".into()), ..Branding::default() }, ..shop() };
+        let patch =
+            ApplicationPatch::from_json(&json!({"branding": {"supportUrl": null, "logoUrl": "https://cdn.example.com/l.png"}}), "example.com")
+                .unwrap();
+        assert_eq!(patch.changed_fields(&current), vec!["branding"]);
+        assert_eq!(patch.apply(&current).branding, Branding { logo_url: Some("https://cdn.example.com/l.png".into()), ..Branding::default() });
+        let same = ApplicationPatch::from_json(&json!({"branding": {"supportUrl": "https://help.example.com"}}), "example.com").unwrap();
+        assert!(same.changed_fields(&current).is_empty());
+        let bad = ApplicationPatch::from_json(&json!({"branding": {"primaryColor": "blue"}}), "example.com").unwrap_err();
+        assert!(bad.message.contains("`branding.primaryColor`"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! own (and the hosts none may claim), and the one canonical form of their users' email addresses.
 
 pub mod application;
+pub mod branding;
 pub mod email_address;
 pub mod passkey_config;
 pub mod related_origins;

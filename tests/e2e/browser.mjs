@@ -40,10 +40,11 @@ export async function launchBrowser({ args = [] } = {}) {
  * Opens `url` in a browser context of its own (one person's browser) with a CDP virtual
  * authenticator: a "device" that holds passkeys. Authenticator options (CDP
  * WebAuthn.VirtualAuthenticatorOptions) default to a platform authenticator with resident keys
- * and user verification that succeeds.
+ * and user verification that succeeds. `contextOptions`: Playwright's browser context options
+ * (viewport, deviceScaleFactor, locale...).
  */
-export async function openDevice(browser, url, authenticator = {}) {
-  const context = await browser.newContext();
+export async function openDevice(browser, url, authenticator = {}, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const device = await attachDevice(await context.newPage(), url, authenticator);
   device.close = () => context.close();
   return device;

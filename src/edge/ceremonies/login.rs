@@ -10,7 +10,9 @@ use worker::{D1Database, Env, Request, Response};
 
 use super::{body_fields, complete_body, keep_pending, optional_string, take_pending, timeout_ms, verification_failed, Ceremony};
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::contract::json_fields;
 use crate::edge::events::{self, NewEvent};
+use crate::edge::i18n;
 use crate::edge::passkeys::credentials;
 use crate::edge::platform::db::{changes, database, failed, replica, D1Batch};
 use crate::edge::platform::http::{json, read_json, ApiResult};
@@ -18,6 +20,7 @@ use crate::edge::platform::rate_limits;
 use crate::edge::platform::web_crypto;
 use crate::edge::sessions;
 use crate::edge::sessions::RevokeReason;
+use crate::edge::users;
 use crate::events::EventType;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
@@ -27,14 +30,21 @@ use crate::webauthn::{
     ErrorCode as Check, ParsedAuthentication, RequestOptionsInput,
 };
 
-/// Login keeps nothing but the challenge itself (and its application and ceremony).
+/// Login keeps, besides the challenge itself (and its application and ceremony), whether it is
+/// a reauthentication (`"purpose": "reauth"`): the session it makes is marked so, for what needs
+/// a fresh passkey ceremony bound to that purpose (`DELETE /api/v1/users/me`).
 #[derive(Serialize, Deserialize)]
-struct LoginData {}
+struct LoginData {
+    #[serde(default)]
+    reauth: bool,
+}
 
-/// `POST .../login/start` `{}` or `{email}` → request options.
+/// `POST .../login/start` `{}` or `{email}`, either with `purpose` (`"signin"`, the default, or
+/// `"reauth"`) → request options.
 pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<Response> {
     rate_limits::ceremony_start(env, &req, app).await?;
     let fields = body_fields(read_json(&mut req).await?)?;
+    let reauth = json_fields::enum_field(&fields, "purpose", &[("signin", false), ("reauth", true)])?.unwrap_or(false);
     let mut allow = Vec::new();
     if let Some(email) = optional_string(&fields, "email")?.and_then(normalize_email) {
         // A read replica's list: a passkey added a moment ago may be missing (the browser then
@@ -45,7 +55,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
             }
         }
     }
-    let challenge = keep_pending(env, app, Ceremony::Login, LoginData {}).await?;
+    let challenge = keep_pending(env, app, Ceremony::Login, LoginData { reauth }).await?;
     let options = request_options(&RequestOptionsInput {
         challenge: &challenge,
         rp_id: &app.rp_id,
@@ -65,11 +75,11 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
 pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<Response> {
     let body = complete_body::<AuthenticationResponseJson>(read_json(&mut req).await?)?;
     let credential = ParsedAuthentication::parse(&body.credential).map_err(verification_failed)?;
-    let (challenge, LoginData {}) = take_pending(env, app, Ceremony::Login, credential.challenge()).await?;
+    let (challenge, LoginData { reauth }) = take_pending(env, app, Ceremony::Login, credential.challenge()).await?;
     let db = database(env)?;
     let client = events::Client::of(&req);
     let mut known = Known::default();
-    let result = verify_and_store(&req, env, app, &db, &client, &credential, &challenge, &mut known, now_ms).await;
+    let result = verify_and_store(&req, env, app, &db, &client, &credential, (&challenge, reauth), &mut known, now_ms).await;
     if let Err(err) = &result {
         if !known.recorded && err.status() < 500 {
             let refused = refused_event(app, &known, err);
@@ -121,7 +131,8 @@ async fn verify_and_store(
     db: &D1Database,
     client: &events::Client,
     credential: &ParsedAuthentication<'_>,
-    challenge: &[u8],
+    // The challenge, and whether login/start made it for a reauthentication.
+    (challenge, reauth): (&[u8], bool),
     known: &mut Known,
     now_ms: i64,
 ) -> ApiResult<Response> {
@@ -171,6 +182,14 @@ async fn verify_and_store(
     // statement before it: the session rows come after).
     let recorded = events::record_if_changed(db, client, succeeded, now_ms)?;
     writes.insert(1, recorded.stmt.clone());
+    // The user's mail follows the language they sign in with (when the request names one); only
+    // if the login stands (right after its event, which was written only if the counter moved).
+    if let Some(locale) = i18n::requested(req).filter(|l| *l != owner.locale) {
+        writes.insert(2, users::set_locale_if_changed_stmt(db, &owner.id, locale)?);
+    }
+    if reauth {
+        writes.push(users::live_sessions::mark_reauth_stmt(db, &session.id)?);
+    }
     let results = db.run_batch(writes).await.map_err(|e| failed("store login", e))?;
     if results.first().map_or(0, changes) != 1 {
         // Another login with this counter value got there first. End the session stored with

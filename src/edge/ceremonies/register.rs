@@ -21,10 +21,12 @@ use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
+use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
 use crate::edge::users::{self, User};
 use crate::events::EventType;
+use crate::mail::notice::{Notice, NoticeKind};
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
 use crate::webauthn::{base64url, limits::MAX_USER_HANDLE, ErrorCode as Check, ParsedRegistration, RegistrationResponseJson};
@@ -89,6 +91,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         writes.push(recorded.stmt.clone());
         commit(&db, writes, "store new passkey").await?;
         events::committed(env, vec![recorded]).await;
+        notify(env, app, &requester.user, NoticeKind::PasskeyAdded, &passkey.display_name_with(authenticator.as_ref()), &client, now_ms).await;
         return Ok(json(201, &answer));
     };
     let ceremony = sessions::Ceremony::now(&passkey.id, now_ms);
@@ -109,7 +112,17 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         return Err(err);
     }
     events::committed(env, recorded).await;
+    notify(env, app, &requester.user, NoticeKind::RecoveryCodeUsed, &passkey.display_name_with(authenticator.as_ref()), &client, now_ms).await;
     Ok(json(201, &answer))
+}
+
+/// The security notice of a passkey bound to an account, to its verified address only (an
+/// address nobody confirmed may be someone else's).
+async fn notify(env: &Env, app: &Application, user: &User, kind: NoticeKind, passkey: &str, client: &events::Client, now_ms: i64) {
+    if user.email_verified {
+        let notice = Notice { kind, app_name: &app.name, passkey, at_ms: now_ms, user_agent: client.user_agent.as_deref() };
+        mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
+    }
 }
 
 /// The requester: by `Authorization: Bearer` when the header is there, else by `email` and

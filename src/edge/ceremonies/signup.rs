@@ -16,6 +16,7 @@ use super::{
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::email_verification::{self, TokenProof};
 use crate::edge::events::{self, NewEvent};
+use crate::edge::i18n;
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
@@ -98,6 +99,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
         display_name: data.display_name,
         user_handle: data.user_handle,
         created_at: now_ms,
+        locale: i18n::of_request(&req),
     };
     let passkey = new_stored_credential(app, &user.id, verified, anchored, name, now_ms)?;
     let (recovery_codes, recovery_code_rows) = recovery_codes::new_set(&db, &hmac_key(env)?, &user.id, now_ms)?;

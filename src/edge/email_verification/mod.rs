@@ -15,6 +15,7 @@ use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::json_fields::{self, Fields};
 use crate::edge::events::{self, NewEvent};
+use crate::edge::i18n;
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
@@ -71,7 +72,7 @@ pub async fn request(mut req: Request, env: &Env, app: &Application, now_ms: i64
     .map_err(|e| failed("prepare email code insert", e))?;
     // Mail first: an address the mail cannot go to, or a failed send, leaves the codes the user
     // already has untouched.
-    mail_sender::send_verification_code(env, app, &email, &code, CODE_TTL_MS / 60_000).await?;
+    mail_sender::send_verification_code(env, app, &email, i18n::of_request(&req), &code, CODE_TTL_MS / 60_000).await?;
     db.run_batch(vec![replace_older, insert]).await.map_err(|e| failed("store email code", e))?;
     Ok(json(202, &json!({ "expiresIn": CODE_TTL_MS / 1000 })))
 }

@@ -1,8 +1,8 @@
 //! Deletes expired rows, in bounded batches: expired sessions (with their refresh tokens),
 //! expired refresh tokens, email verifications whose code and token have both expired, expired
-//! hand-off codes, expired OpenID Connect requests and codes, and audit events older than their
-//! application's `eventRetentionDays`. Nothing live is touched: every statement selects by an
-//! expiry (or an age) before `now`.
+//! hand-off codes, email-change codes, expired OpenID Connect requests and codes, and audit events
+//! older than their application's `eventRetentionDays`. Nothing live is touched: every statement
+//! selects by an expiry (or an age) before `now`.
 //!
 //! Each statement deletes at most `BATCH_ROWS` rows; a table is swept again, up to `MAX_ROUNDS`
 //! times per run, only while its last round was full. A backlog larger than that waits for the
@@ -43,6 +43,7 @@ const TARGETS: &[Target] = &[
                 (SELECT id FROM email_verifications
                  WHERE expires_at <= ?1 AND (token_expires_at IS NULL OR token_expires_at <= ?1) LIMIT ?2)",
     },
+    Target { table: "email_changes", sql: "DELETE FROM email_changes WHERE id IN (SELECT id FROM email_changes WHERE expires_at <= ?1 LIMIT ?2)" },
     Target {
         table: "authorization_codes",
         sql: "DELETE FROM authorization_codes WHERE code_hash IN

@@ -13,14 +13,16 @@ use worker::{Env, Request, Response};
 
 use crate::contract::error::ApiError;
 use crate::edge::oidc::{clients, provider, redirect, Form};
-use crate::edge::pages;
+use crate::edge::pages::{self, Problem, Reason, SignIn};
 use crate::edge::platform::config;
 use crate::edge::platform::db::{self, changes, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::request_url;
 use crate::edge::sessions;
 use crate::edge::tenancy::app_lookup;
+use crate::hosted_pages::Page;
 use crate::oidc::authorize::{check, client_id, error_redirect, sign_in_counts, with_query, AuthorizeRequest, Refusal};
+use crate::oidc::discovery::Issuer;
 use crate::oidc::error::{OAuthError, OAuthErrorCode};
 use crate::oidc::id_token::amr;
 use crate::tenancy::application::Application;
@@ -38,13 +40,20 @@ const CODE_KEPT_MS: i64 = 24 * 3600 * 1000;
 
 /// `GET {issuer}/authorize`.
 pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, form: Form<'_>, now_ms: i64) -> ApiResult<Response> {
-    let (app, issuer) = match provider(req, env, known, form).await {
-        Ok(found) => found,
-        Err(_) => return pages::problem(None, 404, "No application is set up at this address. Check the link you followed."),
+    // Every page this answers is rendered in one place (one wait for the catalogue).
+    let (app, shown) = match provider(req, env, known, form).await {
+        Err(_) => (None, SignIn::Problem(Problem::new(404, "problem.no_app"))),
+        Ok((app, issuer)) => match start(req, env, &app, &issuer, now_ms).await? {
+            Ok(response) => return Ok(response),
+            Err(shown) => (Some(app), shown),
+        },
     };
-    let cannot = |message: &str| {
-        pages::problem(Some(&app), 400, &format!("This sign-in link cannot be used: {message}. Please go back to the application and try again."))
-    };
+    pages::show(req, env, app.as_ref(), Page::SignIn, shown).await
+}
+
+/// Checks and stores the request: the sign-in page to show for it (or its problem), else the
+/// redirect that answers it.
+async fn start(req: &Request, env: &Env, app: &Application, issuer: &Issuer, now_ms: i64) -> ApiResult<Result<Response, SignIn>> {
     let pairs = request_url::query_pairs(req);
     let checked = match client_id(&pairs) {
         Ok(id) => {
@@ -55,14 +64,16 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
     };
     let request = match checked {
         Ok(request) => request,
-        Err(Refusal::Page(message)) => return cannot(&message),
+        Err(Refusal::Page(message)) => {
+            return Ok(Err(SignIn::Problem(Problem { status: 400, key: "problem.bad_oidc_link", reason: Reason::Text(message) })))
+        }
         Err(Refusal::Redirect { redirect_uri, error, state }) => {
-            return redirect(&error_redirect(&redirect_uri, &error, state.as_deref(), &issuer.url()))
+            return redirect(&error_redirect(&redirect_uri, &error, state.as_deref(), &issuer.url())).map(Ok)
         }
     };
     if !app.passkey.enabled {
         let error = OAuthError::new(OAuthErrorCode::AccessDenied, "passkey sign-in is not turned on for this application");
-        return redirect(&error_redirect(&request.redirect_uri, &error, request.state.as_deref(), &issuer.url()));
+        return redirect(&error_redirect(&request.redirect_uri, &error, request.state.as_deref(), &issuer.url())).map(Ok);
     }
     let handle = random_token(&mut SystemRandom, "oar_", 32).map_err(|_| ApiError::internal())?;
     let hash = keyed_hash(&config::hmac_key(env)?, REQUEST_PURPOSE, &handle);
@@ -98,7 +109,7 @@ pub async fn authorize(req: &Request, env: &Env, known: Option<&Application>, fo
     )
     .map_err(|e| failed("prepare authorization code purge", e))?;
     db.run_batch(vec![insert, purge_requests, purge_codes]).await.map_err(|e| failed("store authorization request", e))?;
-    pages::oidc_sign_in(&app, &handle)
+    Ok(Err(SignIn::Authorization(handle)))
 }
 
 #[derive(Deserialize)]

@@ -6,20 +6,31 @@
 use worker::{Env, Request, Response};
 
 use crate::edge::oidc::{clients, jwt, provider, redirect, Form};
-use crate::edge::pages;
+use crate::edge::pages::{self, Problem, Reason, SignIn};
 use crate::edge::platform::db::{database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::sessions::{self, RevokeReason};
+use crate::hosted_pages::Page;
 use crate::oidc::authorize::with_query;
+use crate::oidc::discovery::Issuer;
 use crate::tenancy::application::Application;
 
 pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: Form<'_>, now_ms: i64) -> ApiResult<Response> {
-    let (app, issuer) = match provider(req, env, known, form).await {
-        Ok(found) => found,
-        Err(_) => return pages::problem(None, 404, "No application is set up at this address."),
+    // Every page this answers is rendered in one place (one wait for the catalogue).
+    let (app, problem) = match provider(req, env, known, form).await {
+        Err(_) => (None, Problem::new(404, "problem.no_app_short")),
+        Ok((app, issuer)) => match end_session(req, env, &app, &issuer, now_ms).await? {
+            Ok(response) => return Ok(response),
+            Err(problem) => (Some(app), problem),
+        },
     };
-    let cannot = |why: &str| pages::problem(Some(&app), 400, &format!("This sign-out link cannot be used: {why}."));
+    pages::show(req, env, app.as_ref(), Page::SignIn, SignIn::Problem(problem)).await
+}
+
+/// Ends the session and answers the redirect, or the problem the page shows.
+async fn end_session(req: &Request, env: &Env, app: &Application, issuer: &Issuer, now_ms: i64) -> ApiResult<Result<Response, Problem>> {
+    let cannot = |reason: &'static str| Ok(Err(Problem { status: 400, key: "problem.bad_logout_link", reason: Reason::Key(reason) }));
     let pairs = request_url::query_pairs(req);
     let mut values: [Option<String>; 4] = Default::default();
     for (name, value) in pairs {
@@ -29,7 +40,7 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
                 continue;
             }
             if values[i].replace(value).is_some() {
-                return cannot("it repeats a parameter");
+                return cannot("reason.repeated_parameter");
             }
         }
     }
@@ -39,10 +50,10 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
     if let Some(hint) = hint {
         let claims = match jwt::verified_id_token(env, &hint).await? {
             Some(claims) if claims.iss == issuer.url() => claims,
-            _ => return cannot("the id_token_hint is not an ID token of this provider"),
+            _ => return cannot("reason.hint_not_ours"),
         };
         if client_id.as_ref().is_some_and(|id| *id != claims.aud) {
-            return cannot("client_id is not the id_token_hint's audience");
+            return cannot("reason.client_not_audience");
         }
         // The session named by the token, if it was issued to that client for that person.
         let bound = query!(
@@ -63,15 +74,14 @@ pub async fn serve(req: &Request, env: &Env, known: Option<&Application>, form: 
         }
         client_id = Some(claims.aud);
     }
-    let signed_out = format!("You are signed out of {}.", app.name);
-    let Some(return_to) = return_to else { return pages::problem(Some(&app), 200, &signed_out) };
-    let Some(client_id) = client_id else { return cannot("post_logout_redirect_uri needs an id_token_hint or a client_id") };
+    let Some(return_to) = return_to else { return Ok(Err(Problem::new(200, "problem.signed_out"))) };
+    let Some(client_id) = client_id else { return cannot("reason.logout_needs_client") };
     let client = clients::find(&db, &app.id, &client_id).await?;
     if !client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| *u == return_to)) {
-        return cannot("the post_logout_redirect_uri is not registered for this client");
+        return cannot("reason.logout_uri_not_registered");
     }
     match state {
-        Some(state) => redirect(&with_query(&return_to, &[("state", &state)])),
-        None => redirect(&return_to),
+        Some(state) => redirect(&with_query(&return_to, &[("state", &state)])).map(Ok),
+        None => redirect(&return_to).map(Ok),
     }
 }

@@ -17,11 +17,13 @@ use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config;
 use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
+use crate::edge::platform::mail_sender;
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, BearerAuth, RevokeReason};
 use crate::edge::tenancy::{app_lookup, applications};
 use crate::edge::users;
 use crate::events::EventType;
+use crate::mail::notice::{Notice, NoticeKind};
 use crate::tenancy::application::Application;
 
 /// Longest passkey name, in characters.
@@ -169,6 +171,13 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
             .map_err(|e| failed("reset user's passkeys", e))?;
         let removed = results.get(1).map_or(0, changes);
         events::committed(env, vec![recorded]).await;
+        // The security notice, to a verified address only (see ceremonies::register::notify).
+        if removed > 0 && user.email_verified {
+            if let Ok(Some(app)) = applications::find(&db, &user.app_id).await {
+                let notice = Notice { kind: NoticeKind::PasskeysReset, app_name: &app.name, passkey: "", at_ms: now_ms, user_agent: None };
+                mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
+            }
+        }
         Ok(json(200, &serde_json::json!({ "removed": removed })))
     }
     .await;
@@ -180,6 +189,17 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
 /// access token need not say which application it is for. Either way the token must verify
 /// for that application and its session must be live.
 async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>, now_ms: i64, log: &mut OutcomeLog) -> ApiResult<BearerAuth> {
+    Ok(signed_in_app(req, env, known, now_ms, log).await?.1)
+}
+
+/// [`signed_in_any_app`] with the application found (for the account endpoints of `edge::users`).
+pub(crate) async fn signed_in_app(
+    req: &Request,
+    env: &Env,
+    known: Option<&Application>,
+    now_ms: i64,
+    log: &mut OutcomeLog,
+) -> ApiResult<(Application, BearerAuth)> {
     let app = match app_lookup::for_request(req, env, known).await {
         Ok(app) => app,
         Err(e) if e.code == ErrorCode::AppNotFound => {
@@ -190,7 +210,8 @@ async fn signed_in_any_app(req: &Request, env: &Env, known: Option<&Application>
         Err(e) => return Err(e),
     };
     log.set_app(&app.id);
-    sessions::authenticate_bearer(req, env, &app, now_ms).await
+    let auth = sessions::authenticate_bearer(req, env, &app, now_ms).await?;
+    Ok((app, auth))
 }
 
 /// A passkey name as stored: trimmed, 1 to 64 characters, no control characters.

@@ -21,7 +21,7 @@ use crate::edge::tenancy::app_lookup;
 use crate::tenancy::application::Application;
 
 const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE";
-const ALLOW_HEADERS: &str = "authorization, content-type, x-authaz-app";
+const ALLOW_HEADERS: &str = "accept-language, authorization, content-type, x-authaz-app";
 /// Chromium caps a preflight cache at 2 hours.
 const PREFLIGHT_MAX_AGE_SECS: &str = "7200";
 

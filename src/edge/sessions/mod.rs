@@ -19,6 +19,7 @@ use serde::Serialize;
 use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::{ApiError, ErrorCode};
+use crate::edge::events::Client;
 use crate::edge::platform::config;
 use crate::edge::platform::db::{self, database, failed, query, read_one, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
@@ -117,9 +118,12 @@ pub async fn new_session(
     let db = database(env)?;
     let session_id = random_token(&mut SystemRandom, "ses_", 16).map_err(|_| ApiError::internal())?;
     let expires_at = now_ms.saturating_add(SESSION_TTL_MS);
+    // Where it was signed in from, for the session lists (edge::users).
+    let client = Client::of(req);
     let session_row = query!(
         &db,
-        "INSERT INTO sessions (id, app_id, user_id, created_at, expires_at, auth_time, credential_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO sessions (id, app_id, user_id, created_at, expires_at, auth_time, credential_id, ip, user_agent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         &session_id,
         &app.id,
         user_id,
@@ -127,6 +131,8 @@ pub async fn new_session(
         expires_at,
         ceremony.auth_time_ms,
         &ceremony.credential_id,
+        &client.ip,
+        &client.user_agent,
     )
     .map_err(|e| failed("prepare session insert", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session_id, now_ms, expires_at)?;
@@ -212,7 +218,9 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
     let use_token = query!(&db, "UPDATE refresh_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL", now_ms, &hash)
         .map_err(|e| failed("prepare refresh token use", e))?;
     let (refresh_token, refresh_row) = new_refresh_token(env, &db, &session.id, now_ms, session.expires_at)?;
-    let results = db.run_batch(vec![use_token, refresh_row]).await.map_err(|e| failed("rotate refresh token", e))?;
+    let refreshed = query!(&db, "UPDATE sessions SET last_refreshed_at = ?1 WHERE id = ?2", now_ms, &session.id)
+        .map_err(|e| failed("prepare session refresh time", e))?;
+    let results = db.run_batch(vec![use_token, refresh_row, refreshed]).await.map_err(|e| failed("rotate refresh token", e))?;
     let used_it = results.first().is_some_and(|r| r.changes() == 1);
     if !used_it {
         return Err(revoke_for_reuse(env, req, &db, &session, now_ms).await?);

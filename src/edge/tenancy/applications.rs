@@ -10,8 +10,9 @@ use crate::edge::events::Recorded;
 use crate::edge::platform::db::{self, error_text, failed, query, read_one, Answer, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
+use crate::tenancy::branding::{Branding, BrandingPatch};
 
-const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at, event_retention_days";
+const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at, event_retention_days, logo_url, primary_color, support_url";
 
 /// A row as D1 answers it: lists and the passkey config are JSON text.
 struct Row {
@@ -26,6 +27,9 @@ struct Row {
     created_at: i64,
     updated_at: i64,
     event_retention_days: i64,
+    logo_url: Option<String>,
+    primary_color: Option<String>,
+    support_url: Option<String>,
 }
 
 fn from_row(r: &db::Row) -> Row {
@@ -41,6 +45,9 @@ fn from_row(r: &db::Row) -> Row {
         created_at: r.int("created_at"),
         updated_at: r.int("updated_at"),
         event_retention_days: r.int("event_retention_days"),
+        logo_url: r.opt_text("logo_url"),
+        primary_color: r.opt_text("primary_color"),
+        support_url: r.opt_text("support_url"),
     }
 }
 
@@ -53,6 +60,7 @@ impl Row {
             redirect_uris: list(&self.redirect_uris, "redirect_uris")?,
             passkey: parse_config(&self.id, &self.passkey_config)?,
             event_retention_days: u32::try_from(self.event_retention_days).unwrap_or(crate::tenancy::application::DEFAULT_EVENT_RETENTION_DAYS),
+            branding: Branding { logo_url: self.logo_url, primary_color: self.primary_color, support_url: self.support_url },
             id: self.id,
             name: self.name,
             rp_id: self.rp_id,
@@ -156,6 +164,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         redirect_uris: new.redirect_uris.clone(),
         passkey: PasskeyConfig::default(),
         event_retention_days: new.event_retention_days,
+        branding: new.branding.clone(),
         created_at: now_ms,
         updated_at: now_ms,
     };
@@ -163,7 +172,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     let (redirect_uris, passkey) = (json_text(&app.redirect_uris)?, json_text(&app.passkey)?);
     let insert_app = query!(
         db,
-        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)"),
+        &format!("INSERT INTO applications ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)"),
         &app.id,
         &app.name,
         &app.rp_id,
@@ -173,7 +182,10 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         &redirect_uris,
         &passkey,
         now_ms,
-        app.event_retention_days
+        app.event_retention_days,
+        &app.branding.logo_url,
+        &app.branding.primary_color,
+        &app.branding.support_url
     )
     .map_err(|e| failed("prepare application insert", e))?;
     let mut statements = vec![insert_app];
@@ -197,12 +209,19 @@ pub async fn update(
 ) -> ApiResult<Option<Application>> {
     let list = |l: &Option<Vec<String>>| l.as_ref().map(json_text).transpose();
     let (origins, hostnames, redirect_uris) = (list(&patch.origins)?, list(&patch.hostnames)?, list(&patch.redirect_uris)?);
+    // A branding field: NULL keeps it, '' clears it (no valid value is empty), else the new value.
+    let branding = |field: fn(&BrandingPatch) -> &Option<Option<String>>| -> Option<String> {
+        patch.branding.as_ref().and_then(|b| field(b).as_ref()).map(|v| v.clone().unwrap_or_default())
+    };
     let update = query!(
         db,
         "UPDATE applications SET
            name = coalesce(?2, name), rp_name = coalesce(?3, rp_name), origins = coalesce(?4, origins),
            hostnames = coalesce(?5, hostnames), redirect_uris = coalesce(?6, redirect_uris), updated_at = ?7,
-           event_retention_days = coalesce(?8, event_retention_days)
+           event_retention_days = coalesce(?8, event_retention_days),
+           logo_url = CASE WHEN ?9 IS NULL THEN logo_url ELSE nullif(?9, '') END,
+           primary_color = CASE WHEN ?10 IS NULL THEN primary_color ELSE nullif(?10, '') END,
+           support_url = CASE WHEN ?11 IS NULL THEN support_url ELSE nullif(?11, '') END
          WHERE id = ?1",
         id,
         &patch.name,
@@ -211,7 +230,10 @@ pub async fn update(
         &hostnames,
         &redirect_uris,
         now_ms,
-        &patch.event_retention_days
+        &patch.event_retention_days,
+        &branding(|b| &b.logo_url),
+        &branding(|b| &b.primary_color),
+        &branding(|b| &b.support_url)
     )
     .map_err(|e| failed("prepare application update", e))?;
     let mut statements = vec![update];

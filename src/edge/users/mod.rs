@@ -1,10 +1,21 @@
-//! Users of an application: the `users` table and the contract's `user` object.
+//! Users of an application: the `users` table and the contract's `user` object, and what is
+//! done with users after their ceremonies: the admin user API (`admin_endpoints`), the account's
+//! own sessions and deletion (`self_service`), email changes (`email_change`); `deletion` and
+//! `live_sessions` are what they share.
+
+pub mod admin_endpoints;
+mod deletion;
+pub mod email_change;
+pub mod live_sessions;
+pub mod self_service;
 
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::{failed, query, read_one, Answer, D1Read, Row};
+use crate::contract::user_list::{EmailFilter, ListQuery};
+use crate::edge::platform::db::{failed, query, read_all, read_one, Answer, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -18,6 +29,8 @@ pub struct User {
     pub user_handle: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The language of their mail (`users.locale`).
+    pub locale: Locale,
 }
 
 /// A row as D1 answers it (booleans are integers there).
@@ -30,10 +43,11 @@ fn from_row(r: &Row) -> User {
         display_name: r.text("display_name"),
         user_handle: r.text("user_handle"),
         created_at: r.int("created_at"),
+        locale: Locale::of_tag(&r.text("locale")).unwrap_or(Locale::En),
     }
 }
 
-const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at";
+const COLUMNS: &str = "id, app_id, email, email_verified, display_name, user_handle, created_at, locale";
 
 impl User {
     /// The contract's `user`: `{id, email, emailVerified, displayName, createdAt, webauthnUserId}`
@@ -86,8 +100,8 @@ pub fn from_result(result: &Answer, doing: &str) -> ApiResult<Option<User>> {
 pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatement> {
     query!(
         db,
-        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO users (id, app_id, email, email_verified, display_name, user_handle, created_at, locale)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &user.id,
         &user.app_id,
         &user.email,
@@ -95,12 +109,49 @@ pub fn insert_stmt(db: &D1Database, user: &User) -> ApiResult<D1PreparedStatemen
         &user.display_name,
         &user.user_handle,
         user.created_at,
+        user.locale.tag(),
     )
     .map_err(|e| failed("prepare user insert", e))
+}
+
+/// Sets the language of `user_id`'s mail when the statement before it in a `db.batch` changed a row.
+pub fn set_locale_if_changed_stmt(db: &D1Database, user_id: &str, locale: Locale) -> ApiResult<D1PreparedStatement> {
+    query!(db, "UPDATE users SET locale = ?1 WHERE id = ?2 AND changes() > 0", locale.tag(), user_id)
+        .map_err(|e| failed("prepare user locale update", e))
 }
 
 async fn first(stmt: Result<D1PreparedStatement, wasm_bindgen::JsValue>, doing: &str) -> ApiResult<Option<User>> {
     let stmt = stmt.map_err(|e| failed(doing, e))?;
     let row = stmt.first_row().await.map_err(|e| failed(doing, e))?;
     read_one(row, from_row, doing)
+}
+
+/// A page of `app_id`'s users for the admin list: those `query` keeps, in the order
+/// `(created_at, id)`, after its cursor; at most `limit`, and whether more follow.
+pub async fn list_page(db: &D1Database, app_id: &str, query: &ListQuery) -> ApiResult<(Vec<User>, bool)> {
+    use wasm_bindgen::JsValue;
+    let mut sql = format!("SELECT {COLUMNS} FROM users WHERE app_id = ?1");
+    let mut values = vec![JsValue::from_str(app_id)];
+    let mut param = |sql: &mut String, clause: &str, value: JsValue| {
+        values.push(value);
+        sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
+    };
+    // A prefix is a range of the index on (app_id, email): no LIKE, so `%` and `_` are plain.
+    match &query.email {
+        Some(EmailFilter::Exact(email)) => param(&mut sql, " AND email = ?", email.as_str().into()),
+        Some(EmailFilter::Prefix(prefix)) => {
+            param(&mut sql, " AND email >= ?", prefix.as_str().into());
+            param(&mut sql, " AND email < ?", format!("{prefix}\u{10FFFF}").into());
+        }
+        None => {}
+    }
+    if let Some(after) = &query.after {
+        param(&mut sql, " AND (created_at, id) > (?", JsValue::from_f64(after.created_at as f64));
+        param(&mut sql, ", ?)", after.id.as_str().into());
+    }
+    param(&mut sql, " ORDER BY created_at, id LIMIT ?", JsValue::from_f64(f64::from(query.limit) + 1.0));
+    let doing = "list users";
+    let rows = db.prepare(sql).bind(&values).map_err(|e| failed(doing, e))?.all_rows().await.map_err(|e| failed(doing, e))?;
+    let more = rows.len() > query.limit as usize;
+    Ok((read_all(rows.into_iter().take(query.limit as usize).collect(), from_row, doing)?, more))
 }

@@ -6,7 +6,7 @@
 
 (() => {
   const {
-    signals, shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
+    signals, shared, page, APP_NAME, LANG, t, $, P, ApiError, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, reauthenticate, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes,
   } = window.AuthazPages;
 
   // ---- the sign-in page -----------------------------------------------------------------------
@@ -50,7 +50,7 @@
     async function finishSignIn(user, tokens) {
       session.save(tokens, user);
       await signalPasskeys(user);
-      busy(handOff || page.oidcRequest ? `Returning you to ${APP_NAME}…` : "Signed in. Opening your account…");
+      busy(handOff || page.oidcRequest ? t("busy.returning", { app: APP_NAME }) : t("busy.opening_account"));
       if (page.oidcRequest) {
         // The page is the UI of an OpenID Connect authorization request: the Worker answers
         // where to send the browser (the client's redirect URI with a code, or with an error).
@@ -65,7 +65,7 @@
     }
 
     async function completeLogin(credential) {
-      busy("Signing you in…");
+      busy(t("busy.signing_in"));
       let result;
       try {
         result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
@@ -124,7 +124,7 @@
     async function createAccount(verificationToken) {
       const body = { email: signup.email, ...(signup.displayName ? { displayName: signup.displayName } : {}) };
       if (verificationToken) body.verificationToken = verificationToken;
-      busy("Creating your passkey…");
+      busy(t("busy.creating_passkey"));
       const result = await createPasskey({ path: `${P}/signup/start`, body }, `${P}/signup/complete`);
       session.save(result.session, result.user);
       showRecoveryCodes(result.recoveryCodes ?? []);
@@ -132,7 +132,7 @@
     }
 
     function readSignup() {
-      const email = field($("signup-email"), validEmail, "Please enter your email address.");
+      const email = field($("signup-email"), validEmail, t("input.email"));
       const displayName = $("signup-name").value.trim();
       if (signup?.email !== email) signup = { email, displayName };
       signup.displayName = displayName;
@@ -143,7 +143,7 @@
       $("code-email").textContent = signup.email;
       $("code-input").value = "";
       show("code");
-      say(`Code sent to ${signup.email}.`, "success");
+      say(t("signup.code_sent", { email: signup.email }), "success");
     }
 
     // Wiring.
@@ -153,7 +153,7 @@
     $("passkey-button").addEventListener("click", (e) => run(e.currentTarget, "login", () => signIn({})));
     $("sign-in-form").addEventListener("submit", (e) => {
       e.preventDefault();
-      run(e.submitter, "login", () => signIn({ email: field($("sign-in-email"), validEmail, "Please enter your email address, or use “Sign in with a passkey”.") }));
+      run(e.submitter, "login", () => signIn({ email: field($("sign-in-email"), validEmail, t("input.email_or_passkey")) }));
     });
     $("signup-form").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -166,13 +166,13 @@
       e.preventDefault();
       run(e.submitter, "create", async () => {
         if (!signup.verificationToken) {
-          const code = field($("code-input"), (c) => /^\d{6}$/.test(c), "Please enter the 6-digit code from the email.");
+          const code = field($("code-input"), (c) => /^\d{6}$/.test(c), t("input.code"));
           try {
             const confirmed = await call("POST", `${P}/signup/verify-email/confirm`, { email: signup.email, code });
             signup.verificationToken = confirmed.verificationToken;
           } catch (err) {
             throw err instanceof ApiError && err.code === "invalid_code"
-              ? new ApiError(400, "input", `${MESSAGES.invalid_code}`)
+              ? new ApiError(400, "input", t("error.invalid_code"))
               : err;
           }
         }
@@ -195,15 +195,15 @@
     $("recover-form").addEventListener("submit", (e) => {
       e.preventDefault();
       run(e.submitter, "recover", async () => {
-        const email = field($("recover-email"), validEmail, "Please enter your email address.");
-        const recoveryCode = field($("recover-code"), (c) => c.length >= 8, "Please enter one of your recovery codes.");
-        busy("Creating your new passkey…");
+        const email = field($("recover-email"), validEmail, t("input.email"));
+        const recoveryCode = field($("recover-code"), (c) => c.length >= 8, t("input.recovery_code"));
+        busy(t("busy.creating_new_passkey"));
         const result = await createPasskey(
           { path: `${P}/register/start`, body: { email, recoveryCode } },
           `${P}/register/complete`,
           (credential) => ({ credential, email, recoveryCode }),
         );
-        sessionStorage.setItem(NOTICE_KEY, "You signed in with a recovery code, which now no longer works. If few codes are left, create new ones below.");
+        sessionStorage.setItem(NOTICE_KEY, "account.recovery_notice");
         await finishSignIn({ email }, result.session);
       });
     });
@@ -226,17 +226,17 @@
     }
     const leave = () => { session.clear(); location.replace(pageUrl("/sign-in")); };
     shared.onFailure = (err) => { if (err instanceof ApiError && err.code === "unauthorized") setTimeout(leave, 1500); };
-    if (signedIn.user?.email) $("signed-in-as").textContent = `Signed in as ${signedIn.user.email}`;
+    if (signedIn.user?.email) $("signed-in-as").textContent = t("account.signed_in_as", { email: signedIn.user.email });
 
-    const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    const dateFormat = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short" });
     const when = (iso) => dateFormat.format(new Date(iso));
     const list = $("passkey-list");
     let shown = []; // the passkeys listed, as the server answered them
 
     function syncState(p) {
-      if (p.backedUp) return "Synced";
-      if (p.backupEligible) return "Can sync, not backed up yet";
-      return "This device only";
+      if (p.backedUp) return t("account.synced");
+      if (p.backupEligible) return t("account.can_sync");
+      return t("account.device_only");
     }
 
     function item(passkey) {
@@ -254,14 +254,14 @@
         icon.hidden = false;
       }
       li.querySelector(".passkey-dates").textContent =
-        `Created ${when(passkey.createdAt)} · ${passkey.lastUsedAt ? `Last used ${when(passkey.lastUsedAt)}` : "Not used to sign in yet"}`;
+        `${t("account.created", { date: when(passkey.createdAt) })} · ${passkey.lastUsedAt ? t("account.last_used", { date: when(passkey.lastUsedAt) }) : t("account.not_used")}`;
       const renameForm = li.querySelector(".rename-form");
       const renameInput = renameForm.querySelector("input");
       const confirm = li.querySelector(".remove-confirm");
       const actions = li.querySelector(".passkey-actions");
       const button = (action) => li.querySelector(`[data-action="${action}"]`);
-      button("rename").setAttribute("aria-label", `Rename ${passkey.name}`);
-      button("remove").setAttribute("aria-label", `Remove ${passkey.name}`);
+      button("rename").setAttribute("aria-label", t("account.rename_label", { name: passkey.name }));
+      button("remove").setAttribute("aria-label", t("account.remove_label", { name: passkey.name }));
 
       const closeAll = (focus) => {
         renameForm.hidden = true;
@@ -281,17 +281,17 @@
       renameForm.addEventListener("submit", (e) => {
         e.preventDefault();
         run(e.submitter, "account", async () => {
-          const newName = field(renameInput, (n) => n.length > 0 && n.length <= 64, "Please enter a name (up to 64 characters).");
+          const newName = field(renameInput, (n) => n.length > 0 && n.length <= 64, t("input.passkey_name"));
           const result = await call("PATCH", `/api/v1/users/me/passkeys/${encodeURIComponent(passkey.id)}`, { name: newName }, { auth: true });
           const updated = item(result.passkey);
           li.replaceWith(updated);
           updated.querySelector('[data-action="rename"]').focus();
-          say(`Renamed to “${result.passkey.name}”.`, "success");
+          say(t("account.renamed", { name: result.passkey.name }), "success");
         });
       });
       button("remove").addEventListener("click", () => {
         actions.hidden = true;
-        li.querySelector(".remove-question").textContent = `Remove “${passkey.name}”? You will no longer be able to sign in with it.`;
+        li.querySelector(".remove-question").textContent = t("account.remove_question", { name: passkey.name });
         confirm.hidden = false;
         button("cancel-remove").focus();
       });
@@ -309,7 +309,7 @@
         shown = shown.filter((p) => p.id !== passkey.id);
         signals.acceptedCredentials(session.get()?.user, shown);
         $("title").focus();
-        say(`“${passkey.name}” was removed.`, "success");
+        say(t("account.removed", { name: passkey.name }), "success");
       }));
       return li;
     }
@@ -333,7 +333,7 @@
         ));
         $("new-passkey-name").value = "";
         await load();
-        say(`Passkey “${result.passkey.name}” added.`, "success");
+        say(t("account.added", { name: result.passkey.name }), "success");
       });
     });
 
@@ -355,7 +355,106 @@
       showRecoveryCodes(recoveryCodes);
       $("new-codes-panel").hidden = false;
       $("copy-codes").focus();
-      say("New recovery codes created. Save them now: they are shown only once.", "success");
+      say(t("account.new_codes_created"), "success");
+    }));
+
+    // ---- where the user is signed in ----
+
+    // "Chrome on Windows" from a User-Agent, as the security notices say it; null when unknown.
+    function device(ua) {
+      if (!ua) return null;
+      const has = (s) => ua.includes(s);
+      const browser = has("Edg/") ? "Edge" : has("OPR/") ? "Opera" : has("Firefox/") || has("FxiOS/") ? "Firefox"
+        : has("Chrome/") || has("CriOS/") ? "Chrome" : has("Safari/") && has("Version/") ? "Safari" : null;
+      const os = has("Windows") ? "Windows" : has("Android") ? "Android" : has("iPhone") ? "iOS" : has("iPad") ? "iPadOS"
+        : has("Mac OS X") ? "macOS" : has("CrOS") ? "ChromeOS" : has("Linux") ? "Linux" : null;
+      return browser && os ? t("account.device_of", { browser, os }) : null;
+    }
+
+    function sessionItem(s) {
+      const li = $("session-item").content.firstElementChild.cloneNode(true);
+      li.dataset.id = s.id;
+      const name = device(s.userAgent) ?? t("account.unknown_device");
+      li.querySelector(".session-device").textContent = s.current ? t("account.this_session", { device: name }) : name;
+      const active = s.lastRefreshedAt ?? s.createdAt;
+      li.querySelector(".session-dates").textContent =
+        [t("account.session_signed_in", { date: when(s.createdAt) }), t("account.session_active", { date: when(active) }), s.ip].filter(Boolean).join(" · ");
+      const end = li.querySelector('[data-action="end"]');
+      end.setAttribute("aria-label", t("account.end_session_label", { device: name }));
+      end.addEventListener("click", () => run(end, "account", async () => {
+        await call("DELETE", `/api/v1/users/me/sessions/${encodeURIComponent(s.id)}`, undefined, { auth: true });
+        if (s.current) return leave();
+        li.remove();
+        say(t("account.session_ended", { device: name }), "success");
+      }));
+      return li;
+    }
+
+    async function loadSessions() {
+      const { sessions } = await call("GET", "/api/v1/users/me/sessions", undefined, { auth: true });
+      $("session-list").replaceChildren(...sessions.map(sessionItem));
+    }
+
+    // ---- the email ----
+
+    const showEmail = (email) => { $("current-email").textContent = email ? t("account.email_current", { email }) : ""; };
+    showEmail(signedIn.user?.email);
+    let newEmail = "";
+    const emailForm = $("email-form");
+    const codeForm = $("email-code-form");
+    emailForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      run(e.submitter, "email", async () => {
+        newEmail = field($("new-email"), validEmail, t("input.email"));
+        await call("POST", "/api/v1/users/me/email", { email: newEmail }, { auth: true });
+        $("email-code-sent").textContent = t("account.email_code_sent", { email: newEmail });
+        emailForm.hidden = true;
+        codeForm.hidden = false;
+        $("email-code").value = "";
+        $("email-code").focus();
+      });
+    });
+    $("email-code-cancel").addEventListener("click", () => {
+      codeForm.hidden = true;
+      emailForm.hidden = false;
+      $("new-email").focus();
+    });
+    codeForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      run(e.submitter, "email", async () => {
+        const code = field($("email-code"), (c) => /^\d{6}$/.test(c), t("input.code"));
+        const { user } = await call("POST", "/api/v1/users/me/email/confirm", { code }, { auth: true });
+        const current = session.get();
+        if (current) session.save(current, user);
+        signals.currentUserDetails(user);
+        showEmail(user.email);
+        $("signed-in-as").textContent = t("account.signed_in_as", { email: user.email });
+        codeForm.hidden = true;
+        emailForm.hidden = false;
+        $("new-email").value = "";
+        say(t("account.email_changed", { email: user.email }), "success");
+      });
+    });
+
+    // ---- deleting the account: only right after a passkey sign-in made for it ----
+
+    const askDelete = $("delete-account");
+    askDelete.addEventListener("click", () => {
+      askDelete.hidden = true;
+      $("delete-confirm").hidden = false;
+      $("delete-no").focus();
+    });
+    $("delete-no").addEventListener("click", () => {
+      $("delete-confirm").hidden = true;
+      askDelete.hidden = false;
+      askDelete.focus();
+    });
+    $("delete-yes").addEventListener("click", (e) => run(e.currentTarget, "account", async () => {
+      await reauthenticate("reauth");
+      await call("DELETE", "/api/v1/users/me", undefined, { auth: true });
+      session.clear();
+      $("page-main").hidden = true;
+      say(t("account.deleted"), "success");
     }));
 
     $("sign-out").addEventListener("click", (e) => run(e.currentTarget, "account", async () => {
@@ -364,10 +463,10 @@
     }));
 
     run(null, "account", async () => {
-      await load();
+      await Promise.all([load(), loadSessions()]);
       const notice = sessionStorage.getItem(NOTICE_KEY);
       sessionStorage.removeItem(NOTICE_KEY);
-      if (notice) say(notice, "info");
+      if (notice) say(t(notice), "info");
     });
   }
 

@@ -23,66 +23,45 @@ window.AuthazPages = (() => {
     }
   }
 
-  // One sentence for every error code of the contract (and a few of the browser's own).
-  const MESSAGES = {
-    invalid_request: "Something you entered was not accepted. Please check it and try again.",
-    verification_failed: "Your passkey could not be verified. Please try again.",
-    invalid_code: "That code is not right or has expired. Check it, or ask for a new one.",
-    unauthorized: "Your session has ended. Please sign in again.",
-    reauthentication_required: "Please confirm it is you with your passkey, then try again.",
-    forbidden: "You are not allowed to do that.",
-    passkey_disabled: `Passkeys are not turned on for ${APP_NAME} yet.`,
-    direct_signup_disabled: `${APP_NAME} asks you to confirm your email first: use “Email me a code”.`,
-    not_found: "That passkey no longer exists. The list has been refreshed.",
-    app_not_found: "No application is set up at this address.",
-    email_taken: "An account with this email already exists. Sign in with your passkey, or use a recovery code.",
-    last_passkey: "This is your only passkey. Add another passkey before you remove this one, so you can still sign in.",
-    challenge_expired: "That took too long. Please try again.",
-    payload_too_large: "That request was too large. Please try again.",
-    rate_limited: "Too many attempts.",
-    internal: "Something went wrong on our side. Please try again in a moment.",
-    network: "The server could not be reached. Check your connection and try again.",
-  };
-
-  // Where a code means something more specific than its general sentence.
-  const CONTEXT_MESSAGES = {
-    login: { verification_failed: `This passkey was not accepted by ${APP_NAME}. It may have been removed from your account.` },
-    recover: { unauthorized: "That email and recovery code do not match an unused recovery code. Check both and try again." },
-    signup: { unauthorized: "Your email confirmation has expired. Please ask for a new code.", invalid_code: "Your email confirmation has expired. Please ask for a new code." },
-  };
+  // The page's words: its language's catalogue, which the Worker embeds as a JSON data block
+  // (src/i18n/catalogues/pages/). `t(key, {name: value})` fills in `{name}`s.
+  const LANG = document.documentElement.lang || "en";
+  let strings = {};
+  try { strings = JSON.parse($("authaz-strings")?.textContent || "{}"); } catch { /* keys are shown */ }
+  const t = (key, values = {}) => (strings[key] ?? key).replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+  const app = { app: APP_NAME };
 
   function describe(err, context) {
     if (err instanceof ApiError && err.code === "input") return err.message; // what was typed, said as is
     if (err instanceof ApiError) {
-      const specific = CONTEXT_MESSAGES[context]?.[err.code];
-      let text = specific ?? MESSAGES[err.code] ?? (err.message || MESSAGES.internal);
+      // Where a code means something more specific than its general sentence: `error.<context>.<code>`.
+      const known = (key) => (key in strings ? t(key, app) : null);
+      let text = known(`error.${context}.${err.code}`) ?? known(`error.${err.code}`) ?? (err.message || t("error.internal"));
       if (err.code === "rate_limited") text += ` ${waitText(err.retryAfter)}`;
       return text;
     }
     // The browser's WebAuthn errors (DOMException names).
     switch (err?.name) {
       case "NotAllowedError":
-        return "The passkey request was cancelled or timed out. Please try again.";
+        return t("error.webauthn.not_allowed");
       case "InvalidStateError":
-        return context === "create"
-          ? "This device already holds a passkey for your account. Use another device or passkey provider."
-          : "A passkey request is already open. Please finish or close it first.";
+        return t(context === "create" ? "error.webauthn.already_registered" : "error.webauthn.pending");
       case "SecurityError":
-        return `Passkeys of ${APP_NAME} cannot be used on this address.`;
+        return t("error.webauthn.security", app);
       case "NotSupportedError":
-        return "This device or browser cannot create the kind of passkey this site needs.";
+        return t("error.webauthn.not_supported");
       case "UnsupportedBrowser":
-        return "This browser does not support passkeys. Please use a current browser.";
+        return t("error.webauthn.unsupported_browser");
       default:
-        return MESSAGES.internal;
+        return t("error.internal");
     }
   }
 
   function waitText(retryAfter) {
     const seconds = Number(retryAfter);
-    if (!Number.isFinite(seconds) || seconds <= 0) return "Please wait a little and try again.";
-    if (seconds < 90) return `Please wait ${Math.ceil(seconds)} seconds and try again.`;
-    return `Please wait about ${Math.ceil(seconds / 60)} minutes and try again.`;
+    if (!Number.isFinite(seconds) || seconds <= 0) return t("wait.little");
+    if (seconds < 90) return t("wait.seconds", { seconds: Math.ceil(seconds) });
+    return t("wait.minutes", { minutes: Math.ceil(seconds / 60) });
   }
 
   function say(text, kind = "info") {
@@ -133,7 +112,8 @@ window.AuthazPages = (() => {
 
   async function call(method, path, body, { auth = false } = {}) {
     const send = () => {
-      const headers = { "X-Authaz-App": APP_ID };
+      // The page's language: mail the Worker sends for this request is written in it.
+      const headers = { "X-Authaz-App": APP_ID, "Accept-Language": LANG };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       if (auth) {
         const current = session.get();
@@ -168,12 +148,15 @@ window.AuthazPages = (() => {
     return data;
   }
 
-  /** A passkey sign-in of the signed-in user, for a fresh session (answers nothing). */
-  async function reauthenticate() {
+  /**
+   * A passkey sign-in of the signed-in user, for a fresh session (answers nothing); with
+   * `purpose` "reauth", a session that may delete the account.
+   */
+  async function reauthenticate(purpose) {
     requireWebAuthn();
     abortConditional();
     const email = session.get()?.user?.email;
-    const options = await call("POST", `${P}/login/start`, email ? { email } : {});
+    const options = await call("POST", `${P}/login/start`, { ...(email ? { email } : {}), ...(purpose ? { purpose } : {}) });
     const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
     const result = await call("POST", `${P}/login/complete`, credentialJSON(credential));
     session.save(result.session, result.user);
@@ -188,7 +171,7 @@ window.AuthazPages = (() => {
       return await action();
     } catch (err) {
       if (!(err instanceof ApiError && err.code === "reauthentication_required")) throw err;
-      say(MESSAGES.reauthentication_required, "info");
+      say(t("error.reauthentication_required"), "info");
       await reauthenticate();
       clearMessage();
       return action();
@@ -293,7 +276,15 @@ window.AuthazPages = (() => {
     }
   }
 
-  const pageUrl = (path) => (new URLSearchParams(location.search).has("app") ? `${path}?app=${encodeURIComponent(APP_ID)}` : path);
+  // Another hosted page, keeping the app named in the query and a language chosen there.
+  const pageUrl = (path) => {
+    const query = new URLSearchParams(location.search);
+    const next = new URLSearchParams();
+    if (query.has("app")) next.set("app", APP_ID);
+    if (query.has("lang") || query.has("ui_locales")) next.set("lang", LANG);
+    const text = next.toString();
+    return text ? `${path}?${text}` : path;
+  };
   const validEmail = (email) => /^[^\s@]+@[^\s@]+$/.test(email);
 
   /** The trimmed value of an input, or an "input" error that names the problem and focuses it. */
@@ -317,29 +308,29 @@ window.AuthazPages = (() => {
       item.textContent = code;
       return item;
     }));
-    const text = `${APP_NAME} recovery codes\nEach code works once.\n\n${codes.join("\n")}\n`;
+    const text = `${t("codes.file_title", app)}\n${t("codes.file_note")}\n\n${codes.join("\n")}\n`;
     $("copy-codes").onclick = async () => {
       try {
         await navigator.clipboard.writeText(text);
-        say("Recovery codes copied.", "success");
+        say(t("codes.copied"), "success");
       } catch {
         const range = document.createRange();
         range.selectNodeContents(list);
         getSelection().removeAllRanges();
         getSelection().addRange(range);
-        say("Copying is blocked here: the codes are selected, copy them with your keyboard.", "info");
+        say(t("codes.copy_blocked"), "info");
       }
     };
     $("download-codes").onclick = () => {
       const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
       const link = document.createElement("a");
       link.href = url;
-      link.download = `${APP_NAME.replace(/[^\w-]+/g, "-")}-recovery-codes.txt`;
+      link.download = `${APP_NAME.replace(/[^\w-]+/g, "-")}-${t("codes.file_name")}.txt`;
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
-      say("Recovery codes downloaded.", "success");
+      say(t("codes.downloaded"), "success");
     };
   }
 
@@ -373,5 +364,21 @@ window.AuthazPages = (() => {
     },
   };
 
-  return Object.freeze({ signals, shared, page, APP_NAME, $, P, ApiError, MESSAGES, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes });
+  // ---- branding: the application's primary colour, with a readable text colour on it --------
+
+  const color = /^#[0-9a-f]{6}$/i.test(page.primaryColor || "") ? page.primaryColor : null;
+  if (color) {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(color.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const style = document.documentElement.style;
+    style.setProperty("--accent", color);
+    style.setProperty("--accent-hover", color);
+    // Black or white, whichever contrasts more (WCAG relative luminance).
+    style.setProperty("--accent-text", luminance > 0.179 ? "#000000" : "#ffffff");
+  }
+
+  return Object.freeze({ signals, shared, page, APP_NAME, LANG, t, $, P, ApiError, describe, say, clearMessage, NOTICE_KEY, session, call, withRecentSignIn, reauthenticate, requestOptions, credentialJSON, requireWebAuthn, abortConditional, createPasskey, run, pageUrl, validEmail, field, showRecoveryCodes });
 })();
