@@ -21,7 +21,6 @@ use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
 use crate::edge::platform::db::database;
 use crate::edge::platform::http::{json, read_json, ApiResult};
-use crate::edge::platform::mail_sender;
 use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
 use crate::edge::users::{self, User};
@@ -116,13 +115,10 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     Ok(json(201, &answer))
 }
 
-/// The security notice of a passkey bound to an account, to its verified address only (an
-/// address nobody confirmed may be someone else's).
+/// The security notice of a passkey bound to an account (`users::notices`).
 async fn notify(env: &Env, app: &Application, user: &User, kind: NoticeKind, passkey: &str, client: &events::Client, now_ms: i64) {
-    if user.email_verified {
-        let notice = Notice { kind, app_name: &app.name, passkey, at_ms: now_ms, user_agent: client.user_agent.as_deref() };
-        mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
-    }
+    let notice = Notice { kind, app_name: &app.name, passkey, at_ms: now_ms, user_agent: client.user_agent.as_deref() };
+    users::notices::send(env, user, &notice).await;
 }
 
 /// The requester: by `Authorization: Bearer` when the header is there, else by `email` and

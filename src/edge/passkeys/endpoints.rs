@@ -17,7 +17,6 @@ use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config;
 use crate::edge::platform::db::{changes, database, failed, D1Batch};
 use crate::edge::platform::http::{json, no_content, read_json, ApiResult};
-use crate::edge::platform::mail_sender;
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::sessions::{self, BearerAuth, RevokeReason};
 use crate::edge::tenancy::{app_lookup, applications};
@@ -171,11 +170,11 @@ pub async fn operator_reset(req: Request, env: &Env, user_id: &str, now_ms: i64)
             .map_err(|e| failed("reset user's passkeys", e))?;
         let removed = results.get(1).map_or(0, changes);
         events::committed(env, vec![recorded]).await;
-        // The security notice, to a verified address only (see ceremonies::register::notify).
+        // The security notice (`users::notices`: verified addresses only, so look the name up only then).
         if removed > 0 && user.email_verified {
             if let Ok(Some(app)) = applications::find(&db, &user.app_id).await {
                 let notice = Notice { kind: NoticeKind::PasskeysReset, app_name: &app.name, passkey: "", at_ms: now_ms, user_agent: None };
-                mail_sender::send_notice(env, &user.email, user.locale, &notice).await;
+                users::notices::send(env, &user, &notice).await;
             }
         }
         Ok(json(200, &serde_json::json!({ "removed": removed })))

@@ -7,6 +7,7 @@ pub mod admin_endpoints;
 mod deletion;
 pub mod email_change;
 pub mod live_sessions;
+pub mod notices;
 pub mod self_service;
 
 use worker::{D1Database, D1PreparedStatement};
