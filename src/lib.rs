@@ -4,7 +4,7 @@
 //! wasm32, and know nothing of the Worker: `webauthn` (the verification core), `contract` (the
 //! HTTP contract's errors, routes and formats), `events` (the audit trail's event types), `tenancy` (applications and their users'
 //! addresses), `tokens` (access tokens, hand-off codes, secrets), `mail` (the messages sent), `i18n` (languages and their catalogues),
-//! `metadata` (what is known of authenticators), `hosted_pages` (the pages' HTML). The Worker
+//! `metadata` (what is known of authenticators), `webhooks` (signing and the rules of webhook endpoints), `hosted_pages` (the pages' HTML). The Worker
 //! glue in `edge` exists only on wasm32 and owns every I/O: routing, D1, Durable Objects, mail.
 //! No pure module imports `edge`.
 
@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod tenancy;
 pub mod tokens;
 pub mod webauthn;
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

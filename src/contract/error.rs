@@ -22,6 +22,8 @@ pub enum ErrorCode {
     LastPasskey,
     /// The user has the application's `maxPasskeysPerUser` passkeys already.
     PasskeyLimitReached,
+    /// The application has its 20 webhook endpoints already.
+    WebhookLimitReached,
     ChallengeExpired,
     PayloadTooLarge,
     RateLimited,
@@ -45,6 +47,7 @@ impl ErrorCode {
             Self::EmailTaken => "email_taken",
             Self::LastPasskey => "last_passkey",
             Self::PasskeyLimitReached => "passkey_limit_reached",
+            Self::WebhookLimitReached => "webhook_limit_reached",
             Self::ChallengeExpired => "challenge_expired",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RateLimited => "rate_limited",
@@ -59,7 +62,7 @@ impl ErrorCode {
             Self::Forbidden | Self::PasskeyDisabled | Self::DirectSignupDisabled => 403,
             Self::NotFound | Self::AppNotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::EmailTaken | Self::LastPasskey | Self::PasskeyLimitReached => 409,
+            Self::EmailTaken | Self::LastPasskey | Self::PasskeyLimitReached | Self::WebhookLimitReached => 409,
             Self::ChallengeExpired => 410,
             Self::PayloadTooLarge => 413,
             Self::RateLimited => 429,

@@ -83,6 +83,14 @@ pub enum Endpoint {
     DeleteMe,
     ChangeEmail,
     ConfirmEmailChange,
+    // Webhook endpoints and their delivery log (admin API).
+    CreateWebhook,
+    ListWebhooks,
+    GetWebhook,
+    PatchWebhook,
+    DeleteWebhook,
+    RotateWebhookSecret,
+    ListWebhookDeliveries,
 }
 
 /// One row of the table: `"METHOD /path/{param}"`, the endpoint, its CORS scope.
@@ -172,6 +180,14 @@ const ROUTES: &[Route] = &[
     r("GET /api/v1/users/{userId}", GetUser, NoCors),
     r("DELETE /api/v1/users/{userId}", DeleteUser, NoCors),
     r("DELETE /api/v1/users/{userId}/sessions", EndUserSessions, NoCors),
+    // Webhooks (admin API).
+    r("POST /api/v1/applications/{appId}/webhooks", CreateWebhook, NoCors),
+    r("GET /api/v1/applications/{appId}/webhooks", ListWebhooks, NoCors),
+    r("GET /api/v1/applications/{appId}/webhooks/{webhookId}", GetWebhook, NoCors),
+    r("PATCH /api/v1/applications/{appId}/webhooks/{webhookId}", PatchWebhook, NoCors),
+    r("DELETE /api/v1/applications/{appId}/webhooks/{webhookId}", DeleteWebhook, NoCors),
+    r("POST /api/v1/applications/{appId}/webhooks/{webhookId}/secret", RotateWebhookSecret, NoCors),
+    r("GET /api/v1/applications/{appId}/webhooks/{webhookId}/deliveries", ListWebhookDeliveries, NoCors),
 ];
 
 /// What the table says of a request.
@@ -322,6 +338,11 @@ mod tests {
     #[test]
     fn oidc_routes_in_both_issuer_forms() {
         assert_eq!(route("POST", "/api/v1/applications/app_1/clients"), Routing::Found(CreateClient, vec!["app_1"]));
+        assert_eq!(route("PATCH", "/api/v1/applications/app_1/webhooks/whk_2"), Routing::Found(PatchWebhook, vec!["app_1", "whk_2"]));
+        assert_eq!(
+            route("GET", "/api/v1/applications/app_1/webhooks/whk_2/deliveries"),
+            Routing::Found(ListWebhookDeliveries, vec!["app_1", "whk_2"])
+        );
         assert_eq!(route("PATCH", "/api/v1/applications/app_1/clients/cli_2"), Routing::Found(PatchClient, vec!["app_1", "cli_2"]));
         assert_eq!(route("POST", "/api/v1/applications/app_1/clients/cli_2/secret"), Routing::Found(RotateClientSecret, vec!["app_1", "cli_2"]));
         assert_eq!(route("GET", "/.well-known/openid-configuration"), Routing::Found(OidcDiscoveryHost, vec![]));

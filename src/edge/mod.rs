@@ -20,6 +20,7 @@ mod router;
 mod sessions;
 mod tenancy;
 mod users;
+mod webhooks;
 mod well_known;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

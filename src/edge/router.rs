@@ -13,7 +13,7 @@ use super::platform::cors::{self, Decision};
 use super::platform::http::{error_response, json, refuse_declared_oversize, separately, ApiResult};
 use super::sessions::endpoints as sessions;
 use super::well_known::{self, File};
-use super::{events, hand_off, pages, users};
+use super::{events, hand_off, pages, users, webhooks};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::contract::routes::{self, Endpoint, Routing};
 use crate::tenancy::application::Application;
@@ -104,6 +104,9 @@ async fn serve(req: Request, env: Env, path: &str, known: Option<&Application>) 
         ListUsers | GetUser | DeleteUser | EndUserSessions => separately(users::admin_endpoints::serve(endpoint, &req, env, param, now)).await,
         ListMySessions | EndMySession | DeleteMe | ChangeEmail | ConfirmEmailChange => {
             separately(users::self_service::serve(endpoint, req, env, known, param, now)).await
+        }
+        CreateWebhook | ListWebhooks | GetWebhook | PatchWebhook | DeleteWebhook | RotateWebhookSecret | ListWebhookDeliveries => {
+            separately(webhooks::endpoints::serve(endpoint, req, env, param, param2, now)).await
         }
     }
 }

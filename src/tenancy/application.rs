@@ -37,6 +37,9 @@ pub struct Application {
     pub event_retention_days: u32,
     /// The hosted pages' logo, colour and support link.
     pub branding: Branding,
+    /// Whether it has an enabled webhook endpoint (read with it, not part of its API view): its
+    /// events are announced to the webhooks queue only then.
+    pub webhooks: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -279,6 +282,7 @@ mod tests {
             passkey: PasskeyConfig::default(),
             event_retention_days: 90,
             branding: Branding::default(),
+            webhooks: false,
             created_at: 0,
             updated_at: 0,
         }

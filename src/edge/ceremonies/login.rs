@@ -117,7 +117,7 @@ fn refused_event<'a>(app: &'a Application, known: &'a Known, err: &ApiError) -> 
         ErrorCode::VerificationFailed => err.message.split(':').next().unwrap_or_default(),
         code => code.as_str(),
     };
-    let mut event = NewEvent::new(EventType::LoginRefused, &app.id).detail(events::Detail::new().text("check", check));
+    let mut event = NewEvent::new(EventType::LoginRefused, &app.id).announced(app.webhooks).detail(events::Detail::new().text("check", check));
     event.user_id = known.user_id.as_deref();
     event.passkey_id = known.passkey_id.as_deref();
     event
@@ -177,7 +177,8 @@ async fn verify_and_store(
     let (session, session_rows) = sessions::new_session(env, req, app, &owner.id, &ceremony, now_ms).await?;
     let mut writes = vec![credentials::record_login_stmt(db, &stored.id, verified.sign_count, verified.backed_up, now_ms)?];
     writes.extend(session_rows);
-    let succeeded = NewEvent::new(EventType::LoginSucceeded, &app.id).user(&owner.id).passkey(&stored.id).session(&session.id);
+    let succeeded =
+        NewEvent::new(EventType::LoginSucceeded, &app.id).announced(app.webhooks).user(&owner.id).passkey(&stored.id).session(&session.id);
     // Written only when the counter update above changed the passkey (`changes()` of the
     // statement before it: the session rows come after).
     let recorded = events::record_if_changed(db, client, succeeded, now_ms)?;

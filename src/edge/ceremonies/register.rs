@@ -83,8 +83,11 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let mut answer = json!({ "passkey": passkey.to_passkey_json_with(authenticator.as_ref()) });
     let client = events::Client::of(&req);
     let user_id = requester.user.id.as_str();
-    let added =
-        NewEvent::new(EventType::PasskeyAdded, &app.id).user(user_id).passkey(&passkey.id).detail(passkey_detail(&passkey, authenticator.as_ref()));
+    let added = NewEvent::new(EventType::PasskeyAdded, &app.id)
+        .announced(app.webhooks)
+        .user(user_id)
+        .passkey(&passkey.id)
+        .detail(passkey_detail(&passkey, authenticator.as_ref()));
     let Some(code_hash) = &requester.recovery_code_hash else {
         let recorded = events::record(&db, &client, added, now_ms)?;
         writes.push(recorded.stmt.clone());
@@ -97,7 +100,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let (session, session_rows) = sessions::new_session(env, &req, app, &requester.user.id, &ceremony, now_ms).await?;
     writes.extend(session_rows);
     // Audit: the recovery code used (never the code itself), then the passkey it paid for.
-    let used = NewEvent::new(EventType::RecoveryCodeUsed, &app.id).user(user_id).passkey(&passkey.id).session(&session.id);
+    let used = NewEvent::new(EventType::RecoveryCodeUsed, &app.id).announced(app.webhooks).user(user_id).passkey(&passkey.id).session(&session.id);
     let recorded = vec![events::record(&db, &client, used, now_ms)?, events::record(&db, &client, added.session(&session.id), now_ms)?];
     writes.extend(recorded.iter().map(|r| r.stmt.clone()));
     answer["session"] = serde_json::to_value(session).map_err(|_| ApiError::internal())?;

@@ -113,11 +113,12 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     writes.extend(session_rows);
     // Audit: the user, then their first passkey (in the signup's batch).
     let client = events::Client::of(&req);
-    let created = NewEvent::new(EventType::UserCreated, &app.id)
-        .user(&user.id)
-        .session(&session.id)
-        .detail(events::Detail::new().flag("emailVerified", user.email_verified).optional_text("verificationId", data.verification_id.as_deref()));
+    let created =
+        NewEvent::new(EventType::UserCreated, &app.id).announced(app.webhooks).user(&user.id).session(&session.id).detail(
+            events::Detail::new().flag("emailVerified", user.email_verified).optional_text("verificationId", data.verification_id.as_deref()),
+        );
     let added = NewEvent::new(EventType::PasskeyAdded, &app.id)
+        .announced(app.webhooks)
         .user(&user.id)
         .passkey(&passkey.id)
         .session(&session.id)

@@ -155,7 +155,8 @@ pub async fn confirm(mut req: Request, env: &Env, app: &Application, now_ms: i64
     .map_err(|e| failed("prepare email code confirm", e))?;
     // Audit: `email.verified`, by the verification's id (never the address), only when this
     // request confirmed it. No user yet: signup comes next.
-    let verified = NewEvent::new(EventType::EmailVerified, &app.id).detail(events::Detail::new().text("verificationId", &row.id));
+    let verified =
+        NewEvent::new(EventType::EmailVerified, &app.id).announced(app.webhooks).detail(events::Detail::new().text("verificationId", &row.id));
     let recorded = events::record_if_changed(&db, &events::Client::of(&req), verified, now_ms)?;
     let results = db.run_batch(vec![confirmed, recorded.stmt.clone()]).await.map_err(|e| failed("confirm email code", e))?;
     if results.first().map_or(0, changes) != 1 {

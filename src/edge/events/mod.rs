@@ -3,7 +3,7 @@
 //! back by the events API (`endpoints`, `queries`).
 
 pub mod endpoints;
-mod queries;
+pub mod queries;
 pub mod record;
 
 pub use record::{committed, detail_count_stmt, record, record_if_changed, write_alone, Actor, Client, Detail, NewEvent, Recorded};

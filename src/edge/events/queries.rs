@@ -11,6 +11,20 @@ use crate::edge::platform::db::{failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::events::list::{Cursor, EventQuery};
 
+/// The SQL expression of event `e`'s JSON as the API shows it (`e` is an `events` row): the events
+/// list and the webhook deliveries send the same object.
+macro_rules! event_json {
+    () => {
+        concat!(
+            "json_object('id', e.id, 'type', e.type, 'appId', e.app_id, 'userId', e.user_id, 'passkeyId', e.passkey_id,
+               'sessionId', e.session_id, 'actor', e.actor, 'ip', e.ip, 'userAgent', e.user_agent, 'detail', json(e.detail), 'createdAt', ",
+            $crate::edge::platform::db::sql_time!("e.at"),
+            ")"
+        )
+    };
+}
+pub(crate) use event_json;
+
 /// A page of `app_id`'s events matching `query`: the events as the API shows them, and the
 /// cursor of the next page (`None` on the last).
 pub async fn page(db: &D1Database, app_id: &str, query: &EventQuery) -> ApiResult<(Vec<Value>, Option<String>)> {
@@ -21,14 +35,14 @@ pub async fn page(db: &D1Database, app_id: &str, query: &EventQuery) -> ApiResul
     };
     let list: Option<String> = query!(
         db,
-        "SELECT json_group_array(json(e)) AS list FROM (
-           SELECT json_object('id', id, 'type', type, 'appId', app_id, 'userId', user_id, 'passkeyId', passkey_id,
-             'sessionId', session_id, 'actor', actor, 'ip', ip, 'userAgent', user_agent, 'detail', json(detail),
-             'createdAt', strftime('%Y-%m-%dT%H:%M:%S', at / 1000, 'unixepoch') || printf('.%03dZ', at % 1000)) AS e
-           FROM events
+        concat!(
+            "SELECT json_group_array(json(j)) AS list FROM (SELECT ",
+            event_json!(),
+            " AS j FROM events e
            WHERE app_id = ?1 AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR type = ?3) AND (?4 IS NULL OR at >= ?4)
              AND (?5 IS NULL OR at < ?5 OR (at = ?5 AND id < ?6))
-           ORDER BY at DESC, id DESC LIMIT ?7)",
+           ORDER BY at DESC, id DESC LIMIT ?7)"
+        ),
         app_id,
         &query.user_id,
         &query.kind.map(|k| k.as_str()),

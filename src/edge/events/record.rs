@@ -1,6 +1,6 @@
 //! Writing an audit event: the `INSERT` that goes into the caller's `db.batch` next to the change
 //! it records (so an event exists exactly when its change committed), and what happens once the
-//! batch committed (`committed`).
+//! batch committed (`committed`: the webhooks queue hears of it).
 //!
 //! Events name users, passkeys and sessions by id and carry the request's client IP and user
 //! agent; `detail` is type-specific and never holds a secret or an email address.
@@ -150,12 +150,15 @@ pub struct NewEvent<'a> {
     pub session_id: Option<&'a str>,
     pub actor: Actor,
     pub detail: Detail,
+    /// Whether the event is announced to the webhooks queue once committed: `false` only where
+    /// the application is known to have no enabled webhook endpoint ([`NewEvent::announced`]).
+    pub announce: bool,
 }
 
 impl<'a> NewEvent<'a> {
     /// An event of `kind` in `app_id`, by the user, with nothing else set.
     pub fn new(kind: EventType, app_id: &'a str) -> Self {
-        Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Detail::default() }
+        Self { kind, app_id, user_id: None, passkey_id: None, session_id: None, actor: Actor::User, detail: Detail::default(), announce: true }
     }
 
     pub fn user(mut self, id: &'a str) -> Self {
@@ -182,6 +185,15 @@ impl<'a> NewEvent<'a> {
         self.detail = detail;
         self
     }
+
+    /// Announced only when the application has an enabled webhook endpoint (its
+    /// `Application::webhooks`, read with it): the ceremonies of an application without webhooks
+    /// make no queue call. Should that flag be a moment stale (a replica's copy), the deliveries
+    /// the event's trigger wrote are announced by the hourly sweep.
+    pub fn announced(mut self, webhooks: bool) -> Self {
+        self.announce = webhooks;
+        self
+    }
 }
 
 /// An event whose `INSERT` is ready for a batch: after the batch committed, pass it to
@@ -189,6 +201,7 @@ impl<'a> NewEvent<'a> {
 pub struct Recorded {
     pub id: String,
     pub stmt: D1PreparedStatement,
+    announce: bool,
 }
 
 /// The `INSERT` of `event`, at `now_ms`, from `client`.
@@ -214,6 +227,7 @@ pub async fn write_alone(env: &Env, db: &D1Database, client: &Client, event: New
 fn record_with(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64, if_changed: bool) -> ApiResult<Recorded> {
     let id = random_token(&mut SystemRandom, "evt_", 16).map_err(|_| ApiError::internal())?;
     let actor = event.actor.as_string();
+    let announce = event.announce;
     let detail_text = event.detail.into_json();
     let sql = if if_changed {
         "INSERT INTO events (id, app_id, type, user_id, passkey_id, session_id, actor, ip, user_agent, detail, at)
@@ -238,7 +252,7 @@ fn record_with(db: &D1Database, client: &Client, event: NewEvent, now_ms: i64, i
         now_ms,
     )
     .map_err(|e| failed("prepare event insert", e))?;
-    Ok(Recorded { id, stmt })
+    Ok(Recorded { id, stmt, announce })
 }
 
 /// Sets `detail.<key>` of the event `event_id` to the number of rows the statement just before
@@ -250,8 +264,8 @@ pub fn detail_count_stmt(db: &D1Database, event_id: &str, key: &str) -> ApiResul
 }
 
 /// Hands events on once the batch that wrote them committed (never before: a change that did
-/// not commit is never announced). Nothing listens here yet: it is where webhook deliveries
-/// (issue 13, item 4) will start, so every writer already calls it at the right moment.
+/// not commit is never announced): the webhooks queue learns their ids.
 pub async fn committed(env: &Env, events: Vec<Recorded>) {
-    let _ = (env, events);
+    let ids: Vec<&str> = events.iter().filter(|e| e.announce).map(|e| e.id.as_str()).collect();
+    crate::edge::webhooks::announce::events(env, &ids).await;
 }

@@ -1,7 +1,7 @@
 //! Deletes expired rows, in bounded batches: expired sessions (with their refresh tokens),
 //! expired refresh tokens, email verifications whose code and token have both expired, expired
 //! hand-off codes, email-change codes, expired OpenID Connect requests and codes, and audit events
-//! older than their application's `eventRetentionDays`. Nothing live is touched: every statement
+//! older than their application's `eventRetentionDays` (their webhook deliveries with them). Nothing live is touched: every statement
 //! selects by an expiry (or an age) before `now`.
 //!
 //! Each statement deletes at most `BATCH_ROWS` rows; a table is swept again, up to `MAX_ROUNDS`
@@ -13,9 +13,9 @@ use worker::{console_error, console_log, D1Database, Env};
 use crate::edge::platform::db::{changes, database, failed, query, D1Read};
 use crate::edge::platform::http::ApiResult;
 
-/// Rows one statement deletes at most.
 /// The schedule this sweep runs on (wrangler.toml `[triggers] crons`): hourly.
 pub const CRON: &str = "17 * * * *";
+/// Rows one statement deletes at most.
 pub const BATCH_ROWS: i64 = 500;
 /// Statements per table and run at most.
 pub const MAX_ROUNDS: usize = 4;
@@ -82,6 +82,13 @@ pub async fn run(env: &Env, now_ms: i64) {
         }
     }
     console_log!("sweep: deleted {}", report.join(" "));
+    // Webhook deliveries whose announcement was lost (a failed queue send, a stale application
+    // flag) are announced again.
+    match crate::edge::webhooks::announce::unattempted(env, &db, now_ms).await {
+        Ok(0) => {}
+        Ok(n) => console_log!("sweep: announced {n} event(s) with unattempted webhook deliveries again"),
+        Err(_) => console_error!("sweep: announcing unattempted webhook deliveries failed"),
+    }
 }
 
 async fn sweep_table(db: &D1Database, target: &Target, now_ms: i64) -> ApiResult<usize> {

@@ -7,6 +7,7 @@ use worker::{console_error, Env};
 use crate::contract::error::ApiError;
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::reserved_hosts;
+use crate::webhooks::retry::RetrySchedule;
 
 /// Shortest operator key accepted: a guessable key would open the whole admin API.
 const MIN_ADMIN_KEY_LEN: usize = 16;
@@ -54,6 +55,12 @@ pub fn reserved_hosts(env: &Env) -> Vec<String> {
         Some(configured) => reserved_hosts::parse_patterns(&configured),
         None => reserved_hosts::default_patterns(issuer(env).as_deref()),
     }
+}
+
+/// When a failed webhook delivery is tried again (`AUTHAZ_WEBHOOK_RETRY_SECONDS`, comma
+/// separated seconds; unset: `crate::webhooks::retry::DEFAULT_DELAYS`).
+pub fn webhook_retry_schedule(env: &Env) -> RetrySchedule {
+    value(env, "AUTHAZ_WEBHOOK_RETRY_SECONDS").map(|text| RetrySchedule::parse(&text)).unwrap_or_default()
 }
 
 fn value(env: &Env, name: &str) -> Option<String> {

@@ -48,6 +48,15 @@ macro_rules! query {
 }
 pub(crate) use query;
 
+/// The SQL expression of the unix-milliseconds column `$column` as the API writes a time
+/// (RFC 3339 UTC with milliseconds, `2026-01-31T12:00:00.123Z`), for JSON that SQLite builds.
+macro_rules! sql_time {
+    ($column:literal) => {
+        concat!("(strftime('%Y-%m-%dT%H:%M:%S', ", $column, " / 1000, 'unixepoch') || printf('.%03dZ', ", $column, " % 1000))")
+    };
+}
+pub(crate) use sql_time;
+
 /// A value bound to a statement's `?N`.
 pub trait Bind {
     fn js(&self) -> Result<JsValue, JsValue>;

@@ -84,6 +84,17 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     }
 }
 
+/// An answer whose JSON text is already made (e.g. by SQLite's `json_object`).
+pub fn json_text(status: u16, body: String) -> Response {
+    match Response::ok(body) {
+        Ok(mut resp) => {
+            let _ = resp.headers_mut().set("Content-Type", "application/json");
+            with_common_headers(resp.with_status(status))
+        }
+        Err(_) => error_response(&ApiError::internal()),
+    }
+}
+
 pub fn no_content() -> Response {
     match Response::empty() {
         Ok(resp) => with_common_headers(resp.with_status(204)),

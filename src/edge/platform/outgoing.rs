@@ -4,12 +4,32 @@
 //! not worker's `Response::text` (its byte-stream reader costs the size budget some 4 KB).
 
 use js_sys::futures::JsFuture;
+use worker::wasm_bindgen::prelude::wasm_bindgen;
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `AbortSignal.timeout(ms)`: aborts the request it is given to after `ms`.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
+    fn abort_after(ms: u32) -> web_sys::AbortSignal;
+}
+
 /// A `method` request to `url` with `headers` and `body`; `None` when `url` is not a URL.
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Option<worker::Request> {
+    build(method, url, headers, body, None)
+}
+
+/// [`request`], abandoned after `timeout_ms` (the answer or its wait fails then).
+pub fn request_within(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: u32) -> Option<worker::Request> {
+    build(method, url, headers, body, Some(timeout_ms))
+}
+
+fn build(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: Option<u32>) -> Option<worker::Request> {
     let init = web_sys::RequestInit::new();
+    if let Some(ms) = timeout_ms {
+        init.set_signal(Some(&abort_after(ms)));
+    }
     init.set_method(method);
     if !headers.is_empty() {
         let set = web_sys::Headers::new().ok()?;

@@ -47,6 +47,7 @@ pub async fn logout(req: Request, env: &Env, known: Option<&Application>, now_ms
         let auth = sessions::authenticate_bearer(&req, env, &app, now_ms).await?;
         let db = database(env)?;
         let ended = NewEvent::new(EventType::SessionsEnded, &app.id)
+            .announced(app.webhooks)
             .user(&auth.user_id)
             .session(&auth.session_id)
             .detail(events::Detail::new().text("reason", "logout").number("count", 1));

@@ -13,6 +13,8 @@ use crate::tenancy::application::{Application, ApplicationPatch, NewApplication,
 use crate::tenancy::branding::{Branding, BrandingPatch};
 
 const COLUMNS: &str = "id, name, rp_id, rp_name, origins, hostnames, redirect_uris, passkey_config, created_at, updated_at, event_retention_days, logo_url, primary_color, support_url";
+/// Read with every application: whether it has an enabled webhook endpoint (`Application::webhooks`).
+const WEBHOOKS: &str = "EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.app_id = applications.id AND w.enabled = 1) AS webhooks";
 
 /// A row as D1 answers it: lists and the passkey config are JSON text.
 struct Row {
@@ -30,6 +32,7 @@ struct Row {
     logo_url: Option<String>,
     primary_color: Option<String>,
     support_url: Option<String>,
+    webhooks: bool,
 }
 
 fn from_row(r: &db::Row) -> Row {
@@ -48,6 +51,7 @@ fn from_row(r: &db::Row) -> Row {
         logo_url: r.opt_text("logo_url"),
         primary_color: r.opt_text("primary_color"),
         support_url: r.opt_text("support_url"),
+        webhooks: r.opt_int("webhooks").unwrap_or(0) != 0,
     }
 }
 
@@ -61,6 +65,7 @@ impl Row {
             passkey: parse_config(&self.id, &self.passkey_config)?,
             event_retention_days: u32::try_from(self.event_retention_days).unwrap_or(crate::tenancy::application::DEFAULT_EVENT_RETENTION_DAYS),
             branding: Branding { logo_url: self.logo_url, primary_color: self.primary_color, support_url: self.support_url },
+            webhooks: self.webhooks,
             id: self.id,
             name: self.name,
             rp_id: self.rp_id,
@@ -86,7 +91,7 @@ fn json_text<T: serde::Serialize>(value: &T) -> ApiResult<String> {
 
 /// The application `id`.
 pub async fn find(db: &D1Database, id: &str) -> ApiResult<Option<Application>> {
-    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = ?1");
+    let sql = format!("SELECT {COLUMNS}, {WEBHOOKS} FROM applications WHERE id = ?1");
     let stmt = query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?;
     first(stmt, "find application").await
 }
@@ -95,7 +100,7 @@ pub async fn find(db: &D1Database, id: &str) -> ApiResult<Option<Application>> {
 /// one query, so a request named by `X-Authaz-App` costs one D1 round trip, not two.
 pub async fn find_by_hostname_or_id(db: &D1Database, hostname: Option<&str>, id: Option<&str>) -> ApiResult<Option<Application>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM applications
+        "SELECT {COLUMNS}, {WEBHOOKS} FROM applications
          WHERE id = (SELECT app_id FROM application_hostnames WHERE hostname = ?1) OR id = ?2
          ORDER BY id IS ?2 LIMIT 1"
     );
@@ -165,6 +170,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
         passkey: PasskeyConfig::default(),
         event_retention_days: new.event_retention_days,
         branding: new.branding.clone(),
+        webhooks: false,
         created_at: now_ms,
         updated_at: now_ms,
     };
@@ -254,7 +260,7 @@ pub async fn update(
             );
         }
     }
-    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = ?1");
+    let sql = format!("SELECT {COLUMNS}, {WEBHOOKS} FROM applications WHERE id = ?1");
     statements.push(query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?);
     let results = db.run_batch(statements).await.map_err(|e| batch_failed("update application", e))?;
     let row = results.last().and_then(|r| r.rows().into_iter().next());

@@ -129,7 +129,7 @@ pub async fn confirm(mut req: Request, env: &Env, db: &D1Database, app: &Applica
         let old_email = std::mem::replace(&mut user.email, row.email);
         user.email_verified = true;
         let client = Client::of(&req);
-        let event = NewEvent::new(EventType::EmailChanged, &app.id).user(&user.id).session(&auth.session_id);
+        let event = NewEvent::new(EventType::EmailChanged, &app.id).announced(app.webhooks).user(&user.id).session(&auth.session_id);
         let recorded = events::record(db, &client, event, now_ms)?;
         let prepare = |e| failed("prepare email change", e);
         let writes = vec![
