@@ -34,6 +34,12 @@ pub fn missing(key: &str) -> ApiError {
 
 /// Refuses a field not in `allowed`, with `hint`'s word for it or the list of the fields.
 pub fn refuse_unknown(fields: &Fields, allowed: &[&str], hint: impl Fn(&str) -> Option<String>) -> FieldResult<()> {
+    refuse_unknown_with(fields, allowed, &hint)
+}
+
+/// [`refuse_unknown`]'s body, compiled once (not once per caller's closure: the size budget).
+#[inline(never)]
+fn refuse_unknown_with(fields: &Fields, allowed: &[&str], hint: &dyn Fn(&str) -> Option<String>) -> FieldResult<()> {
     match fields.keys().find(|k| !allowed.contains(&k.as_str())) {
         None => Ok(()),
         Some(key) => {
@@ -88,6 +94,12 @@ pub fn enum_field<T: Copy>(fields: &Fields, key: &str, values: &[(&str, T)]) -> 
 /// A list of at most `max_len` strings, each checked (and normalized) by `check`; duplicates
 /// after normalization are dropped, order kept.
 pub fn list_field(fields: &Fields, key: &str, max_len: usize, check: impl Fn(&str) -> Result<String, String>) -> FieldResult<Option<Vec<String>>> {
+    list_field_with(fields, key, max_len, &check)
+}
+
+/// [`list_field`]'s body, compiled once (not once per caller's closure: the size budget).
+#[inline(never)]
+fn list_field_with(fields: &Fields, key: &str, max_len: usize, check: &dyn Fn(&str) -> Result<String, String>) -> FieldResult<Option<Vec<String>>> {
     let Some(given) = fields.get(key) else { return Ok(None) };
     let Some(items) = given.as_array() else {
         return Err(ApiError::invalid_request(format!("`{key}` must be an array of strings")));

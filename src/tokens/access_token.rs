@@ -298,7 +298,8 @@ fn verify_es256(key: &VerifyingKey, signing_input: &[u8], signature: &[u8]) -> R
 
 fn decode_json<T: serde::de::DeserializeOwned>(b64: &str) -> Result<T, JwtError> {
     let bytes = URL_SAFE_NO_PAD.decode(b64).map_err(|_| JwtError::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| JwtError::Malformed)
+    let text = std::str::from_utf8(&bytes).map_err(|_| JwtError::Malformed)?;
+    serde_json::from_str(text).map_err(|_| JwtError::Malformed)
 }
 
 #[cfg(test)]

@@ -67,8 +67,10 @@ impl ClientData {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ClientData, VerifyError> {
+        // Parsed as text: the Worker's JSON parses all read a `&str` (one serde_json reader in its binary).
+        let text = std::str::from_utf8(bytes).map_err(|_| VerifyError::malformed("clientDataJSON is not valid: not UTF-8"))?;
         let collected: CollectedClientData =
-            serde_json::from_slice(bytes).map_err(|e| VerifyError::malformed(format!("clientDataJSON is not valid: {e}")))?;
+            serde_json::from_str(text).map_err(|e| VerifyError::malformed(format!("clientDataJSON is not valid: {e}")))?;
         // 7.1 step 12 / 7.2 step 20: hash (below); the challenge decoded once.
         let challenge = base64url::decode(&collected.challenge, MAX_CHALLENGE, "challenge").ok();
         Ok(ClientData { collected, hash: Sha256::digest(bytes).into(), challenge })

@@ -92,7 +92,7 @@ impl EndpointFields {
 
     /// The event filter as stored: a JSON array of types, or `None` for every type.
     pub fn event_types_json(types: &Option<Vec<String>>) -> Option<String> {
-        types.as_ref().map(|t| Value::from(t.clone()).to_string())
+        types.as_ref().and_then(|t| serde_json::to_string(t).ok())
     }
 }
 

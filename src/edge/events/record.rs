@@ -5,7 +5,6 @@
 //! Events name users, passkeys and sessions by id and carry the request's client IP and user
 //! agent; `detail` is type-specific and never holds a secret or an email address.
 
-use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::ApiError;
@@ -137,7 +136,7 @@ impl Detail {
 }
 
 fn push_json_string(out: &mut String, s: &str) {
-    out.push_str(&Value::from(s).to_string());
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// An event to record.

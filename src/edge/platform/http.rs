@@ -30,7 +30,10 @@ pub fn separately<'a>(endpoint: impl Future<Output = ApiResult<worker::Response>
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
     let bytes = read_body(req).await?;
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-    serde_json::from_slice(bytes).map_err(|e| ApiError::invalid_request(format!("malformed JSON body: {e}")))
+    // Parsed as text (every JSON parse of the Worker reads a `&str`: one serde_json reader in the
+    // binary, not two).
+    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::invalid_request("malformed JSON body: not UTF-8"))?;
+    serde_json::from_str(text).map_err(|e| ApiError::invalid_request(format!("malformed JSON body: {e}")))
 }
 
 /// Refuses a request whose `Content-Length` says more than 64 KiB (a body sent without one is

@@ -17,15 +17,15 @@ extern "C" {
 
 /// A `method` request to `url` with `headers` and `body`; `None` when `url` is not a URL.
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Option<worker::Request> {
-    build(method, url, headers, body, None)
+    build(method, url, headers, body, None).map(worker::Request::from)
 }
 
 /// [`request`], abandoned after `timeout_ms` (the answer or its wait fails then).
-pub fn request_within(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: u32) -> Option<worker::Request> {
+pub fn request_within(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: u32) -> Option<web_sys::Request> {
     build(method, url, headers, body, Some(timeout_ms))
 }
 
-fn build(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: Option<u32>) -> Option<worker::Request> {
+fn build(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: Option<u32>) -> Option<web_sys::Request> {
     let init = web_sys::RequestInit::new();
     if let Some(ms) = timeout_ms {
         init.set_signal(Some(&abort_after(ms)));
@@ -41,7 +41,7 @@ fn build(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, 
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
     }
-    web_sys::Request::new_with_str_and_init(url, &init).ok().map(worker::Request::from)
+    web_sys::Request::new_with_str_and_init(url, &init).ok()
 }
 
 /// The body of `answer` as text; `None` when it cannot be read.

@@ -5,12 +5,13 @@
 //! (the delivered ones are not sent again); past the queue's `max_retries` it lands on the
 //! dead-letter queue, whose batches (same consumer) mark what is still pending `failed`.
 
+use js_sys::futures::JsFuture;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
-use worker::{console_error, console_log, D1Database, Env};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{console_error, console_log, web_sys, D1Database, D1PreparedStatement, Env};
 
 use crate::edge::events::queries::event_json;
-use crate::edge::platform::db::{database, error_text, failed, query, sql_time, D1Batch, D1Read};
+use crate::edge::platform::db::{database, error_text, failed, query, sql_time, D1Batch, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::queue::MessageBatch;
 use crate::edge::platform::{config, outgoing};
@@ -69,48 +70,67 @@ async fn deliver(env: &Env, db: &D1Database, list: &str, now_ms: i64) -> ApiResu
         return Ok(true);
     }
     let key = config::hmac_key(env)?;
-    let timestamp = (now_ms / 1000).to_string();
     let mut all_delivered = true;
     let mut updates = Vec::with_capacity(rows.len());
     for row in rows {
-        let (endpoint, event, body) = (row.text("endpoint"), row.text("event"), row.text("body"));
-        let signed = signature(&endpoint_secret(&key, &row.text("salt")), &event, now_ms as u64 / 1000, &body);
-        let headers = [
-            ("content-type", "application/json"),
-            ("user-agent", "Authaz-Webhooks/1"),
-            ("webhook-id", event.as_str()),
-            ("webhook-timestamp", timestamp.as_str()),
-            ("webhook-signature", signed.as_str()),
-        ];
-        let (status, error) = match outgoing::request_within("POST", &row.text("url"), &headers, Some(&body), TIMEOUT_MS) {
-            Some(request) => match worker::Fetch::Request(request).send().await {
-                Ok(answer) if (200..300).contains(&answer.status_code()) => (Some(i64::from(answer.status_code())), None),
-                Ok(answer) => (Some(i64::from(answer.status_code())), Some(format!("HTTP {}", answer.status_code()))),
-                Err(e) => (None, Some(error_text(&e).chars().take(200).collect())),
-            },
-            None => (None, Some("not a URL".to_owned())),
+        let outcome = match signed_request(&row, &key, now_ms) {
+            Some(request) => post(request).await,
+            None => Err("not a URL".to_owned()),
         };
-        if let Some(why) = &error {
-            console_error!("webhooks: delivery of {event} to {endpoint} failed: {why}");
-            all_delivered = false;
-        }
-        let state = if error.is_none() { "delivered" } else { "pending" };
-        let update = query!(
-            db,
-            "UPDATE webhook_deliveries SET status = ?3, attempts = attempts + 1, last_status = ?4, last_error = ?5, updated_at = ?6
-             WHERE endpoint_id = ?1 AND event_id = ?2 AND status = 'pending'",
-            &endpoint,
-            &event,
-            state,
-            &status,
-            &error,
-            now_ms,
-        )
-        .map_err(|e| failed("prepare delivery update", e))?;
-        updates.push(update);
+        all_delivered &= matches!(outcome, Ok(200..=299));
+        updates.push(logged(db, &row, outcome, now_ms)?);
     }
     db.run_batch(updates).await.map_err(|e| failed("log deliveries", e))?;
     Ok(all_delivered)
+}
+
+/// The delivery `row` as a signed `POST` (`None`: its URL is not one).
+fn signed_request(row: &Row, key: &[u8], now_ms: i64) -> Option<web_sys::Request> {
+    let (event, body) = (row.text("event"), row.text("body"));
+    let timestamp = now_ms / 1000;
+    let signed = signature(&endpoint_secret(key, &row.text("salt")), &event, timestamp as u64, &body);
+    let headers = [
+        ("content-type", "application/json"),
+        ("user-agent", "Authaz-Webhooks/1"),
+        ("webhook-id", event.as_str()),
+        ("webhook-timestamp", &timestamp.to_string()),
+        ("webhook-signature", signed.as_str()),
+    ];
+    outgoing::request_within("POST", &row.text("url"), &headers, Some(&body), TIMEOUT_MS)
+}
+
+/// The receiver's HTTP status, or why there was none.
+async fn post(request: web_sys::Request) -> Result<u16, String> {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    match JsFuture::from(scope.fetch_with_request(&request)).await {
+        Ok(answer) => Ok(answer.unchecked_into::<web_sys::Response>().status()),
+        Err(e) => Err(error_text(&e).chars().take(200).collect()),
+    }
+}
+
+/// The log's update for the attempt `outcome` of delivery `row`.
+fn logged(db: &D1Database, row: &Row, outcome: Result<u16, String>, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    let (endpoint, event) = (row.text("endpoint"), row.text("event"));
+    let (state, status, error) = match outcome {
+        Ok(code @ 200..=299) => ("delivered", Some(i64::from(code)), None),
+        Ok(code) => ("pending", Some(i64::from(code)), Some(format!("HTTP {code}"))),
+        Err(why) => ("pending", None, Some(why)),
+    };
+    if let Some(why) = &error {
+        console_error!("webhooks: delivery of {event} to {endpoint} failed: {why}");
+    }
+    query!(
+        db,
+        "UPDATE webhook_deliveries SET status = ?3, attempts = attempts + 1, last_status = ?4, last_error = ?5, updated_at = ?6
+         WHERE endpoint_id = ?1 AND event_id = ?2 AND status = 'pending'",
+        &endpoint,
+        &event,
+        state,
+        &status,
+        &error,
+        now_ms,
+    )
+    .map_err(|e| failed("prepare delivery update", e))
 }
 
 /// The dead-letter queue's part: what is still pending of these events has failed for good.

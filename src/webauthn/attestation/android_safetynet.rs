@@ -103,7 +103,8 @@ fn read_statement(att_stmt: &Value) -> Result<&[u8], VerifyError> {
 
 fn decode_json<T: serde::de::DeserializeOwned>(part: &str, what: &str) -> Result<T, VerifyError> {
     let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| attestation_error(format!("JWS {what} is not base64url")))?;
-    serde_json::from_slice(&bytes).map_err(|e| attestation_error(format!("JWS {what} is not the expected JSON: {e}")))
+    let text = std::str::from_utf8(&bytes).map_err(|_| attestation_error(format!("JWS {what} is not UTF-8")))?;
+    serde_json::from_str(text).map_err(|e| attestation_error(format!("JWS {what} is not the expected JSON: {e}")))
 }
 
 /// Whether the leaf names `attest.android.com`: as a SAN dNSName, or as the subject CN.
