@@ -6,7 +6,7 @@ CREATE TABLE webhook_endpoints (
   id           TEXT PRIMARY KEY,                -- whk_ + random
   app_id       TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
   url          TEXT NOT NULL,
-  event_types  TEXT,                            -- JSON array of event types; NULL: every type
+  event_types  TEXT CHECK (event_types IS NULL OR json_valid(event_types)),  -- JSON array of types; NULL: every type
   description  TEXT NOT NULL DEFAULT '',
   enabled      INTEGER NOT NULL DEFAULT 1,
   secret_salt  TEXT NOT NULL,

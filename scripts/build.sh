@@ -48,7 +48,10 @@ if [ "$mode" = release ]; then
   # calls through the table) and -Oz again on worker-build's -Oz output, with the functions' side
   # effects computed for the whole program first: about 2 KiB gzipped less. --debuginfo keeps
   # the name section for the named copy below.
-  wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --debuginfo --generate-global-effects --gufa -Oz -o build/index_bg.gufa.wasm
+  # Exports nothing calls go first, so that the pass below drops their code (scripts/drop-dead-exports.mjs).
+  node scripts/drop-dead-exports.mjs build/index_bg.wasm build/index_bg.live.wasm
+  wasm-opt build/index_bg.live.wasm "${features[@]/#/--enable-}" --debuginfo --generate-global-effects --gufa -Oz -o build/index_bg.gufa.wasm
+  rm build/index_bg.live.wasm
   mv build/index_bg.gufa.wasm build/index_bg.wasm
   # The named copy (same functions, same order) lets profiles and size reports name wasm functions:
   # node bench/hotspots.mjs and node scripts/bundle-size.mjs --by-crate read target/worker-names.wasm.

@@ -31,7 +31,9 @@ impl Cursor {
         let text = String::from_utf8(bytes).ok()?;
         let (at, id) = text.split_once('.')?;
         let id_ok = id.starts_with("evt_") && id.len() <= 64 && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
-        Some(Self { at_ms: at.parse().ok()?, id: id.to_owned() }).filter(|_| id_ok)
+        // A time D1 can bind (JavaScript's safe integers), else no cursor of ours.
+        let at_ms: i64 = at.parse().ok().filter(|at| (0..=(1i64 << 53) - 1).contains(at))?;
+        Some(Self { at_ms, id: id.to_owned() }).filter(|_| id_ok)
     }
 }
 
@@ -121,5 +123,7 @@ mod tests {
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         assert_eq!(q(&[("cursor", &c.encode())]).unwrap().cursor, Some(c));
         assert_eq!(Cursor::decode(&base64url::encode(b"x.evt_1")), None);
+        assert_eq!(Cursor::decode(&base64url::encode(b"99999999999999999.evt_1")), None);
+        assert_eq!(Cursor::decode(&base64url::encode(b"-1.evt_1")), None);
     }
 }

@@ -36,8 +36,10 @@ before(async () => {
       let status = 200;
       if (path.startsWith("/always-500")) status = 500;
       if (path.startsWith("/fail-twice") && n <= 2) status = 503;
+      const headers = { "content-type": "text/plain" };
+      if (path.startsWith("/redirect")) [status, headers.location] = [307, "/redirect-target"];
       received.push({ path, headers: req.headers, body, status, at: Date.now() });
-      res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "no");
+      res.writeHead(status, headers).end(status === 200 ? "ok" : "no");
     });
   });
   await new Promise((ok) => receiver.listen(0, "127.0.0.1", ok));
@@ -206,7 +208,8 @@ test("bad input answers 400 and changes nothing; past 20 endpoints 409 webhook_l
   for (const body of [{}, { url: "http://example.com/" }, { enabled: 1 }, { id: "whk_x" }]) {
     expectError(await w.api("PATCH", hooksPath(app, `/${webhook.id}`), body, { key: app.apiKey }), 400, "invalid_request", `patch ${JSON.stringify(body)}`);
   }
-  for (const params of [{ status: "lost" }, { limit: "0" }, { cursor: "x" }, { type: "login.succeeded" }]) {
+  const farCursor = Buffer.from("99999999999999999.evt_a").toString("base64url");
+  for (const params of [{ status: "lost" }, { limit: "0" }, { cursor: "x" }, { cursor: farCursor }, { type: "login.succeeded" }]) {
     const r = await w.api("GET", hooksPath(app, `/${webhook.id}/deliveries?${new URLSearchParams(params)}`), undefined, { key: app.apiKey });
     expectError(r, 400, "invalid_request", `deliveries ${JSON.stringify(params)}`);
   }
@@ -346,4 +349,28 @@ test("the sweep announces again deliveries whose announcement was lost", async (
   assert.equal(delivery.headers["webhook-id"], id);
   assert.equal(verified(delivery, secret).data.detail.reason, "logout");
   assert.equal((await logEntry(app, webhook.id, id, (d) => d.status === "delivered")).attempts, 1);
+});
+
+test("a redirect is an answer like any other that is not 2xx: never followed, the attempt failed", async () => {
+  const app = await w.createApp({ name: "Hooks redirect", passkey: { enabled: true, directSignup: true } });
+  const moved = await createHook(app, { url: `${hooks}/redirect`, eventTypes: ["user.created"] });
+  const account = await signUp(app);
+  const [first] = await waitFor("/redirect", 1, (e) => e.data.userId === account.user.id);
+  const entry = await logEntry(app, moved.webhook.id, first.headers["webhook-id"], (d) => d.attempts >= 1);
+  assert.deepEqual({ lastStatus: entry.lastStatus, lastError: entry.lastError }, { lastStatus: 307, lastError: "HTTP 307" });
+  assert.notEqual(entry.status, "delivered");
+  assert.equal(received.filter((r) => r.path === "/redirect-target").length, 0, "the signed body went nowhere else");
+});
+
+test("the sweep marks failed what is still pending 3 days after its event", async () => {
+  const app = await w.createApp({ name: "Hooks give up" });
+  const { webhook } = await createHook(app, { url: `${hooks}/given-up`, eventTypes: ["sessions.ended"], enabled: true });
+  const id = `evt_old${randomBytes(6).toString("hex")}`;
+  const at = Date.now() - 4 * 24 * 3600 * 1000;
+  w.d1(`INSERT INTO events (id, app_id, type, actor, detail, at) VALUES (${sql(id)}, ${sql(app.id)}, 'sessions.ended', 'system', '{}', ${at})`);
+  // As if its attempts had been made and its dead-letter message lost.
+  w.d1(`UPDATE webhook_deliveries SET attempts = 8, last_status = 500, last_error = 'HTTP 500' WHERE event_id = ${sql(id)}`);
+  expectStatus(await w.scheduled(), 200, "sweep");
+  const entry = await logEntry(app, webhook.id, id, (d) => d.status === "failed");
+  assert.deepEqual({ attempts: entry.attempts, lastError: entry.lastError }, { attempts: 8, lastError: "HTTP 500" });
 });

@@ -1,8 +1,9 @@
 //! Deletes expired rows, in bounded batches: expired sessions (with their refresh tokens),
 //! expired refresh tokens, email verifications whose code and token have both expired, expired
 //! hand-off codes, email-change codes, expired OpenID Connect requests and codes, and audit events
-//! older than their application's `eventRetentionDays` (their webhook deliveries with them). Nothing live is touched: every statement
-//! selects by an expiry (or an age) before `now`.
+//! older than their application's `eventRetentionDays` (their webhook deliveries with them); it
+//! marks `failed` the webhook deliveries still pending 3 days after their event. Nothing live is
+//! touched: every statement selects by an expiry (or an age) before `now`.
 //!
 //! Each statement deletes at most `BATCH_ROWS` rows; a table is swept again, up to `MAX_ROUNDS`
 //! times per run, only while its last round was full. A backlog larger than that waits for the
@@ -27,6 +28,13 @@ struct Target {
 }
 
 const TARGETS: &[Target] = &[
+    Target {
+        // Not a delete: webhook deliveries still pending 3 days after their event (past the whole
+        // retry schedule, about 28 hours, when a dead-letter message was lost) have failed.
+        table: "webhook_deliveries_given_up",
+        sql: "UPDATE webhook_deliveries SET status = 'failed', updated_at = ?1 WHERE rowid IN
+                (SELECT rowid FROM webhook_deliveries WHERE status = 'pending' AND created_at < ?1 - 259200000 LIMIT ?2)",
+    },
     Target {
         table: "refresh_tokens",
         sql: "DELETE FROM refresh_tokens WHERE token_hash IN

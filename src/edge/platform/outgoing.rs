@@ -20,7 +20,8 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&
     build(method, url, headers, body, None).map(worker::Request::from)
 }
 
-/// [`request`], abandoned after `timeout_ms` (the answer or its wait fails then).
+/// [`request`], abandoned after `timeout_ms` (the answer or its wait fails then), and answered
+/// by a redirect itself rather than by where it points (`redirect: "manual"`).
 pub fn request_within(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, timeout_ms: u32) -> Option<web_sys::Request> {
     build(method, url, headers, body, Some(timeout_ms))
 }
@@ -29,6 +30,7 @@ fn build(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, 
     let init = web_sys::RequestInit::new();
     if let Some(ms) = timeout_ms {
         init.set_signal(Some(&abort_after(ms)));
+        init.set_redirect(web_sys::RequestRedirect::Manual);
     }
     init.set_method(method);
     if !headers.is_empty() {

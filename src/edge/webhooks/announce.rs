@@ -13,8 +13,10 @@ use crate::edge::platform::queue::send_text;
 pub const QUEUE: &str = "WEBHOOKS";
 /// How long a delivery waits unattempted before the sweep announces its event again.
 const UNATTEMPTED_MS: i64 = 10 * 60 * 1000;
-/// Events announced again per sweep.
+/// Events announced again per sweep, and per message (a message's deliveries are POSTed one
+/// after another by one consumer invocation, within its time and subrequest limits).
 const AGAIN_PER_SWEEP: i64 = 100;
+const AGAIN_PER_MESSAGE: usize = 5;
 
 /// Announces the committed events `ids` (none: nothing is sent).
 pub async fn events(env: &Env, ids: &[&str]) {
@@ -42,6 +44,8 @@ pub async fn unattempted(env: &Env, db: &D1Database, now_ms: i64) -> ApiResult<u
     .map_err(|e| failed("find unattempted deliveries", e))?
     .unwrap_or_default();
     let ids: Vec<&str> = ids.split(' ').filter(|id| !id.is_empty()).collect();
-    events(env, &ids).await;
+    for chunk in ids.chunks(AGAIN_PER_MESSAGE) {
+        events(env, chunk).await;
+    }
     Ok(ids.len())
 }

@@ -73,7 +73,7 @@ async fn deliver(env: &Env, db: &D1Database, list: &str, now_ms: i64) -> ApiResu
     let mut all_delivered = true;
     let mut updates = Vec::with_capacity(rows.len());
     for row in rows {
-        let outcome = match signed_request(&row, &key, now_ms) {
+        let outcome = match signed_request(&row, &key) {
             Some(request) => post(request).await,
             None => Err("not a URL".to_owned()),
         };
@@ -84,10 +84,10 @@ async fn deliver(env: &Env, db: &D1Database, list: &str, now_ms: i64) -> ApiResu
     Ok(all_delivered)
 }
 
-/// The delivery `row` as a signed `POST` (`None`: its URL is not one).
-fn signed_request(row: &Row, key: &[u8], now_ms: i64) -> Option<web_sys::Request> {
+/// The delivery `row` as a signed `POST`, timestamped now (`None`: its URL is not one).
+fn signed_request(row: &Row, key: &[u8]) -> Option<web_sys::Request> {
     let (event, body) = (row.text("event"), row.text("body"));
-    let timestamp = now_ms / 1000;
+    let timestamp = js_sys::Date::now() as i64 / 1000;
     let signed = signature(&endpoint_secret(key, &row.text("salt")), &event, timestamp as u64, &body);
     let headers = [
         ("content-type", "application/json"),
@@ -99,11 +99,19 @@ fn signed_request(row: &Row, key: &[u8], now_ms: i64) -> Option<web_sys::Request
     outgoing::request_within("POST", &row.text("url"), &headers, Some(&body), TIMEOUT_MS)
 }
 
-/// The receiver's HTTP status, or why there was none.
+/// The receiver's HTTP status (a redirect is not followed: it is a status like any other that is
+/// not 2xx), or why there was none.
 async fn post(request: web_sys::Request) -> Result<u16, String> {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     match JsFuture::from(scope.fetch_with_request(&request)).await {
-        Ok(answer) => Ok(answer.unchecked_into::<web_sys::Response>().status()),
+        Ok(answer) => {
+            let answer = answer.unchecked_into::<web_sys::Response>();
+            // The body is not read: cancelled, so that its connection is let go at once.
+            if let Some(body) = answer.body() {
+                let _ = body.cancel();
+            }
+            Ok(answer.status())
+        }
         Err(e) => Err(error_text(&e).chars().take(200).collect()),
     }
 }

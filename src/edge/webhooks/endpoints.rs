@@ -250,8 +250,9 @@ impl Target<'_> {
         let update = query!(db, sql, app_id, webhook_id, &next_url, &next_types, &next_description, i64::from(next_enabled), self.now_ms);
         let mut plan = self.write(webhook_id, prepared(update)?, Detail::new().text("action", "updated").texts("fields", &changed))?;
         if enabled && !next_enabled {
-            let stop = "UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint disabled', updated_at = ?2 WHERE endpoint_id = ?1 AND status = 'pending'";
-            plan.statements.push(prepared(query!(db, stop, webhook_id, self.now_ms))?);
+            let stop = "UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint disabled', updated_at = ?2
+                        WHERE endpoint_id = (SELECT id FROM webhook_endpoints WHERE app_id = ?3 AND id = ?1) AND status = 'pending'";
+            plan.statements.push(prepared(query!(db, stop, webhook_id, self.now_ms, app_id))?);
         }
         Ok(plan)
     }
@@ -261,8 +262,8 @@ impl Target<'_> {
     fn deliveries(&self, q: &DeliveryQuery) -> ApiResult<Plan> {
         let (cursor_at, cursor_id) = q.cursor.as_ref().map_or((None, None), |c| (Some(c.at_ms), Some(c.id.as_str())));
         let sql = concat!(
-            "WITH page AS (
-               SELECT d.created_at AS at, d.event_id AS id, row_number() OVER (ORDER BY d.created_at DESC, d.event_id DESC) AS n,
+            "WITH rows AS (
+               SELECT d.created_at AS at, d.event_id AS id,
                  json_object('eventId', d.event_id, 'eventType', e.type, 'status', d.status, 'attempts', d.attempts,
                    'lastStatus', d.last_status, 'lastError', d.last_error, 'createdAt', ",
             sql_time!("d.created_at"),
@@ -272,7 +273,8 @@ impl Target<'_> {
                FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
                WHERE d.endpoint_id = ?2 AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE app_id = ?1 AND id = ?2)
                  AND (?3 IS NULL OR d.status = ?3) AND (?4 IS NULL OR d.created_at < ?4 OR (d.created_at = ?4 AND d.event_id < ?5))
-               ORDER BY d.created_at DESC, d.event_id DESC LIMIT ?6 + 1)
+               ORDER BY d.created_at DESC, d.event_id DESC LIMIT ?6 + 1),
+             page AS (SELECT at, id, j, row_number() OVER (ORDER BY at DESC, id DESC) AS n FROM rows)
              SELECT (SELECT json_group_array(json(j)) FROM (SELECT j FROM page WHERE n <= ?6 ORDER BY n)) AS j,
                (SELECT p.at || '.' || p.id FROM page p WHERE p.n = ?6 AND EXISTS (SELECT 1 FROM page WHERE n > ?6)) AS next
              FROM webhook_endpoints WHERE app_id = ?1 AND id = ?2"
