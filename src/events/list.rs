@@ -37,6 +37,18 @@ impl Cursor {
     }
 }
 
+/// The `cursor` of a keyset list (this one, the webhook delivery log): `400` when it is not one
+/// of ours.
+pub fn cursor_param(key: &str, value: &str) -> Result<Cursor, ApiError> {
+    Cursor::decode(value).ok_or_else(|| ApiError::invalid_request(format!("`{key}` is not a cursor of this list (use nextCursor as given)")))
+}
+
+/// The `limit` of a keyset list: 1 to 200, else `400`.
+pub fn limit_param(key: &str, value: &str) -> Result<u32, ApiError> {
+    let limit = value.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n));
+    limit.ok_or_else(|| ApiError::invalid_request(format!("`{key}` must be a whole number from 1 to {MAX_LIMIT}")))
+}
+
 /// A validated events query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventQuery {
@@ -64,14 +76,8 @@ impl EventQuery {
                 "user" => return Err(bad("is not a user id")),
                 "type" => query.kind = Some(EventType::parse(value).ok_or_else(|| bad("is not an event type (docs/API.md, \"Audit events\")"))?),
                 "since" => query.since_ms = Some(parse_rfc3339(value).ok_or_else(|| bad("must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z"))?),
-                "cursor" => query.cursor = Some(Cursor::decode(value).ok_or_else(|| bad("is not a cursor of this list (use nextCursor as given)"))?),
-                "limit" => {
-                    query.limit = value
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=MAX_LIMIT).contains(n))
-                        .ok_or_else(|| bad(&format!("must be a whole number from 1 to {MAX_LIMIT}")))?
-                }
+                "cursor" => query.cursor = Some(cursor_param(key, value)?),
+                "limit" => query.limit = limit_param(key, value)?,
                 _ => {
                     return Err(ApiError::invalid_request(format!(
                         "unknown query parameter `{key}`; the parameters are user, type, since, cursor, limit"

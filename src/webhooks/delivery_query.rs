@@ -3,7 +3,7 @@
 //! list (a delivery is keyed by its event's time and id, newest first).
 
 use crate::contract::error::ApiError;
-use crate::events::list::{Cursor, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::events::list::{cursor_param, limit_param, Cursor, DEFAULT_LIMIT};
 
 /// What the log says of a delivery.
 pub const STATUSES: [&str; 3] = ["pending", "delivered", "failed"];
@@ -25,19 +25,13 @@ impl DeliveryQuery {
             if value.is_empty() {
                 continue;
             }
-            let bad = |what: &str| ApiError::invalid_request(format!("`{key}` {what}"));
             match key.as_str() {
                 "status" => {
-                    query.status = Some(STATUSES.into_iter().find(|s| *s == value).ok_or_else(|| bad("must be pending, delivered or failed"))?)
+                    let bad = || ApiError::invalid_request(format!("`{key}` must be pending, delivered or failed"));
+                    query.status = Some(STATUSES.into_iter().find(|s| *s == value).ok_or_else(bad)?)
                 }
-                "cursor" => query.cursor = Some(Cursor::decode(value).ok_or_else(|| bad("is not a cursor of this list (use nextCursor as given)"))?),
-                "limit" => {
-                    query.limit = value
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=MAX_LIMIT).contains(n))
-                        .ok_or_else(|| bad(&format!("must be a whole number from 1 to {MAX_LIMIT}")))?
-                }
+                "cursor" => query.cursor = Some(cursor_param(key, value)?),
+                "limit" => query.limit = limit_param(key, value)?,
                 _ => return Err(ApiError::invalid_request(format!("unknown query parameter `{key}`; the parameters are status, cursor, limit"))),
             }
         }
