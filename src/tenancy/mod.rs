@@ -1,6 +1,7 @@
-//! Tenancy: applications (tenants), their passkey configuration and the web addresses they
+//! Tenancy: applications (tenants), the recent lookups an isolate keeps of them, their passkey configuration and the web addresses they
 //! own (and the hosts none may claim), and the one canonical form of their users' email addresses.
 
+pub mod app_cache;
 pub mod application;
 pub mod branding;
 pub mod email_address;

@@ -335,3 +335,29 @@ test("unknown paths are 404 not_found and wrong methods 405, in the error model"
   assertError(await worker.api("GET", "/api/v1/applications", undefined, { key: "admin" }), 405, "method_not_allowed");
   assert.equal((await get(app.id)).status, 200);
 });
+
+test("a change to an application applies to the very next request, though the Worker keeps looked-up applications", async () => {
+  const { app } = await create();
+  const put = (body) => worker.api("PUT", `/api/v1/applications/${app.id}/auth/passkey`, body, { key: "admin" });
+  const loginStart = () => worker.api("POST", "/auth/passkey-provider/login/start", {}, { app: app.id, ip: "203.0.113.77" });
+  assert.equal((await put({ enabled: true })).status, 200);
+  const first = await loginStart();
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.body.timeout, 300000, first.text);
+  // Turned off: the next request is refused, not served from the application looked up before.
+  assert.equal((await put({ enabled: false })).status, 200);
+  assertError(await loginStart(), 403, "passkey_disabled");
+  assert.equal((await put({ enabled: true, timeoutMs: 120000 })).status, 200);
+  const again = await loginStart();
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.body.timeout, 120000, again.text);
+  // PATCH too: a new rpName shows at once in the creation options of signup/start.
+  assert.equal((await put({ enabled: true, directSignup: true })).status, 200);
+  const signup = () => worker.api("POST", "/auth/passkey-provider/signup/start", { email: `cache-${app.id}@example.com` }, { app: app.id, ip: "203.0.113.78" });
+  assert.equal((await signup()).status, 200);
+  const patched = await worker.api("PATCH", `/api/v1/applications/${app.id}`, { rpName: "Renamed at once" }, { key: "admin" });
+  assert.equal(patched.status, 200, patched.text);
+  const renamed = await signup();
+  assert.equal(renamed.status, 200, renamed.text);
+  assert.equal(renamed.body.rp?.name, "Renamed at once", renamed.text);
+});

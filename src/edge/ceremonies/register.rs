@@ -44,6 +44,15 @@ struct Requester {
     user: User,
     /// On the recovery path: the hash of the unused recovery code presented.
     recovery_code_hash: Option<String>,
+    /// The user's passkeys, when they were read with the session check (register/start).
+    passkeys: Option<Vec<credentials::StoredCredential>>,
+}
+
+/// What [`identify`] also reads on the Bearer path, in the session check's round trip.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AlsoRead {
+    User,
+    UserAndPasskeys,
 }
 
 /// `POST .../register/start` (Bearer, or `{email, recoveryCode}`) → creation options whose
@@ -52,8 +61,11 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
     rate_limits::ceremony_start(env, &req, app).await?;
     let fields = body_fields(read_json(&mut req).await?)?;
     let db = database(env)?;
-    let requester = identify(&req, env, &db, app, &fields, now_ms).await?;
-    let existing = credentials::list_for_user(&db, &app.id, &requester.user.id).await?;
+    let requester = identify(&req, env, &db, app, &fields, now_ms, AlsoRead::UserAndPasskeys).await?;
+    let existing = match requester.passkeys {
+        Some(passkeys) => passkeys,
+        None => credentials::list_for_user(&db, &app.id, &requester.user.id).await?,
+    };
     if existing.len() >= app.passkey.max_passkeys_per_user as usize {
         return Err(passkey_limit_reached(app));
     }
@@ -70,7 +82,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let body = complete_body::<RegistrationResponseJson>(read_json(&mut req).await?)?;
     let name = optional_name(&body.fields, "name")?;
     let db = database(env)?;
-    let requester = identify(&req, env, &db, app, &body.fields, now_ms).await?;
+    let requester = identify(&req, env, &db, app, &body.fields, now_ms, AlsoRead::User).await?;
     let credential = ParsedRegistration::parse(&body.credential).map_err(verification_failed)?;
     let (challenge, data): (_, RegisterData) = take_pending(env, app, Ceremony::Register, credential.challenge()).await?;
     if data.user_id != requester.user.id || data.recovery_code_hash != requester.recovery_code_hash {
@@ -124,15 +136,30 @@ async fn notify(env: &Env, app: &Application, user: &User, kind: NoticeKind, pas
     users::notices::send(env, user, &notice).await;
 }
 
-/// The requester: by `Authorization: Bearer` when the header is there, else by `email` and
+/// The requester: by `Authorization: Bearer` when the header is there (the session, the user
+/// and, for `also`, the user's passkeys in one D1 round trip), else by `email` and
 /// `recoveryCode` in the body. Anything else answers 401.
-async fn identify(req: &Request, env: &Env, db: &D1Database, app: &Application, fields: &Fields, now_ms: i64) -> ApiResult<Requester> {
+async fn identify(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    app: &Application,
+    fields: &Fields,
+    now_ms: i64,
+    also: AlsoRead,
+) -> ApiResult<Requester> {
     if req.headers().has("authorization").unwrap_or(false) {
-        let auth = sessions::authenticate_bearer(req, env, app, now_ms).await?;
+        let claims = sessions::bearer_claims(req, env, app, now_ms).await?;
+        let mut reads = vec![users::find_by_id_stmt(db, &app.id, &claims.sub)?];
+        if also == AlsoRead::UserAndPasskeys {
+            reads.push(credentials::list_for_user_stmt(db, &app.id, &claims.sub)?);
+        }
+        let (auth, answers) = sessions::bearer_session(env, app, claims, now_ms, reads).await?;
         sessions::require_recent_ceremony(&auth, now_ms)?;
-        let user =
-            users::find_by_id(db, &app.id, &auth.user_id).await?.ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
-        return Ok(Requester { user, recovery_code_hash: None });
+        let user = answers.first().map(|a| users::from_result(a, "find user by id")).transpose()?.flatten();
+        let user = user.ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
+        let passkeys = answers.get(1).map(|a| credentials::from_result(a, "list credentials")).transpose()?;
+        return Ok(Requester { user, recovery_code_hash: None, passkeys });
     }
     let (Some(email), Some(code)) = (optional_string(fields, "email")?, optional_string(fields, "recoveryCode")?) else {
         return Err(ApiError::unauthorized("sign in (Authorization: Bearer) or give your email and a recovery code"));
@@ -141,5 +168,5 @@ async fn identify(req: &Request, env: &Env, db: &D1Database, app: &Application, 
     let email = normalize_email(email).ok_or_else(refused)?;
     let user = users::find_by_email(db, &app.id, &email).await?.ok_or_else(refused)?;
     let code_hash = recovery_codes::find_unused(db, &hmac_key(env)?, &user.id, code).await?.ok_or_else(refused)?;
-    Ok(Requester { user, recovery_code_hash: Some(code_hash) })
+    Ok(Requester { user, recovery_code_hash: Some(code_hash), passkeys: None })
 }

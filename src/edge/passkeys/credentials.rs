@@ -4,7 +4,7 @@
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::contract::time_format::rfc3339_utc;
-use crate::edge::platform::db::{failed, query, read_all, read_one, D1Batch, D1Read, Row};
+use crate::edge::platform::db::{failed, query, read_all, read_one, Answer, D1Batch, D1Read, Row};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::users::{self, User};
 use crate::metadata::attestation_trust;
@@ -93,8 +93,20 @@ impl StoredCredential {
 
 /// The user's passkeys, oldest first.
 pub async fn list_for_user(db: &D1Database, app_id: &str, user_id: &str) -> ApiResult<Vec<StoredCredential>> {
+    let rows = list_for_user_stmt(db, app_id, user_id)?.all_rows().await.map_err(|e| failed("list credentials", e))?;
+    read_all(rows, from_row, "list credentials")
+}
+
+/// Selects the passkeys of `user_id` in `app_id`, oldest first, for a `db.batch`; read the
+/// answer with [`from_result`].
+pub fn list_for_user_stmt(db: &D1Database, app_id: &str, user_id: &str) -> ApiResult<D1PreparedStatement> {
     let sql = format!("SELECT {COLUMNS} FROM credentials WHERE app_id = ?1 AND user_id = ?2 ORDER BY created_at, id");
-    all(query!(db, &sql, app_id, user_id), "list credentials").await
+    query!(db, &sql, app_id, user_id).map_err(|e| failed("prepare credential list", e))
+}
+
+/// The passkeys a batched select answered.
+pub fn from_result(result: &Answer, doing: &str) -> ApiResult<Vec<StoredCredential>> {
+    read_all(result.rows(), from_row, doing)
 }
 
 /// The passkeys of the user of `app_id` with this email (lowercased), oldest first; none for an

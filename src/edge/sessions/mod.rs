@@ -21,10 +21,10 @@ use worker::{D1Database, D1PreparedStatement, Env, Request};
 use crate::contract::error::{ApiError, ErrorCode};
 use crate::edge::events::Client;
 use crate::edge::platform::config;
-use crate::edge::platform::db::{self, database, failed, query, read_one, D1Batch, D1Read};
+use crate::edge::platform::db::{self, database, failed, query, read_one, Answer, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::tenancy::application::Application;
-use crate::tokens::access_token::ACCESS_TOKEN_TTL_SECS;
+use crate::tokens::access_token::{AccessClaims, ACCESS_TOKEN_TTL_SECS};
 use crate::tokens::secrets::{keyed_hash, random_token, SystemRandom};
 
 /// Absolute lifetime of a session: refreshing never extends it.
@@ -145,18 +145,51 @@ pub async fn new_session(
 /// expired, and a session that still exists, belongs to the token's user and is neither revoked
 /// nor expired. Else 401.
 pub async fn authenticate_bearer(req: &Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<BearerAuth> {
+    let claims = bearer_claims(req, env, app, now_ms).await?;
+    Ok(bearer_session(env, app, claims, now_ms, Vec::new()).await?.0)
+}
+
+/// The first half of [`authenticate_bearer`]: the claims of a valid access token for `app`
+/// (its user is `sub`), its session not yet checked: the caller may build reads of that user
+/// to run with the session check in [`bearer_session`].
+pub async fn bearer_claims(req: &Request, env: &Env, app: &Application, now_ms: i64) -> ApiResult<AccessClaims> {
     let token = access_token::bearer_token(req)?;
-    let claims = access_token::verify(env, req, &token, app, now_ms).await?;
+    access_token::verify(env, req, &token, app, now_ms).await
+}
+
+/// The second half of [`authenticate_bearer`]: checks the session of `claims`, with `also` (reads
+/// for the token's user) in the same D1 batch: one round trip for all. Their answers, in order,
+/// come back only when the session is valid.
+pub async fn bearer_session(
+    env: &Env,
+    app: &Application,
+    claims: AccessClaims,
+    now_ms: i64,
+    also: Vec<D1PreparedStatement>,
+) -> ApiResult<(BearerAuth, Vec<Answer>)> {
     let db = database(env)?;
-    let session = find_session(&db, &claims.sid).await?.ok_or_else(|| unauthorized("the session does not exist"))?;
-    if session.app_id != app.id || session.user_id != claims.sub {
+    let mut statements = vec![find_session_stmt(&db, &claims.sid)?];
+    statements.extend(also);
+    let mut answers = db.run_batch(statements).await.map_err(|e| failed("find session", e))?;
+    if answers.is_empty() {
+        return Err(ApiError::internal());
+    }
+    let session = read_one(answers.remove(0).rows().into_iter().next(), session_row_from_row, "find session")?;
+    Ok((bearer_auth(session, app, claims.sub, claims.sid, now_ms)?, answers))
+}
+
+/// The checks of a bearer token's session: it exists, belongs to the token's application and
+/// user, and is neither revoked nor expired.
+fn bearer_auth(session: Option<SessionRow>, app: &Application, sub: String, sid: String, now_ms: i64) -> ApiResult<BearerAuth> {
+    let session = session.ok_or_else(|| unauthorized("the session does not exist"))?;
+    if session.app_id != app.id || session.user_id != sub {
         return Err(unauthorized("the access token does not match its session"));
     }
     session.check_live(now_ms)?;
     Ok(BearerAuth {
         app_id: session.app_id,
         user_id: session.user_id,
-        session_id: claims.sid,
+        session_id: sid,
         auth_time_ms: session.auth_time,
         credential_id: session.credential_id,
     })
@@ -185,30 +218,23 @@ pub async fn refresh(env: &Env, req: &Request, app: &Application, presented: &st
     }
     let db = database(env)?;
     let hash = keyed_hash(&config::hmac_key(env)?, REFRESH_TOKEN_PURPOSE, presented);
-    struct TokenRow {
-        session_id: String,
-        expires_at: i64,
-        used_at: Option<i64>,
-    }
-
-    fn token_row_from_row(r: &db::Row) -> TokenRow {
-        TokenRow { session_id: r.text("session_id"), expires_at: r.int("expires_at"), used_at: r.opt_int("used_at") }
-    }
-    let row = query!(&db, "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?1", &hash)
-        .map_err(|e| failed("find refresh token", e))?
-        .first_row()
-        .await
-        .map_err(|e| failed("find refresh token", e))?;
-    let row = read_one(row, token_row_from_row, "find refresh token")?.ok_or_else(unknown_refresh_token)?;
-    let session = find_session(&db, &row.session_id).await?.ok_or_else(unknown_refresh_token)?;
+    // The token and its session in one query.
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS}, t.expires_at AS token_expires_at, t.used_at AS token_used_at
+         FROM refresh_tokens t JOIN sessions ON sessions.id = t.session_id WHERE t.token_hash = ?1"
+    );
+    let found =
+        query!(&db, &sql, &hash).map_err(|e| failed("find refresh token", e))?.first_row().await.map_err(|e| failed("find refresh token", e))?;
+    let Some(found) = found else { return Err(unknown_refresh_token()) };
+    let (token_expires_at, token_used_at, session) = found.read(token_and_session_from_row).map_err(|e| failed("find refresh token", e))?;
     if session.app_id != app_id {
         return Err(unknown_refresh_token());
     }
-    if row.used_at.is_some() {
+    if token_used_at.is_some() {
         return Err(revoke_for_reuse(env, req, &db, &session, now_ms).await?);
     }
     session.check_live(now_ms)?;
-    if row.expires_at <= now_ms {
+    if token_expires_at <= now_ms {
         return Err(unknown_refresh_token());
     }
 
@@ -330,18 +356,17 @@ impl SessionRow {
     }
 }
 
-async fn find_session(db: &D1Database, session_id: &str) -> ApiResult<Option<SessionRow>> {
-    let row = query!(
-        db,
-        "SELECT id, app_id, user_id, expires_at, revoked_at, coalesce(auth_time, created_at) AS auth_time, credential_id
-         FROM sessions WHERE id = ?1",
-        session_id
-    )
-    .map_err(|e| failed("find session", e))?
-    .first_row()
-    .await
-    .map_err(|e| failed("find session", e))?;
-    read_one(row, session_row_from_row, "find session")
+/// The columns of a [`SessionRow`] (qualified: they are also read joined with `refresh_tokens`).
+const SESSION_COLUMNS: &str = "sessions.id AS id, sessions.app_id AS app_id, sessions.user_id AS user_id, sessions.expires_at AS expires_at,
+     sessions.revoked_at AS revoked_at, coalesce(sessions.auth_time, sessions.created_at) AS auth_time, sessions.credential_id AS credential_id";
+
+fn find_session_stmt(db: &D1Database, session_id: &str) -> ApiResult<D1PreparedStatement> {
+    query!(db, &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"), session_id).map_err(|e| failed("find session", e))
+}
+
+/// A refresh token's expiry and use, and its session, as [`refresh`] reads them together.
+fn token_and_session_from_row(r: &db::Row) -> (i64, Option<i64>, SessionRow) {
+    (r.int("token_expires_at"), r.opt_int("token_used_at"), session_row_from_row(r))
 }
 
 fn new_refresh_token(env: &Env, db: &D1Database, session_id: &str, now_ms: i64, expires_at: i64) -> ApiResult<(String, D1PreparedStatement)> {

@@ -4,8 +4,12 @@
 //!
 //! A request is looked up once: when the router's CORS check has already found the application
 //! (every call from an application's own pages), the router hands it to the handler, whose
-//! [`for_request`] answers it instead of making a second D1 query. The lookup reads a D1 read
-//! replica (`db::replica`), and the primary only when the replica knows no such application.
+//! [`for_request`] answers it instead of making a second D1 query. An application found in the
+//! last half minute is answered from the isolate's cache (`tenancy::app_cache`, emptied by
+//! [`forget_all`] on every change); else the lookup reads a D1 read replica (`db::replica`), and
+//! the primary only when the replica knows no such application.
+
+use std::cell::RefCell;
 
 use worker::{Env, Request};
 
@@ -14,7 +18,19 @@ use crate::edge::platform::db::{database, replica};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::tenancy::applications;
+use crate::tenancy::app_cache::AppCache;
 use crate::tenancy::application::Application;
+
+thread_local! {
+    /// The applications this isolate found a moment ago (wasm32 has one thread: one cache).
+    static RECENT: RefCell<AppCache<Application>> = const { RefCell::new(AppCache::new()) };
+}
+
+/// Empties the cache of looked-up applications: called after every change of an application
+/// or of its webhook endpoints, so that this isolate serves the change at once.
+pub fn forget_all() {
+    RECENT.with(|cache| cache.borrow_mut().clear());
+}
 
 /// Longest application id looked up (ids are 20 characters).
 const MAX_APP_ID_LEN: usize = 64;
@@ -39,13 +55,25 @@ async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Applicat
     let named = header(req, "x-authaz-app").or_else(|| query_param.then(|| app_query_param(req)).flatten()).filter(|id| id.len() <= MAX_APP_ID_LEN);
     if host.is_some() || named.is_some() {
         let (host, named) = (host.as_deref(), named.as_deref());
+        let now = js_sys::Date::now();
+        let (cached, began) = RECENT.with(|cache| {
+            let cache = cache.borrow();
+            (cache.get(host, named, now), cache.generation())
+        });
+        if let Some(app) = cached {
+            return Ok(app);
+        }
+        let keep = |app: Application| {
+            RECENT.with(|cache| cache.borrow_mut().put(host, named, app.clone(), now, began));
+            Ok(app)
+        };
         // A read replica first (a moment-old copy of an application is safe to serve); a miss
         // is asked again of the primary, so an application created a moment ago is found.
         if let Some(app) = applications::find_by_hostname_or_id(&replica(env)?, host, named).await? {
-            return Ok(app);
+            return keep(app);
         }
         if let Some(app) = applications::find_by_hostname_or_id(&database(env)?, host, named).await? {
-            return Ok(app);
+            return keep(app);
         }
     }
     Err(ApiError::new(ErrorCode::AppNotFound, "no application is served here: unknown host and no known X-Authaz-App"))

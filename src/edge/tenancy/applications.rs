@@ -1,6 +1,7 @@
 //! Applications in D1: the `applications` table, with each hostname mirrored in
 //! `application_hostnames` (one application per hostname) for the Host lookup of public requests.
-//! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all.
+//! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all, and
+//! empties the isolate's cache of looked-up applications (`app_lookup::forget_all`).
 
 use wasm_bindgen::JsValue;
 use worker::{console_error, D1Database, D1PreparedStatement};
@@ -9,6 +10,7 @@ use crate::contract::error::ApiError;
 use crate::edge::events::Recorded;
 use crate::edge::platform::db::{self, error_text, failed, query, read_one, Answer, D1Batch, D1Read};
 use crate::edge::platform::http::ApiResult;
+use crate::edge::tenancy::app_lookup;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
 use crate::tenancy::branding::{Branding, BrandingPatch};
 
@@ -199,7 +201,9 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     if !app.hostnames.is_empty() {
         statements.push(insert_hostnames(db, id, &app.hostnames)?);
     }
-    db.run_batch(statements).await.map_err(|e| batch_failed("create application", e))?;
+    let created = db.run_batch(statements).await;
+    app_lookup::forget_all();
+    created.map_err(|e| batch_failed("create application", e))?;
     Ok(app)
 }
 
@@ -262,7 +266,9 @@ pub async fn update(
     }
     let sql = format!("SELECT {COLUMNS}, {WEBHOOKS} FROM applications WHERE id = ?1");
     statements.push(query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?);
-    let results = db.run_batch(statements).await.map_err(|e| batch_failed("update application", e))?;
+    let results = db.run_batch(statements).await;
+    app_lookup::forget_all();
+    let results = results.map_err(|e| batch_failed("update application", e))?;
     let row = results.last().and_then(|r| r.rows().into_iter().next());
     read_one(row, from_row, "update application")?.map(Row::into_application).transpose()
 }
@@ -305,7 +311,9 @@ pub async fn update_passkey_config(
         .map_err(|e| failed("prepare passkey config write", e))?;
         let mut statements = vec![write];
         statements.extend(recorded.as_ref().map(|r| r.stmt.clone()));
-        let results = db.run_batch(statements).await.map_err(|e| failed("write passkey config", e))?;
+        let results = db.run_batch(statements).await;
+        app_lookup::forget_all();
+        let results = results.map_err(|e| failed("write passkey config", e))?;
         let changes = results.first().map_or(0, Answer::changes);
         if changes == 1 {
             return Ok(Some((merged, recorded)));

@@ -74,8 +74,14 @@ pub async fn find_by_email(db: &D1Database, app_id: &str, email: &str) -> ApiRes
 
 /// The user `id` of `app_id`.
 pub async fn find_by_id(db: &D1Database, app_id: &str, id: &str) -> ApiResult<Option<User>> {
+    let row = find_by_id_stmt(db, app_id, id)?.first_row().await.map_err(|e| failed("find user by id", e))?;
+    read_one(row, from_row, "find user by id")
+}
+
+/// Selects the user `id` of `app_id`, for a `db.batch`; read the answer with [`from_result`].
+pub fn find_by_id_stmt(db: &D1Database, app_id: &str, id: &str) -> ApiResult<D1PreparedStatement> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE app_id = ?1 AND id = ?2");
-    first(query!(db, &sql, app_id, id), "find user by id").await
+    query!(db, &sql, app_id, id).map_err(|e| failed("prepare user lookup", e))
 }
 
 /// The user `id` whatever its application (admin endpoints check the application themselves).

@@ -20,6 +20,7 @@ use crate::edge::platform::config;
 use crate::edge::platform::db::{database, failed, query, sql_time, D1Batch, Row};
 use crate::edge::platform::http::{json_text, no_content, read_json, ApiResult};
 use crate::edge::platform::request_url;
+use crate::edge::tenancy::app_lookup;
 use crate::events::EventType;
 use crate::tokens::secrets::{random_token, SystemRandom};
 use crate::webauthn::base64url;
@@ -101,12 +102,17 @@ pub async fn serve(endpoint: Endpoint, mut req: Request, env: &Env, app_id: &str
     let plan = target.plan(endpoint, &body, current, &pairs, &config::hmac_key(env)?)?;
     let mut statements = vec![prepared(query!(&db, "SELECT 1 AS known FROM applications WHERE id = ?1", app_id))?];
     statements.extend(plan.statements);
-    let results = db.run_batch(statements).await.map_err(|e| failed("webhooks", e))?;
+    let write = plan.recorded.is_some();
+    let results = db.run_batch(statements).await;
+    if write {
+        // Whether the application has an enabled endpoint is read with it: look it up afresh.
+        app_lookup::forget_all();
+    }
+    let results = results.map_err(|e| failed("webhooks", e))?;
     let (Some(app), Some(main)) = (results.first(), results.get(1)) else { return Err(ApiError::internal()) };
     if app.rows().is_empty() {
         return Err(ApiError::not_found("no such application"));
     }
-    let write = plan.recorded.is_some();
     let row = main.rows().into_iter().next();
     if write && main.changes() == 0 {
         return Err(plan.missing);
