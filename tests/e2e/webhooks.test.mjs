@@ -289,6 +289,17 @@ test("committed events are delivered once per endpoint, signed (verified with st
   assert.equal((await deliveries(app, off.webhook.id)).deliveries.length, 0);
 });
 
+test("the first endpoint of an application the Worker has just looked up gets the very next event", async () => {
+  // The signup makes the Worker look the application up (and keep it, with "no endpoints");
+  // creating an endpoint must make the next ceremony announce its event at once.
+  const app = await w.createApp({ name: "Hooks first endpoint", passkey: { enabled: true, directSignup: true } });
+  const account = await signUp(app);
+  const first = await createHook(app, { url: `${hooks}/first-endpoint`, eventTypes: ["login.succeeded"] });
+  await login(app, account.auth);
+  const got = await waitFor("/first-endpoint", 1, (e) => e.data.userId === account.user.id, 15_000);
+  assert.equal(verified(got[0], first.secret).type, "login.succeeded");
+});
+
 test("a receiver's failure is retried with backoff and the same webhook-id until it answers 2xx", async () => {
   const app = await w.createApp({ name: "Hooks retry", passkey: { enabled: true, directSignup: true } });
   const flaky = await createHook(app, { url: `${hooks}/fail-twice`, eventTypes: ["user.created"] });

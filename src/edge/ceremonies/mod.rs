@@ -24,7 +24,7 @@ use crate::edge::email_verification;
 use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials::StoredCredential;
 use crate::edge::platform::challenge_store;
-use crate::edge::platform::db::{error_text, failed, D1Batch};
+use crate::edge::platform::db::{error_text, failed, replica, D1Batch};
 use crate::edge::platform::http::{separately, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::web_crypto;
@@ -229,11 +229,13 @@ fn timeout_ms(app: &Application) -> u32 {
 
 /// Verifies a registration response against the application and the challenge, its signatures
 /// and new key through WebCrypto, then the application's authenticator policy against the
-/// metadata of its AAGUID (one D1 read by primary key; with `attestationTrust: "mds"` the
-/// attestation must chain to that AAGUID's MDS roots). A credential id already registered in the
-/// application is refused when it is stored (the UNIQUE constraint, see [`commit`]).
+/// metadata of its AAGUID (one D1 read by primary key, through a read replica: the metadata
+/// changes only when the daily MDS refresh writes it, so a moment-old copy is as good as the
+/// stored one; with `attestationTrust: "mds"` the attestation must chain to that AAGUID's MDS
+/// roots). A credential id already registered in the application is refused when it is stored
+/// (the UNIQUE constraint, see [`commit`]).
 async fn verify_new_passkey(
-    db: &D1Database,
+    env: &Env,
     app: &Application,
     challenge: &[u8],
     credential: &ParsedRegistration<'_>,
@@ -241,7 +243,7 @@ async fn verify_new_passkey(
 ) -> ApiResult<(VerifiedRegistration, Option<AuthenticatorSummary>, bool)> {
     let aaguid = claimed_aaguid(credential.json());
     let entry = match &aaguid {
-        Some(aaguid) => metadata_store::find(db, aaguid).await?,
+        Some(aaguid) => metadata_store::find(&replica(env)?, aaguid).await?,
         None => None,
     };
     let policy = &app.passkey.authenticators;

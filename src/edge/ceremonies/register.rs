@@ -88,7 +88,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     if data.user_id != requester.user.id || data.recovery_code_hash != requester.recovery_code_hash {
         return Err(ApiError::check(Check::Challenge, "the challenge was issued to another user or sign-in"));
     }
-    let (verified, authenticator, anchored) = verify_new_passkey(&db, app, &challenge, &credential, now_ms).await?;
+    let (verified, authenticator, anchored) = verify_new_passkey(env, app, &challenge, &credential, now_ms).await?;
     let passkey = new_stored_credential(app, &requester.user.id, verified, anchored, name, now_ms)?;
 
     let mut writes = vec![credentials::insert_stmt(&db, &passkey)?];

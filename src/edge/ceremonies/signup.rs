@@ -20,7 +20,7 @@ use crate::edge::i18n;
 use crate::edge::passkeys::credentials;
 use crate::edge::passkeys::recovery_codes;
 use crate::edge::platform::config::hmac_key;
-use crate::edge::platform::db::database;
+use crate::edge::platform::db::{database, replica};
 use crate::edge::platform::http::{json, read_json, ApiResult};
 use crate::edge::platform::rate_limits;
 use crate::edge::sessions;
@@ -61,7 +61,9 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
         Some(token) => Some(email_verification::verified_token(&db, env, &app.id, &email, token, now_ms).await?),
         None => None,
     };
-    if users::find_by_email(&db, &app.id, &email).await?.is_some() {
+    // Through a read replica: an account made a moment ago may be missed here, and is then
+    // refused at signup/complete by the unique index on the email (the real guard).
+    if users::find_by_email(&replica(env)?, &app.id, &email).await?.is_some() {
         return Err(email_taken());
     }
     let verification_id = match proof {
@@ -87,7 +89,7 @@ pub async fn complete(mut req: Request, env: &Env, app: &Application, now_ms: i6
     let credential = ParsedRegistration::parse(&body.credential).map_err(verification_failed)?;
     let (challenge, data): (_, SignupData) = take_pending(env, app, Ceremony::Signup, credential.challenge()).await?;
     let db = database(env)?;
-    let (verified, authenticator, anchored) = verify_new_passkey(&db, app, &challenge, &credential, now_ms).await?;
+    let (verified, authenticator, anchored) = verify_new_passkey(env, app, &challenge, &credential, now_ms).await?;
     // An email taken since signup/start, or a credential id registered meanwhile, fails the
     // batch on a UNIQUE constraint (see `commit`), and nothing is stored.
 
