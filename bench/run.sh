@@ -3,9 +3,10 @@
 # Builds the Worker, snapshots the build, then bench/bench.mjs runs it under its own `wrangler dev`
 # (fresh state, generated secrets, inspector) and drives full ceremonies with a software
 # authenticator; then the SimpleWebAuthn peer the same way; then the verification benchmark
-# (native, wasm in workerd, WebCrypto in workerd). Prints tables; results.json in the work dir.
+# (native, wasm in workerd, WebCrypto in workerd); last, the first request in bare workerd (no
+# wrangler, no debugger: bench/bare_workerd.mjs). Prints tables; results.json in the work dir.
 # Settings: see bench/bench.mjs (BENCH_COUNT, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_COLD_REPS,
-# BENCH_ONLY), BENCH_JSON=<path> to keep the JSON results, BENCH_KEEP=1 to keep the work dir.
+# BENCH_ONLY), BENCH_BARE_RESTARTS (8), BENCH_JSON=<path> to keep the JSON results, BENCH_KEEP=1 to keep the work dir.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 cd "$ROOT"
@@ -63,3 +64,9 @@ fi
 
 say "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 node bench/bench.mjs "$WORK"
+
+if [[ "$only" == *,ours,* || "${BENCH_ONLY:-}" == "" ]]; then
+  say "the first request in bare workerd (no wrangler, no debugger)"
+  printf '\nFirst request in bare workerd (bench/bare_workerd.mjs), the measured build:\n'
+  node bench/bare_workerd.mjs "$WORK/ours/build" "${BENCH_BARE_RESTARTS:-8}"
+fi
