@@ -5,9 +5,11 @@
 //! Staleness is bounded twice: an entry lives at most [`TTL_MS`], and [`AppCache::clear`] (called
 //! by every change of an application or of its webhook endpoints in this isolate) empties the
 //! cache and bumps a generation, so that a lookup that read D1 before the change cannot store
-//! its old answer after it. Other isolates see a change within [`TTL_MS`], the same kind of
-//! moment-old read the D1 replica already serves. Only found applications are kept, at most
-//! [`MAX_ENTRIES`], so made-up hosts or ids cannot grow it.
+//! its old answer after it. For [`TTL_MS`] after a clear, [`AppCache::recently_cleared`] tells
+//! the lookup to read the primary, not a read replica that may not have the change yet (whose
+//! answer would otherwise be kept). Other isolates see a change within [`TTL_MS`] (plus the
+//! replica's lag), the same kind of moment-old read the D1 replica already serves. Only found
+//! applications are kept, at most [`MAX_ENTRIES`], so made-up hosts or ids cannot grow it.
 
 /// How long a looked-up application is served from the cache.
 pub const TTL_MS: f64 = 30_000.0;
@@ -29,11 +31,12 @@ struct Entry<T> {
 pub struct AppCache<T> {
     entries: Vec<Entry<T>>,
     generation: u64,
+    cleared_at_ms: f64,
 }
 
 impl<T: Clone> AppCache<T> {
     pub const fn new() -> Self {
-        AppCache { entries: Vec::new(), generation: 0 }
+        AppCache { entries: Vec::new(), generation: 0, cleared_at_ms: f64::NEG_INFINITY }
     }
 
     /// The value stored for exactly this `host` and `named` less than [`TTL_MS`] ago (a clock
@@ -41,7 +44,7 @@ impl<T: Clone> AppCache<T> {
     pub fn get(&self, host: Option<&str>, named: Option<&str>, now_ms: f64) -> Option<T> {
         let entry = self.entries.iter().find(|e| e.host.as_deref() == host && e.named.as_deref() == named)?;
         let age = now_ms - entry.stored_at_ms;
-        (age >= 0.0 && age < TTL_MS).then(|| entry.value.clone())
+        (0.0..TTL_MS).contains(&age).then(|| entry.value.clone())
     }
 
     /// The generation to hand to [`AppCache::put`] once the lookup has its answer.
@@ -64,10 +67,19 @@ impl<T: Clone> AppCache<T> {
         self.entries.push(Entry { host: host.map(str::to_owned), named: named.map(str::to_owned), value, stored_at_ms: now_ms });
     }
 
-    /// Forgets every entry (an application or its webhook endpoints changed).
-    pub fn clear(&mut self) {
+    /// Forgets every entry (an application or its webhook endpoints changed at `now_ms`).
+    pub fn clear(&mut self, now_ms: f64) {
         self.entries.clear();
         self.generation = self.generation.wrapping_add(1);
+        self.cleared_at_ms = now_ms;
+    }
+
+    /// Whether this isolate changed an application less than [`TTL_MS`] ago: its lookups then
+    /// read the primary, which has the change, and not a replica, which may lag behind it.
+    pub fn recently_cleared(&self, now_ms: f64) -> bool {
+        let since = now_ms - self.cleared_at_ms;
+        // A clock that went back counts as recent.
+        since < TTL_MS
     }
 }
 
@@ -112,7 +124,7 @@ mod tests {
     fn clear_forgets_and_refuses_answers_read_before_it() {
         let mut cache = cache_with(Some("a.example"), None, "old", 0.0);
         let began = cache.generation();
-        cache.clear();
+        cache.clear(1.0);
         assert_eq!(cache.get(Some("a.example"), None, 1.0), None);
         // A lookup that began before the change must not store what it read.
         cache.put(Some("a.example"), None, "old".to_owned(), 2.0, began);
@@ -120,6 +132,18 @@ mod tests {
         let now = cache.generation();
         cache.put(Some("a.example"), None, "new".to_owned(), 4.0, now);
         assert_eq!(cache.get(Some("a.example"), None, 5.0).as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn lookups_read_the_primary_for_a_ttl_after_a_clear() {
+        let mut cache: AppCache<String> = AppCache::new();
+        assert!(!cache.recently_cleared(0.0), "a new cache was never cleared");
+        assert!(!cache.recently_cleared(1e12));
+        cache.clear(10_000.0);
+        assert!(cache.recently_cleared(10_000.0));
+        assert!(cache.recently_cleared(10_000.0 + TTL_MS - 1.0));
+        assert!(!cache.recently_cleared(10_000.0 + TTL_MS));
+        assert!(cache.recently_cleared(9_000.0), "a clock that went back counts as recent");
     }
 
     #[test]

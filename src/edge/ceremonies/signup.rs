@@ -68,9 +68,13 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
     }
     let verification_id = match proof {
         Some(TokenProof::Valid(id)) => Some(id),
-        // Used, and yet no account (it has been deleted since): verify the email again.
+        // Used, and yet no account (it has been deleted since): verify the email again. The
+        // replica may not have the account the token made a moment ago: the primary decides.
         Some(TokenProof::UsedForThisEmail) => {
-            return Err(ApiError::new(ErrorCode::InvalidCode, "the verificationToken is already used: verify the email again"))
+            if users::find_by_email(&db, &app.id, &email).await?.is_some() {
+                return Err(email_taken());
+            }
+            return Err(ApiError::new(ErrorCode::InvalidCode, "the verificationToken is already used: verify the email again"));
         }
         None => None,
     };

@@ -157,19 +157,20 @@ pub async fn bearer_claims(req: &Request, env: &Env, app: &Application, now_ms: 
     access_token::verify(env, req, &token, app, now_ms).await
 }
 
-/// The second half of [`authenticate_bearer`]: checks the session of `claims`, with `also` (reads
-/// for the token's user) in the same D1 batch: one round trip for all. Their answers, in order,
-/// come back only when the session is valid.
+/// The second half of [`authenticate_bearer`]: checks the session of `claims`, with `also_reads`
+/// (selects of the token's user's rows) in the same D1 batch: one round trip for all. Their
+/// answers, in order, come back only when the session is valid. They run before the check is
+/// made: reads only, never a write.
 pub async fn bearer_session(
     env: &Env,
     app: &Application,
     claims: AccessClaims,
     now_ms: i64,
-    also: Vec<D1PreparedStatement>,
+    also_reads: Vec<D1PreparedStatement>,
 ) -> ApiResult<(BearerAuth, Vec<Answer>)> {
     let db = database(env)?;
     let mut statements = vec![find_session_stmt(&db, &claims.sid)?];
-    statements.extend(also);
+    statements.extend(also_reads);
     let mut answers = db.run_batch(statements).await.map_err(|e| failed("find session", e))?;
     if answers.is_empty() {
         return Err(ApiError::internal());

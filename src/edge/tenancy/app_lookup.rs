@@ -7,7 +7,7 @@
 //! [`for_request`] answers it instead of making a second D1 query. An application found in the
 //! last half minute is answered from the isolate's cache (`tenancy::app_cache`, emptied by
 //! [`forget_all`] on every change); else the lookup reads a D1 read replica (`db::replica`), and
-//! the primary only when the replica knows no such application.
+//! the primary when the replica knows no such application or this isolate changed one lately.
 
 use std::cell::RefCell;
 
@@ -29,7 +29,7 @@ thread_local! {
 /// Empties the cache of looked-up applications: called after every change of an application
 /// or of its webhook endpoints, so that this isolate serves the change at once.
 pub fn forget_all() {
-    RECENT.with(|cache| cache.borrow_mut().clear());
+    RECENT.with(|cache| cache.borrow_mut().clear(js_sys::Date::now()));
 }
 
 /// Longest application id looked up (ids are 20 characters).
@@ -56,9 +56,9 @@ async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Applicat
     if host.is_some() || named.is_some() {
         let (host, named) = (host.as_deref(), named.as_deref());
         let now = js_sys::Date::now();
-        let (cached, began) = RECENT.with(|cache| {
+        let (cached, began, changed_here) = RECENT.with(|cache| {
             let cache = cache.borrow();
-            (cache.get(host, named, now), cache.generation())
+            (cache.get(host, named, now), cache.generation(), cache.recently_cleared(now))
         });
         if let Some(app) = cached {
             return Ok(app);
@@ -67,10 +67,13 @@ async fn find(req: &Request, env: &Env, query_param: bool) -> ApiResult<Applicat
             RECENT.with(|cache| cache.borrow_mut().put(host, named, app.clone(), now, began));
             Ok(app)
         };
-        // A read replica first (a moment-old copy of an application is safe to serve); a miss
-        // is asked again of the primary, so an application created a moment ago is found.
-        if let Some(app) = applications::find_by_hostname_or_id(&replica(env)?, host, named).await? {
-            return keep(app);
+        // A read replica first (a moment-old copy of an application is safe to serve), unless
+        // this isolate changed an application lately (the replica may not have the change); a
+        // miss is asked again of the primary, so an application created a moment ago is found.
+        if !changed_here {
+            if let Some(app) = applications::find_by_hostname_or_id(&replica(env)?, host, named).await? {
+                return keep(app);
+            }
         }
         if let Some(app) = applications::find_by_hostname_or_id(&database(env)?, host, named).await? {
             return keep(app);

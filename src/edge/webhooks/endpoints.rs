@@ -103,6 +103,10 @@ pub async fn serve(endpoint: Endpoint, mut req: Request, env: &Env, app_id: &str
     let mut statements = vec![prepared(query!(&db, "SELECT 1 AS known FROM applications WHERE id = ?1", app_id))?];
     statements.extend(plan.statements);
     let write = plan.recorded.is_some();
+    if write {
+        // Before and after: a request cancelled during the batch may still commit it.
+        app_lookup::forget_all();
+    }
     let results = db.run_batch(statements).await;
     if write {
         // Whether the application has an enabled endpoint is read with it: look it up afresh.
