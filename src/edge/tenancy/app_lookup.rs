@@ -6,15 +6,16 @@
 //! (every call from an application's own pages), the router hands it to the handler, whose
 //! [`for_request`] answers it instead of making a second D1 query. An application found in the
 //! last half minute is answered from the isolate's cache (`tenancy::app_cache`, emptied by
-//! [`forget_all`] on every change); else the lookup reads a D1 read replica (`db::replica`), and
+//! [`run_changing_batch`], which every change runs through); else the lookup reads a D1 read replica (`db::replica`), and
 //! the primary when the replica knows no such application or this isolate changed one lately.
 
 use std::cell::RefCell;
 
-use worker::{Env, Request};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Env, Request};
 
 use crate::contract::error::{ApiError, ErrorCode};
-use crate::edge::platform::db::{database, replica};
+use crate::edge::platform::db::{database, replica, Answer, D1Batch};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::platform::request_url;
 use crate::edge::tenancy::applications;
@@ -26,9 +27,17 @@ thread_local! {
     static RECENT: RefCell<AppCache<Application>> = const { RefCell::new(AppCache::new()) };
 }
 
-/// Empties the cache of looked-up applications: called after every change of an application
-/// or of its webhook endpoints, so that this isolate serves the change at once.
-pub fn forget_all() {
+/// Runs `statements`, a batch that changes an application or its webhook endpoints, emptying
+/// the cache of looked-up applications before it (a request cancelled during the batch may
+/// still commit it) and after it, so that this isolate serves the change at once.
+pub async fn run_changing_batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<Answer>, JsValue> {
+    forget_all();
+    let results = db.run_batch(statements).await;
+    forget_all();
+    results
+}
+
+fn forget_all() {
     RECENT.with(|cache| cache.borrow_mut().clear(js_sys::Date::now()));
 }
 

@@ -1,15 +1,15 @@
 //! Applications in D1: the `applications` table, with each hostname mirrored in
 //! `application_hostnames` (one application per hostname) for the Host lookup of public requests.
 //! Every change is one D1 batch, which runs as a transaction: it happens whole or not at all, and
-//! empties the isolate's cache of looked-up applications (`app_lookup::forget_all`), before it
-//! (a request cancelled during the batch may still commit it) and after it.
+//! runs through `app_lookup::run_changing_batch`, which empties the isolate's cache of
+//! looked-up applications around it.
 
 use wasm_bindgen::JsValue;
 use worker::{console_error, D1Database, D1PreparedStatement};
 
 use crate::contract::error::ApiError;
 use crate::edge::events::Recorded;
-use crate::edge::platform::db::{self, error_text, failed, query, read_one, Answer, D1Batch, D1Read};
+use crate::edge::platform::db::{self, error_text, failed, query, read_one, Answer, D1Read};
 use crate::edge::platform::http::ApiResult;
 use crate::edge::tenancy::app_lookup;
 use crate::tenancy::application::{Application, ApplicationPatch, NewApplication, PasskeyConfig, PasskeyConfigPatch};
@@ -202,10 +202,7 @@ pub async fn create(db: &D1Database, id: &str, new: &NewApplication, now_ms: i64
     if !app.hostnames.is_empty() {
         statements.push(insert_hostnames(db, id, &app.hostnames)?);
     }
-    app_lookup::forget_all();
-    let created = db.run_batch(statements).await;
-    app_lookup::forget_all();
-    created.map_err(|e| batch_failed("create application", e))?;
+    app_lookup::run_changing_batch(db, statements).await.map_err(|e| batch_failed("create application", e))?;
     Ok(app)
 }
 
@@ -268,10 +265,7 @@ pub async fn update(
     }
     let sql = format!("SELECT {COLUMNS}, {WEBHOOKS} FROM applications WHERE id = ?1");
     statements.push(query!(db, &sql, id).map_err(|e| failed("prepare application lookup", e))?);
-    app_lookup::forget_all();
-    let results = db.run_batch(statements).await;
-    app_lookup::forget_all();
-    let results = results.map_err(|e| batch_failed("update application", e))?;
+    let results = app_lookup::run_changing_batch(db, statements).await.map_err(|e| batch_failed("update application", e))?;
     let row = results.last().and_then(|r| r.rows().into_iter().next());
     read_one(row, from_row, "update application")?.map(Row::into_application).transpose()
 }
@@ -314,10 +308,7 @@ pub async fn update_passkey_config(
         .map_err(|e| failed("prepare passkey config write", e))?;
         let mut statements = vec![write];
         statements.extend(recorded.as_ref().map(|r| r.stmt.clone()));
-        app_lookup::forget_all();
-        let results = db.run_batch(statements).await;
-        app_lookup::forget_all();
-        let results = results.map_err(|e| failed("write passkey config", e))?;
+        let results = app_lookup::run_changing_batch(db, statements).await.map_err(|e| failed("write passkey config", e))?;
         let changes = results.first().map_or(0, Answer::changes);
         if changes == 1 {
             return Ok(Some((merged, recorded)));

@@ -103,15 +103,8 @@ pub async fn serve(endpoint: Endpoint, mut req: Request, env: &Env, app_id: &str
     let mut statements = vec![prepared(query!(&db, "SELECT 1 AS known FROM applications WHERE id = ?1", app_id))?];
     statements.extend(plan.statements);
     let write = plan.recorded.is_some();
-    if write {
-        // Before and after: a request cancelled during the batch may still commit it.
-        app_lookup::forget_all();
-    }
-    let results = db.run_batch(statements).await;
-    if write {
-        // Whether the application has an enabled endpoint is read with it: look it up afresh.
-        app_lookup::forget_all();
-    }
+    // Whether the application has an enabled endpoint is read with it: a write changes it.
+    let results = if write { app_lookup::run_changing_batch(&db, statements).await } else { db.run_batch(statements).await };
     let results = results.map_err(|e| failed("webhooks", e))?;
     let (Some(app), Some(main)) = (results.first(), results.get(1)) else { return Err(ApiError::internal()) };
     if app.rows().is_empty() {
