@@ -58,6 +58,8 @@ if [ "$mode" = release ]; then
   mkdir -p target && cp build/index_bg.wasm target/worker-names.wasm
   wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --strip-debug --strip-producers --strip-target-features -o build/index_bg.stripped.wasm
   mv build/index_bg.stripped.wasm build/index_bg.wasm
+  # And the JS glue's classes nothing uses (scripts/drop-dead-glue.mjs).
+  node scripts/drop-dead-glue.mjs build/index.js
 fi
 # The pages' static assets, named as build.rs names them (the first 16 hex digits of the SHA-256).
 rm -rf build/assets && mkdir -p build/assets/pages
