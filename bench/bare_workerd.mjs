@@ -48,8 +48,11 @@ async function listening(port, until) {
   }
 }
 
-/** Connects to workerd's own inspector and sends `Debugger.enable` (its answer comes when the isolate next runs). */
-async function enableDebugger(port) {
+/**
+ * Connects to workerd's own inspector and sends `Debugger.enable` (mode "debugger") or starts
+ * V8's CPU profiler as the bench does (mode "profiler"); their answers come when the isolate next runs.
+ */
+async function attach(port, mode) {
   let targets = [];
   for (let i = 0; i < 200 && !targets.length; i++) {
     try {
@@ -60,11 +63,12 @@ async function enableDebugger(port) {
   }
   const ws = new WebSocket(targets[0].webSocketDebuggerUrl.replace("localhost", "127.0.0.1"));
   await new Promise((ok, fail) => ((ws.onopen = ok), (ws.onerror = fail)));
-  ws.send(JSON.stringify({ id: 1, method: "Debugger.enable" }));
+  const calls = mode === "debugger" ? ["Debugger.enable"] : ["Profiler.enable", "Profiler.start"];
+  calls.forEach((method, i) => ws.send(JSON.stringify({ id: i + 1, method, params: {} })));
   return ws;
 }
 
-async function once(dir, debuggerOn) {
+async function once(dir, mode) {
   const [http, inspector] = [await freePort(), await freePort()];
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -81,7 +85,7 @@ const w :Workerd.Worker = (
   try {
     await listening(http, Date.now() + 20_000);
     const startup = cpuMs(child.pid);
-    const ws = debuggerOn ? await enableDebugger(inspector) : null;
+    const ws = mode ? await attach(inspector, mode) : null;
     await sleep(300);
     const get = async () => {
       const before = cpuMs(child.pid);
@@ -105,9 +109,14 @@ const dir = mkdtempSync(join(tmpdir(), "authaz-bare-"));
 try {
   for (const f of ["index.js", "index_bg.wasm"]) copyFileSync(join(build, f), join(dir, f));
   const rows = [];
-  for (const [label, debuggerOn] of [["no debugger (production-like)", false], ["Debugger.enable (as under wrangler dev with a profiler)", true]]) {
+  const modes = [
+    ["no debugger (production-like)", null],
+    ["Debugger.enable (DevTools attached when the runtime starts)", "debugger"],
+    ["Profiler.start (the bench's profiler, no debugger)", "profiler"],
+  ];
+  for (const [label, mode] of modes) {
     const runs = [];
-    for (let i = 0; i < restarts; i++) runs.push(await once(dir, debuggerOn));
+    for (let i = 0; i < restarts; i++) runs.push(await once(dir, mode));
     const col = (k) => `${median(runs.map((r) => r[k])).toFixed(1)} (${Math.min(...runs.map((r) => r[k])).toFixed(1)}-${Math.max(...runs.map((r) => r[k])).toFixed(1)})`;
     rows.push([label, col("startup"), col("first"), col("second")]);
   }
