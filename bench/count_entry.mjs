@@ -6,7 +6,8 @@
 //   d1Replica the same through a D1 session (withSession): reads a nearby replica may serve
 //   doCalls   Durable Object calls (stub.fetch or an RPC method of a stub)
 //   doStorage storage operations inside the Durable Objects (state.storage.*: get, put, delete,
-//             setAlarm, deleteAll, ...; the objects run in this isolate under wrangler dev)
+//             setAlarm, deleteAll, ...; each SQL statement, sql.exec, is one; the objects run
+//             in this isolate under wrangler dev)
 //   rateLimit rate-limit binding calls (CEREMONY_STARTS.limit)
 //   mail      send_email calls (EMAIL.send)
 // `GET /__counts` answers the counts since the last `GET /__counts` (and resets them) plus the
@@ -83,9 +84,20 @@ function wrapStorage(storage, ns, flags) {
   return new Proxy(storage, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
+      const count = (name) => note(flags.inAlarm ? "alarmStorage" : "doStorage", `${flags.inAlarm ? "alarm " : ""}${ns}.${name}`);
+      // The SQLite API (`storage.sql.exec`): each statement is one storage operation.
+      if (prop === "sql" && value && typeof value === "object") {
+        return new Proxy(value, {
+          get(sql, key) {
+            const member = Reflect.get(sql, key, sql);
+            if (typeof member !== "function") return member;
+            return (...args) => { if (key === "exec") count("sql"); return Reflect.apply(member, sql, args); };
+          },
+        });
+      }
       if (typeof value !== "function" || prop === "constructor") return value;
       return (...args) => {
-        note(flags.inAlarm ? "alarmStorage" : "doStorage", `${flags.inAlarm ? "alarm " : ""}${ns}.${String(prop)}`);
+        count(String(prop));
         return Reflect.apply(value, target, args);
       };
     },

@@ -4,7 +4,8 @@
 # (fresh state, generated secrets, inspector) and drives full ceremonies with a software
 # authenticator; then the SimpleWebAuthn peer the same way; then the verification benchmark
 # (native, wasm in workerd, WebCrypto in workerd); last, the first request in bare workerd (no
-# wrangler, no debugger: bench/bare_workerd.mjs). Prints tables; results.json in the work dir.
+# wrangler, no debugger: bench/bare_workerd.mjs); and what one platform operation costs workerd
+# (bench/op_costs.mjs). Prints tables; results.json in the work dir.
 # Settings: see bench/bench.mjs (BENCH_COUNT, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_COLD_REPS,
 # BENCH_ONLY), BENCH_BARE_RESTARTS (8), BENCH_JSON=<path> to keep the JSON results, BENCH_KEEP=1 to keep the work dir.
 set -euo pipefail
@@ -69,4 +70,10 @@ if [[ "$only" == *,ours,* || "${BENCH_ONLY:-}" == "" ]]; then
   say "the first request in bare workerd (no wrangler, no debugger)"
   printf '\nFirst request in bare workerd (bench/bare_workerd.mjs), the measured build:\n'
   node bench/bare_workerd.mjs "$WORK/ours/build" "${BENCH_BARE_RESTARTS:-8}"
+fi
+
+if [[ "$only" == *,ours,* || "${BENCH_ONLY:-}" == "" ]]; then
+  say "what one platform operation costs the runtime process (bench/op_costs.mjs)"
+  printf '\nWhat one platform operation costs workerd under wrangler dev (bench/op_costs.mjs):\n'
+  node bench/op_costs.mjs
 fi

@@ -4,7 +4,7 @@
 //   IntoUnderlyingSource/Sink/ByteSource (stream adapters for Rust streams handed to JavaScript),
 //   worker's ContainerStartupOptions, MinifyConfig and R2Range. An instance only ever comes from
 //   Rust (the JS glue has no constructor for them), and no code of the Worker makes one: their
-//   methods are unreachable. Their JS classes stay in the glue, unused;
+//   methods are unreachable. Their JS classes go too (scripts/drop-dead-glue.mjs);
 // - the Durable Objects' WebSocket and `connect` handlers: neither object accepts a WebSocket or a
 //   socket, so the runtime never calls them.
 // Usage: node scripts/drop-dead-exports.mjs <in.wasm> <out.wasm>; prints what it removed.

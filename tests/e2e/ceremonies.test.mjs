@@ -317,6 +317,21 @@ test("a challenge is taken at most once: 20 concurrent completes of one response
   assert.equal(after.credentials - before.credentials, 1, "one credential stored");
 });
 
+test("a challenge is 32 bytes naming its holder: the first two name the edge location (one here), the rest are random", async () => {
+  const challenges = [];
+  for (let i = 0; i < 20; i++) {
+    const start = await post("login/start", {}, directApp);
+    expectStatus(start, 200, "login/start");
+    challenges.push(fromB64u(start.body.challenge));
+  }
+  for (const c of challenges) assert.equal(c.length, 32, "32 bytes");
+  assert.equal(new Set(challenges.map((c) => c.subarray(0, 2).toString("hex"))).size, 1, "one location, one tag");
+  assert.equal(new Set(challenges.map((c) => c.subarray(2).toString("hex"))).size, challenges.length, "the other 30 bytes differ");
+  // The holder among the location's 16 is the (random) top half of the third byte.
+  const holders = new Set(challenges.map((c) => c[2] >> 4));
+  assert.ok(holders.size >= 6, `holders used: ${[...holders]}`);
+});
+
 test("wrong origin: a page of another origin, and a clientDataJSON re-signed with a foreign origin", async () => {
   // Chromium on http://localhost:<other port>: a valid origin for rpId "localhost", but not the app's.
   const device = await openDevice(browser, otherPage());

@@ -55,7 +55,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application) -> ApiResult<
             }
         }
     }
-    let challenge = keep_pending(env, app, Ceremony::Login, LoginData { reauth }).await?;
+    let challenge = keep_pending(env, &req, app, Ceremony::Login, LoginData { reauth }).await?;
     let options = request_options(&RequestOptionsInput {
         challenge: &challenge,
         rp_id: &app.rp_id,

@@ -35,14 +35,13 @@ use crate::metadata::provider_names::aaguid_string;
 use crate::metadata::registration::claimed_aaguid;
 use crate::tenancy::application::Application;
 use crate::tenancy::email_address::normalize_email;
+use crate::tokens::challenge::{self, CHALLENGE_LEN};
 use crate::tokens::secrets::{random_token, RandomSource, SystemRandom};
 use crate::webauthn::{
     base64url, creation_options, verify_registration_with, CreationOptionsInput, CredentialDescriptor, Deferred, ErrorCode as Check,
     ParsedRegistration, RegistrationPolicy, VerifiedRegistration, VerifyError, DEFAULT_ALGORITHMS,
 };
 
-/// Bytes of a challenge (contract: 32 random bytes).
-const CHALLENGE_LEN: usize = 32;
 /// Bytes of a new user's WebAuthn user handle.
 const USER_HANDLE_LEN: usize = 32;
 /// Longest passkey name or display name, in characters.
@@ -104,12 +103,30 @@ pub async fn serve(endpoint: Endpoint, req: Request, env: &Env, known: Option<&A
 }
 
 /// Keeps `data` under a fresh challenge until the application's timeout, and answers the challenge.
-async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Ceremony, data: T) -> ApiResult<Vec<u8>> {
-    let challenge = random_bytes(CHALLENGE_LEN)?;
+async fn keep_pending<T: Serialize>(env: &Env, req: &Request, app: &Application, ceremony: Ceremony, data: T) -> ApiResult<Vec<u8>> {
     let pending = serde_json::to_string(&Pending { app_id: app.id.clone(), ceremony, data }).map_err(|_| ApiError::internal())?;
+    keep(env, req, app, pending).await
+}
+
+/// [`keep_pending`] once its data is JSON text: compiled once, not once per ceremony's data.
+async fn keep(env: &Env, req: &Request, app: &Application, pending: String) -> ApiResult<Vec<u8>> {
+    let mut random = [0u8; CHALLENGE_LEN];
+    SystemRandom.fill(&mut random).map_err(|_| ApiError::internal())?;
+    let challenge = challenge::issue(random, &edge_location(req));
     let ttl_ms = i64::try_from(app.passkey.timeout_ms).unwrap_or(i64::MAX);
-    challenge_store::put(env, &base64url::encode(&challenge), pending, ttl_ms).await?;
-    Ok(challenge)
+    challenge_store::put(env, &challenge, pending, ttl_ms).await?;
+    Ok(challenge.to_vec())
+}
+
+/// The edge location serving `req` (`request.cf.colo`, e.g. "FRA"); "" when the runtime does
+/// not say.
+fn edge_location(req: &Request) -> String {
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).unwrap_or_default();
+    if cf.is_object() {
+        js_sys::Reflect::get(&cf, &"colo".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 /// Takes, at most once, what the start of `ceremony` kept under the challenge the credential
@@ -120,7 +137,7 @@ async fn keep_pending<T: Serialize>(env: &Env, app: &Application, ceremony: Cere
 async fn take_pending<T: DeserializeOwned>(env: &Env, app: &Application, ceremony: Ceremony, signed: Option<&[u8]>) -> ApiResult<(Vec<u8>, T)> {
     let challenge =
         signed.filter(|c| c.len() == CHALLENGE_LEN).map(<[u8]>::to_vec).ok_or_else(|| ApiError::check(Check::Challenge, "unknown challenge"))?;
-    let kept = challenge_store::take(env, &base64url::encode(&challenge)).await?;
+    let kept = challenge_store::take(env, &challenge).await?;
     let pending: Pending<Value> = serde_json::from_str(&kept).map_err(|_| ApiError::internal())?;
     if pending.app_id != app.id {
         return Err(ApiError::check(Check::Challenge, "the challenge was issued by another application"));

@@ -72,7 +72,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
     let user_handle = base64url::decode(&requester.user.user_handle, MAX_USER_HANDLE, "user handle").map_err(|_| ApiError::internal())?;
     let owner = NewPasskeyOwner { user_handle: &user_handle, email: &requester.user.email, display_name: &requester.user.display_name };
     let data = RegisterData { user_id: requester.user.id.clone(), recovery_code_hash: requester.recovery_code_hash };
-    let challenge = keep_pending(env, app, Ceremony::Register, &data).await?;
+    let challenge = keep_pending(env, &req, app, Ceremony::Register, &data).await?;
     Ok(json(200, &creation_options_json(app, &challenge, &owner, &existing)))
 }
 

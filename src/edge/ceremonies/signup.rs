@@ -81,7 +81,7 @@ pub async fn start(mut req: Request, env: &Env, app: &Application, now_ms: i64) 
     let user_handle = random_bytes(USER_HANDLE_LEN)?;
     let data = SignupData { email, display_name, user_handle: base64url::encode(&user_handle), verification_id };
     let owner = NewPasskeyOwner { user_handle: &user_handle, email: &data.email, display_name: &data.display_name };
-    let challenge = keep_pending(env, app, Ceremony::Signup, &data).await?;
+    let challenge = keep_pending(env, &req, app, Ceremony::Signup, &data).await?;
     Ok(json(200, &creation_options_json(app, &challenge, &owner, &[])))
 }
 
