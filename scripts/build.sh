@@ -56,7 +56,11 @@ if [ "$mode" = release ]; then
   # The named copy (same functions, same order) lets profiles and size reports name wasm functions:
   # node bench/hotspots.mjs and node scripts/bundle-size.mjs --by-crate read target/worker-names.wasm.
   mkdir -p target && cp build/index_bg.wasm target/worker-names.wasm
-  wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --strip-debug --strip-producers --strip-target-features -o build/index_bg.stripped.wasm
+  # Stripped, each function's code is written through Binaryen's optimized stack IR, which it
+  # skips while it keeps debug info (about 1.3 KiB gzipped less; the functions and their order
+  # stay those of the named copy).
+  wasm-opt build/index_bg.wasm "${features[@]/#/--enable-}" --shrink-level=2 --optimize-level=2 --generate-stack-ir --optimize-stack-ir \
+    --strip-debug --strip-producers --strip-target-features -o build/index_bg.stripped.wasm
   mv build/index_bg.stripped.wasm build/index_bg.wasm
   # And the JS glue's classes nothing uses (scripts/drop-dead-glue.mjs).
   node scripts/drop-dead-glue.mjs build/index.js

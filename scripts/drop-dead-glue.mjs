@@ -28,17 +28,17 @@ const exported = exportList[1].split(",").map((e) => e.trim().split(/\s+as\s+/))
 const dropped = [];
 for (const [local, name] of exported.filter(([, n]) => DEAD_EXPORTS.includes(n))) {
   // `X=new Proxy(Class,handler)`, one declarator of a `var` list.
-  const decl = new RegExp(`(var |,)${local}=new Proxy\\((\\w+),\\w+\\)(,?)`).exec(js);
+  const decl = new RegExp(`(var |,)${local.replace(/\$/g, "\\$")}=new Proxy\\(([\\w$]+),[\\w$]+\\)(,?)`).exec(js);
   if (!decl) continue;
   js = js.replace(decl[0], decl[1] === "var " ? (decl[3] ? "var " : "") : decl[3] ? "," : "");
   js = js.replace(disposeHook(decl[2]), "");
   dropped.push(name);
 }
 for (const free of NEVER_MADE) {
-  const cls = new RegExp(`var (\\w+)=class\\{__destroy_into_raw\\(\\)\\{[^}]*\\}free\\(\\)\\{[^}]*__wbg_${free}_free\\(`).exec(js)?.[1];
+  const cls = new RegExp(`var ([\\w$]+)=class\\{__destroy_into_raw\\(\\)\\{[^}]*\\}free\\(\\)\\{[^}]*__wbg_${free}_free\\(`).exec(js)?.[1];
   if (cls && js.includes(disposeHook(cls))) {
     js = js.replace(disposeHook(cls), "");
-    dropped.push(free);
+    dropped.push(`${free} (its dispose hook)`);
   }
 }
 // `name(args){body}`: the end of the body, strings skipped (the glue's method bodies hold no
@@ -58,12 +58,15 @@ for (const object of ["challengestore", "ratelimiter"]) {
   for (const method of ["connect", "webSocketClose", "webSocketError", "webSocketMessage"]) {
     let at = 0;
     for (;;) {
-      const m = new RegExp(`${method}\\([\\w,]*\\)\\{`, "g");
+      const m = new RegExp(`${method}\\([\\w$,]*\\)\\{`, "g");
       m.lastIndex = at;
       const found = m.exec(js);
       if (!found) break;
       const end = bodyEnd(found.index + found[0].length - 1);
-      if (end > 0 && js.slice(found.index, end).includes(`.${object}_${method}(`)) {
+      const body = js.slice(found.index, end);
+      // Only a body that calls the removed export and no other method's (an end found too far
+      // would take the next method with it).
+      if (end > 0 && body.includes(`.${object}_${method}(`) && (body.match(new RegExp(`\\.${object}_\\w+\\(`, "g")) ?? []).length === 1) {
         js = js.slice(0, found.index) + js.slice(end);
         dropped.push(`${object}.${method}`);
         break;

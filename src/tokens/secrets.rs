@@ -32,12 +32,19 @@ impl RandomSource for SystemRandom {
 /// "email-code") is bound into the MAC input with its length, so equal secrets of different
 /// purposes hash differently and no (purpose, secret) pair can imitate another.
 pub fn keyed_hash(hmac_key: &[u8], purpose: &str, secret: &str) -> String {
+    hex(&hmac_sha256(hmac_key, &[&(purpose.len() as u64).to_be_bytes(), purpose.as_bytes(), secret.as_bytes()]))
+}
+
+/// HMAC-SHA256 of `parts`, one after the other, keyed by `hmac_key` (compiled once for every
+/// keyed hash of the Worker).
+#[inline(never)]
+pub fn hmac_sha256(hmac_key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
     let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(hmac_key) else { unreachable!("HMAC accepts keys of every length") };
-    mac.update(&(purpose.len() as u64).to_be_bytes());
-    mac.update(purpose.as_bytes());
-    mac.update(secret.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 /// Compares two secrets in time that depends on neither their contents nor where they differ.

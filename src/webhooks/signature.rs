@@ -8,19 +8,11 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+
+use crate::tokens::secrets::hmac_sha256;
 
 /// The prefix Standard Webhooks libraries strip from a secret.
 pub const SECRET_PREFIX: &str = "whsec_";
-
-fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else { unreachable!("HMAC accepts keys of every length") };
-    for part in parts {
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().into()
-}
 
 /// The signing secret of the endpoint whose salt is `salt`.
 pub fn endpoint_secret(hmac_key: &[u8], salt: &str) -> [u8; 32] {

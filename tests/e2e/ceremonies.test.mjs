@@ -317,7 +317,7 @@ test("a challenge is taken at most once: 20 concurrent completes of one response
   assert.equal(after.credentials - before.credentials, 1, "one credential stored");
 });
 
-test("a challenge is 32 bytes naming its holder: the first two name the edge location (one here), the rest are random", async () => {
+test("a challenge is 32 bytes naming its holder: the first two name the edge location (one here), the rest differ", async () => {
   const challenges = [];
   for (let i = 0; i < 20; i++) {
     const start = await post("login/start", {}, directApp);
@@ -326,10 +326,20 @@ test("a challenge is 32 bytes naming its holder: the first two name the edge loc
   }
   for (const c of challenges) assert.equal(c.length, 32, "32 bytes");
   assert.equal(new Set(challenges.map((c) => c.subarray(0, 2).toString("hex"))).size, 1, "one location, one tag");
-  assert.equal(new Set(challenges.map((c) => c.subarray(2).toString("hex"))).size, challenges.length, "the other 30 bytes differ");
+  assert.equal(new Set(challenges.map((c) => c.subarray(2, 24).toString("hex"))).size, challenges.length, "the 22 random bytes differ");
   // The holder among the location's 16 is the (random) top half of the third byte.
   const holders = new Set(challenges.map((c) => c[2] >> 4));
   assert.ok(holders.size >= 6, `holders used: ${[...holders]}`);
+
+  // The last eight bytes are a MAC: a real challenge with one bit of it changed (and signed) is
+  // refused before its holder is asked (the holder would answer "unknown or already used").
+  const { auth } = await softSignup();
+  const start = await post("login/start", {}, directApp);
+  const forgedChallenge = fromB64u(start.body.challenge);
+  forgedChallenge[31] ^= 1;
+  const forged = auth.get({ ...start.body, challenge: forgedChallenge.toString("base64url") }, { origin: w.base });
+  expectError(await post("login/complete", forged, directApp), 400, "verification_failed", "a challenge whose MAC fails", /: unknown challenge$/);
+  expectStatus(await post("login/complete", auth.get(start.body, { origin: w.base }), directApp), 200, "the challenge as issued");
 });
 
 test("wrong origin: a page of another origin, and a clientDataJSON re-signed with a foreign origin", async () => {

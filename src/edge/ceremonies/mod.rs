@@ -23,11 +23,11 @@ use crate::contract::routes::Endpoint;
 use crate::edge::email_verification;
 use crate::edge::metadata::store as metadata_store;
 use crate::edge::passkeys::credentials::StoredCredential;
-use crate::edge::platform::challenge_store;
 use crate::edge::platform::db::{error_text, failed, replica, D1Batch};
 use crate::edge::platform::http::{separately, ApiResult};
 use crate::edge::platform::outcome_log::{Event, OutcomeLog};
 use crate::edge::platform::web_crypto;
+use crate::edge::platform::{challenge_store, config};
 use crate::edge::tenancy::app_lookup;
 use crate::metadata::attestation_trust;
 use crate::metadata::display::AuthenticatorSummary;
@@ -112,7 +112,7 @@ async fn keep_pending<T: Serialize>(env: &Env, req: &Request, app: &Application,
 async fn keep(env: &Env, req: &Request, app: &Application, pending: String) -> ApiResult<Vec<u8>> {
     let mut random = [0u8; CHALLENGE_LEN];
     SystemRandom.fill(&mut random).map_err(|_| ApiError::internal())?;
-    let challenge = challenge::issue(random, &edge_location(req));
+    let challenge = challenge::issue(random, &edge_location(req), config::hmac_key(env)?.as_slice());
     let ttl_ms = i64::try_from(app.passkey.timeout_ms).unwrap_or(i64::MAX);
     challenge_store::put(env, &challenge, pending, ttl_ms).await?;
     Ok(challenge.to_vec())
@@ -135,8 +135,10 @@ fn edge_location(req: &Request) -> String {
 /// Unknown or used: 400 verification_failed; expired: 410 challenge_expired; issued by another
 /// application or for another ceremony: 400 verification_failed (and the challenge is used up).
 async fn take_pending<T: DeserializeOwned>(env: &Env, app: &Application, ceremony: Ceremony, signed: Option<&[u8]>) -> ApiResult<(Vec<u8>, T)> {
+    // One this Worker did not issue (its MAC fails) is refused before any holder is asked.
+    let key = config::hmac_key(env)?;
     let challenge =
-        signed.filter(|c| c.len() == CHALLENGE_LEN).map(<[u8]>::to_vec).ok_or_else(|| ApiError::check(Check::Challenge, "unknown challenge"))?;
+        signed.filter(|c| challenge::is_issued(c, &key)).map(<[u8]>::to_vec).ok_or_else(|| ApiError::check(Check::Challenge, "unknown challenge"))?;
     let kept = challenge_store::take(env, &challenge).await?;
     let pending: Pending<Value> = serde_json::from_str(&kept).map_err(|_| ApiError::internal())?;
     if pending.app_id != app.id {

@@ -5,8 +5,9 @@
 //! one event at a time and its SQL runs synchronously, so `take` answers an entry's data at most
 //! once, however many requests race for it. An alarm forgets entries a while after they expired
 //! (kept that long so a late complete can still be told "expired" rather than "unknown"), in
-//! sweeps at whole minutes; alarms may fire more than once, which is harmless. A take of a
-//! challenge nobody issued writes nothing.
+//! sweeps at whole minutes; alarms may fire more than once, which is harmless. A challenge this
+//! Worker did not issue never gets here (its MAC fails first), and a take of an unknown one
+//! writes nothing.
 
 use std::cell::Cell;
 
@@ -104,10 +105,18 @@ impl DurableObject for ChallengeStore {
             "take" => {
                 // Read and marked taken with no await between: a second take, however close,
                 // sees it taken. An object that never held a challenge has no table (the read
-                // fails): unknown, and nothing is written.
+                // fails): unknown, and nothing is written. Once the table is known to exist, a
+                // failed read is an error, not an unknown challenge.
                 let id = JsValue::from(id);
-                let entry =
-                    self.sql("SELECT expires_at || ' ' || taken || ' ' || data AS t FROM challenges WHERE id = ?", &[id.clone()]).unwrap_or_default();
+                let read = "SELECT CAST(expires_at AS INTEGER) || ' ' || taken || ' ' || data AS t FROM challenges WHERE id = ?";
+                let entry = match self.sql(read, &[id.clone()]) {
+                    Ok(entry) => {
+                        self.table.set(true);
+                        entry
+                    }
+                    Err(_) if !self.table.get() => None,
+                    Err(err) => return Err(err),
+                };
                 let Some((expires_at, taken, data)) = entry.as_deref().and_then(parse_entry) else {
                     return status(404);
                 };
@@ -132,9 +141,10 @@ impl DurableObject for ChallengeStore {
         // (An object of the earlier one-per-challenge kind gets a table here, empty: then nothing is left.)
         self.create_table()?;
         self.sql("DELETE FROM challenges WHERE forget_at <= ?", &[JsValue::from(now as f64)])?;
-        let next = self.sql("SELECT min(forget_at) || '' AS t FROM challenges", &[])?.and_then(|t| t.parse::<i64>().ok());
+        // NULL (no row left) reads as `None`; a value that does not parse sweeps again in a minute.
+        let next = self.sql("SELECT CAST(min(forget_at) AS INTEGER) || '' AS t FROM challenges", &[])?;
         match next {
-            Some(forget_at) => self.sweep_by(sweep_at(forget_at), now).await?,
+            Some(forget_at) => self.sweep_by(sweep_at(forget_at.parse::<i64>().unwrap_or(now).max(now)), now).await?,
             None => {
                 self.table.set(false);
                 self.state.storage().delete_all().await?;
