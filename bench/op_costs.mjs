@@ -6,6 +6,9 @@
 // median of `OPS_ROUNDS` interleaved rounds. The isolate's own JS here is a few lines: the figures
 // are the cost of the operation in workerd, its local simulators and wrangler's log plumbing.
 //   node bench/op_costs.mjs
+// Settings: OPS_COUNT (200), OPS_ROUNDS (3), OPS_PATHS (a comma-separated subset of the paths),
+// OPS_COMPAT (the compatibility date, default 2025-11-01), OPS_TOML_EXTRA (wrangler.toml lines
+// added, e.g. an `[assets]` table on the `assets` directory made here).
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";

@@ -56,9 +56,10 @@ const bodyEnd = (from) => {
 };
 for (const object of ["challengestore", "ratelimiter"]) {
   for (const method of ["connect", "webSocketClose", "webSocketError", "webSocketMessage"]) {
+    const m = new RegExp(`${method}\\([\\w$,]*\\)\\{`, "g");
+    const calls = new RegExp(`\\.${object}_\\w+\\(`, "g");
     let at = 0;
     for (;;) {
-      const m = new RegExp(`${method}\\([\\w$,]*\\)\\{`, "g");
       m.lastIndex = at;
       const found = m.exec(js);
       if (!found) break;
@@ -66,7 +67,7 @@ for (const object of ["challengestore", "ratelimiter"]) {
       const body = js.slice(found.index, end);
       // Only a body that calls the removed export and no other method's (an end found too far
       // would take the next method with it).
-      if (end > 0 && body.includes(`.${object}_${method}(`) && (body.match(new RegExp(`\\.${object}_\\w+\\(`, "g")) ?? []).length === 1) {
+      if (end > 0 && body.includes(`.${object}_${method}(`) && (body.match(calls) ?? []).length === 1) {
         js = js.slice(0, found.index) + js.slice(end);
         dropped.push(`${object}.${method}`);
         break;
