@@ -6,7 +6,9 @@
 // (4), BENCH_WARMUP ceremonies per algorithm before measuring (10), BENCH_COLD_REPS restarts per
 // first-request figure (3), BENCH_STARTUP_REPS (3), BENCH_IDLE_SECONDS (10), BENCH_ONLY: a comma
 // list of ours, peer, verify (all three when unset), BENCH_PHASES: a comma list of idle, warm,
-// cold, startup, trips (all when unset).
+// cold, startup, trips (all when unset), BENCH_COLD_PROFILER=0: first requests without the
+// profiler (then only their workerd CPU and latency; V8's profiler, connected through wrangler's
+// inspector proxy, makes the first request compile again what start-up compiled: README).
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -38,6 +40,7 @@ const CFG = {
   idleSeconds: int("BENCH_IDLE_SECONDS", 10, 120),
   only: process.env.BENCH_ONLY ?? "",
   phases: (process.env.BENCH_PHASES ?? "idle,warm,cold,startup,trips").split(","),
+  coldProfiler: process.env.BENCH_COLD_PROFILER !== "0",
 };
 const wanted = (part) => !CFG.only || CFG.only.split(",").includes(part);
 const phaseOn = (name) => CFG.phases.includes(name);
@@ -197,13 +200,14 @@ async function firstRequest(ctx, step, alg) {
   if (step === "loginStart" || step === "loginComplete") await register(target, user);
   if (step === "loginComplete") payload = user.auth.get(await target.loginStart(user), { origin: ORIGIN, credentialId: user.credentialId });
   await ctx.server.restart();
-  const profiler = await Profiler.connect(ctx.server.inspectorPort);
-  await profiler.start();
+  const profiler = CFG.coldProfiler ? await Profiler.connect(ctx.server.inspectorPort) : null;
+  await profiler?.start();
   const cpu0 = processCpuMs(ctx.server.workerdPid);
   const t0 = performance.now();
   await target[step](user, payload);
   const latency = performance.now() - t0;
   const cpu1 = processCpuMs(ctx.server.workerdPid);
+  if (!profiler) return { isolateMs: NaN, programMs: NaN, simulatorMs: NaN, workerdMs: cpu1 - cpu0, latency };
   const prof = await profiler.stop(slug(`${target.name} first ${target.steps[step]} ${alg.name} ${Date.now()}`));
   profiler.close();
   return { isolateMs: prof.workerMs, programMs: prof.programMs, simulatorMs: prof.simulatorMs, workerdMs: cpu1 - cpu0, latency };

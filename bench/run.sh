@@ -7,7 +7,7 @@
 # wrangler, no debugger: bench/bare_workerd.mjs); and what one platform operation costs workerd
 # (bench/op_costs.mjs). Prints tables; results.json in the work dir.
 # Settings: see bench/bench.mjs (BENCH_COUNT, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_COLD_REPS,
-# BENCH_ONLY), BENCH_BARE_RESTARTS (8), BENCH_JSON=<path> to keep the JSON results, BENCH_KEEP=1 to keep the work dir.
+# BENCH_ONLY, BENCH_COLD_PROFILER), BENCH_BUILD=<build dir> to run that build, BENCH_BARE_RESTARTS (8), BENCH_JSON=<path> to keep the JSON results, BENCH_KEEP=1 to keep the work dir.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 cd "$ROOT"
@@ -21,9 +21,14 @@ say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 bash scripts/setup.sh >&2
 
 # --- the Worker, as deployed: build once and run a snapshot (a rebuild meanwhile changes nothing)
-bash scripts/build.sh >&2
-mkdir -p "$WORK/ours"
-cp -r build "$WORK/ours/build"
+# BENCH_BUILD=<dir>: run that build instead (an A/B of two builds, made by scripts/build.sh).
+if [ -n "${BENCH_BUILD:-}" ]; then
+  mkdir -p "$WORK/ours" && cp -r "$BENCH_BUILD" "$WORK/ours/build"
+else
+  bash scripts/build.sh >&2
+  mkdir -p "$WORK/ours"
+  cp -r build "$WORK/ours/build"
+fi
 node scripts/bundle-size.mjs >"$WORK/bundle-size.txt"
 node --input-type=module -e '
   import { writeConfig } from "./bench/dev_server.mjs";
