@@ -64,10 +64,6 @@ impl OutcomeLog {
             error,
             duration_ms: (js_sys::Date::now() - self.started_ms).max(0.0) as u64,
         };
-        // The start-up warm-up's requests (`edge::warm_up`) are not outcomes: not logged.
-        if crate::edge::warm_up::is_running() {
-            return result;
-        }
         if let Ok(text) = serde_json::to_string(&line) {
             console_log!("{text}");
         }

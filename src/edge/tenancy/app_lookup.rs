@@ -37,8 +37,7 @@ pub async fn run_changing_batch(db: &D1Database, statements: Vec<D1PreparedState
     results
 }
 
-/// Empties the cache of looked-up applications.
-pub fn forget_all() {
+fn forget_all() {
     RECENT.with(|cache| cache.borrow_mut().clear(js_sys::Date::now()));
 }
 
