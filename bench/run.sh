@@ -22,13 +22,9 @@ bash scripts/setup.sh >&2
 
 # --- the Worker, as deployed: build once and run a snapshot (a rebuild meanwhile changes nothing)
 # BENCH_BUILD=<dir>: run that build instead (an A/B of two builds, made by scripts/build.sh).
-if [ -n "${BENCH_BUILD:-}" ]; then
-  mkdir -p "$WORK/ours" && cp -r "$BENCH_BUILD" "$WORK/ours/build"
-else
-  bash scripts/build.sh >&2
-  mkdir -p "$WORK/ours"
-  cp -r build "$WORK/ours/build"
-fi
+[ -n "${BENCH_BUILD:-}" ] || bash scripts/build.sh >&2
+mkdir -p "$WORK/ours"
+cp -r "${BENCH_BUILD:-build}" "$WORK/ours/build"
 node scripts/bundle-size.mjs >"$WORK/bundle-size.txt"
 node --input-type=module -e '
   import { writeConfig } from "./bench/dev_server.mjs";
@@ -75,9 +71,6 @@ if [[ "$only" == *,ours,* || "${BENCH_ONLY:-}" == "" ]]; then
   say "the first request in bare workerd (no wrangler, no debugger)"
   printf '\nFirst request in bare workerd (bench/bare_workerd.mjs), the measured build:\n'
   node bench/bare_workerd.mjs "$WORK/ours/build" "${BENCH_BARE_RESTARTS:-8}"
-fi
-
-if [[ "$only" == *,ours,* || "${BENCH_ONLY:-}" == "" ]]; then
   say "what one platform operation costs the runtime process (bench/op_costs.mjs)"
   printf '\nWhat one platform operation costs workerd under wrangler dev (bench/op_costs.mjs):\n'
   node bench/op_costs.mjs
